@@ -1,0 +1,102 @@
+# Sourced by scripts/demo and scripts/test: installs whatever is missing and builds.
+# Safe to run any number of times: each step checks before it acts.
+#   FXIR_BUILD_DIR  build directory (default: build)
+#   FXIR_VENV       Python venv with torch==2.13.0 (default: .venv)
+#   FXIR_JOBS       parallel build jobs (default: 2, this project's machine size)
+set -euo pipefail
+
+FXIR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FXIR_BUILD_DIR=${FXIR_BUILD_DIR:-$FXIR_ROOT/build}
+FXIR_VENV=${FXIR_VENV:-$FXIR_ROOT/.venv}
+FXIR_JOBS=${FXIR_JOBS:-2}
+FXIR_PY="$FXIR_VENV/bin/python"
+
+# Debian packages the build and tests need.
+FXIR_APT_PACKAGES=(
+  build-essential cmake ninja-build ccache git binutils python3-venv
+  llvm-19-dev llvm-19-tools libzstd-dev
+  libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev libyaml-cpp-dev
+)
+# Python packages (torch 2.13.0 is the CPU wheel on this machine; never another version).
+FXIR_PIP_PACKAGES=(torch==2.13.0 safetensors numpy pyyaml)
+
+_fxir_t0=$(date +%s)
+_fxir_stage_start=$_fxir_t0
+fxir_stage() { # fxir_stage NAME: ends the previous stage's timer, prints the new stage
+  local now; now=$(date +%s)
+  if [ -n "${_fxir_stage_name:-}" ]; then
+    printf '[fxir] stage %-10s %4ds\n' "$_fxir_stage_name" $((now - _fxir_stage_start))
+  fi
+  _fxir_stage_name=$1; _fxir_stage_start=$now
+  [ "$1" = done ] || echo "[fxir] ---- $1"
+}
+fxir_total() { printf '[fxir] total %ds\n' $(($(date +%s) - _fxir_t0)); }
+
+fxir_as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+fxir_setup_apt() {
+  fxir_stage apt
+  local missing=()
+  for p in "${FXIR_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "[fxir] apt packages present"
+    return
+  fi
+  echo "[fxir] installing: ${missing[*]}"
+  fxir_as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive fxir_as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+fxir_setup_venv() {
+  fxir_stage venv
+  if [ -x "$FXIR_PY" ] && "$FXIR_PY" - <<'PY' 2>/dev/null
+import importlib.metadata as m, sys
+need = {"torch": "2.13.0", "safetensors": None, "numpy": None, "pyyaml": None}
+for name, ver in need.items():
+    have = m.version(name)
+    if ver and not have.startswith(ver):
+        sys.exit(1)
+PY
+  then
+    echo "[fxir] venv $FXIR_VENV has torch 2.13.0"
+    return
+  fi
+  [ -x "$FXIR_PY" ] || python3 -m venv "$FXIR_VENV"
+  local links=()
+  # The CPU wheel of torch 2.13.0 lies in /opt/wheels on this project's machines.
+  [ -d /opt/wheels ] && links=(--find-links /opt/wheels)
+  "$FXIR_PY" -m pip install -q "${links[@]}" "${FXIR_PIP_PACKAGES[@]}"
+  "$FXIR_PY" -c 'import torch; assert torch.__version__.startswith("2.13.0"), torch.__version__'
+}
+
+fxir_configure() {
+  fxir_stage configure
+  cmake -G Ninja -S "$FXIR_ROOT" -B "$FXIR_BUILD_DIR" \
+    -DFXIR_PYTHON="$FXIR_PY" ${FXIR_CMAKE_ARGS:-} > "$FXIR_BUILD_DIR/configure.log" 2>&1 \
+    || { cat "$FXIR_BUILD_DIR/configure.log"; return 1; }
+  grep -E '^-- fxir:' "$FXIR_BUILD_DIR/configure.log" || true
+}
+
+fxir_build() {
+  fxir_stage build
+  command -v ccache >/dev/null && ccache --zero-stats >/dev/null 2>&1 || true
+  cmake --build "$FXIR_BUILD_DIR" -j "$FXIR_JOBS"
+  if command -v ccache >/dev/null; then
+    ccache --print-stats 2>/dev/null | awk '
+      /^(direct|preprocessed)_cache_hit/ {h += $2} /^cache_miss/ {m += $2}
+      END {printf "[fxir] ccache: %d hits, %d misses\n", h, m}' || true
+  fi
+}
+
+fxir_setup_all() {
+  fxir_setup_apt
+  fxir_setup_venv
+  mkdir -p "$FXIR_BUILD_DIR"
+  fxir_configure
+  fxir_build
+}

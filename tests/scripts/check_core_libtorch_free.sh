@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The core (ir/, passes/, frontends/) must build and link without LibTorch.
+# usage: check_core_libtorch_free.sh SOURCE_ROOT [CORE_LIBRARY.so ...]
+#   1. no file under SOURCE_ROOT/{ir,passes,frontends} includes a torch/, ATen/ or c10/
+#      header;
+#   2. `readelf -d` on each given library names no libtorch* or libc10*.
+# Prints every violation and exits 1 if there is any.
+set -u
+root=$1; shift
+bad=0
+for layer in ir passes frontends; do
+  [ -d "$root/$layer" ] || continue
+  while IFS= read -r hit; do
+    echo "core file includes a LibTorch header: $hit"
+    bad=1
+  done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"](torch|ATen|c10)/' \
+             "$root/$layer" --include='*.h' --include='*.cpp' --include='*.inc' --include='*.def')
+done
+for lib in "$@"; do
+  if [ ! -f "$lib" ]; then echo "missing library: $lib"; bad=1; continue; fi
+  needed=$(readelf -d "$lib" | grep -E 'NEEDED.*lib(torch|c10)' || true)
+  if [ -n "$needed" ]; then
+    echo "$lib needs LibTorch: $needed"
+    bad=1
+  fi
+done
+if [ $bad -eq 0 ]; then
+  echo "core is LibTorch-free: sources under $root/{ir,passes,frontends}; libraries: $*"
+fi
+exit $bad
