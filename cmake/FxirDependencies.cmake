@@ -17,12 +17,19 @@ if(NOT TARGET LLVM)
 endif()
 message(STATUS "fxir: LLVM ${LLVM_PACKAGE_VERSION} from ${LLVM_DIR} (shared libLLVM)")
 # An interface target carrying LLVM's include dirs and definitions next to the shared lib.
+# The installed package leaves the include dirs and definitions to fxirConfig.cmake, which
+# takes them from whichever LLVM 19 the consumer's find_package(LLVM) finds.
 add_library(fxir_llvm INTERFACE)
-target_include_directories(fxir_llvm SYSTEM INTERFACE ${LLVM_INCLUDE_DIRS})
+set_target_properties(fxir_llvm PROPERTIES EXPORT_NAME llvm)
+target_include_directories(fxir_llvm SYSTEM INTERFACE $<BUILD_INTERFACE:${LLVM_INCLUDE_DIRS}>)
 separate_arguments(_fxir_llvm_defs NATIVE_COMMAND "${LLVM_DEFINITIONS}")
-target_compile_definitions(fxir_llvm INTERFACE ${_fxir_llvm_defs})
+list(TRANSFORM _fxir_llvm_defs REPLACE "^-D" "")
+target_compile_definitions(fxir_llvm INTERFACE "$<BUILD_INTERFACE:${_fxir_llvm_defs}>")
 target_link_libraries(fxir_llvm INTERFACE LLVM)
 install(TARGETS fxir_llvm EXPORT fxirTargets)
+if(NOT LLVM_ENABLE_RTTI)
+  message(FATAL_ERROR "fxir needs an LLVM built with RTTI (LLVM_ENABLE_RTTI=ON); ${LLVM_DIR} has it off")
+endif()
 
 # ---- Abseil, simdjson, yaml-cpp (Debian) -------------------------------------------------
 find_package(absl CONFIG REQUIRED)
@@ -35,12 +42,14 @@ else()
 endif()
 
 # ---- Python (the venv with torch) ---------------------------------------------------------
+# Unless the user set FXIR_PYTHON, look again at every configure (not cached), so a venv
+# created after the first configure is picked up.
 if(NOT FXIR_PYTHON)
   if(EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/.venv/bin/python")
-    set(FXIR_PYTHON "${CMAKE_CURRENT_SOURCE_DIR}/.venv/bin/python" CACHE FILEPATH "" FORCE)
+    set(FXIR_PYTHON "${CMAKE_CURRENT_SOURCE_DIR}/.venv/bin/python")
   else()
-    find_program(FXIR_PYTHON_FOUND python3 REQUIRED)
-    set(FXIR_PYTHON "${FXIR_PYTHON_FOUND}" CACHE FILEPATH "" FORCE)
+    find_program(FXIR_SYSTEM_PYTHON python3 REQUIRED)
+    set(FXIR_PYTHON "${FXIR_SYSTEM_PYTHON}")
   endif()
 endif()
 message(STATUS "fxir: Python ${FXIR_PYTHON}")
@@ -60,9 +69,9 @@ if(FXIR_ENABLE_TORCH)
   list(GET _fxir_torch_info 0 FXIR_TORCH_VERSION)
   list(GET _fxir_torch_info 1 _fxir_torch_prefix)
   list(GET _fxir_torch_info 2 FXIR_TORCH_CXX11_ABI)
-  if(NOT FXIR_TORCH_VERSION MATCHES "^2\\.13\\.0")
-    message(FATAL_ERROR "fxir is pinned to torch 2.13.0 (its operator schema table and "
-      "corpus are generated from it); ${FXIR_PYTHON} has torch ${FXIR_TORCH_VERSION}")
+  if(NOT FXIR_TORCH_VERSION STREQUAL "2.13.0+cpu")
+    message(FATAL_ERROR "fxir is pinned to torch 2.13.0+cpu (its operator schema table and "
+      "corpus are generated from that build); ${FXIR_PYTHON} has torch ${FXIR_TORCH_VERSION}")
   endif()
   list(APPEND CMAKE_PREFIX_PATH "${_fxir_torch_prefix}")
   find_package(Torch REQUIRED)

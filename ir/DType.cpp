@@ -9,16 +9,17 @@ struct DTypeInfo {
   std::string_view torchName;
   std::size_t bytes;
   int pt2Code;
+  int c10Code;
 };
 
 constexpr DTypeInfo kInfos[] = {
-#define FXIR_DTYPE(Enum, IrName, TorchName, Bytes, Pt2Code)                        \
-  {DType::Enum, IrName, TorchName, Bytes, Pt2Code},
+#define FXIR_DTYPE(Enum, IrName, TorchName, Bytes, Pt2Code, C10Code)                        \
+  {DType::Enum, IrName, TorchName, Bytes, Pt2Code, C10Code},
 #include "fxir/ir/DTypes.def"
 };
 
 constexpr DType kAll[] = {
-#define FXIR_DTYPE(Enum, IrName, TorchName, Bytes, Pt2Code) DType::Enum,
+#define FXIR_DTYPE(Enum, IrName, TorchName, Bytes, Pt2Code, C10Code) DType::Enum,
 #include "fxir/ir/DTypes.def"
 };
 
@@ -30,6 +31,7 @@ std::string_view irName(DType t) { return info(t).irName; }
 std::string_view torchName(DType t) { return info(t).torchName; }
 std::size_t byteSize(DType t) { return info(t).bytes; }
 int pt2Code(DType t) { return info(t).pt2Code; }
+int c10Code(DType t) { return info(t).c10Code; }
 
 bool isFloatingPoint(DType t) {
   switch (t) {
@@ -68,6 +70,13 @@ std::optional<DType> dtypeFromIrName(std::string_view name) {
 std::optional<DType> dtypeFromTorchName(std::string_view name) {
   for (const DTypeInfo &i : kInfos)
     if (i.torchName == name)
+      return i.type;
+  return std::nullopt;
+}
+
+std::optional<DType> dtypeFromC10Code(int code) {
+  for (const DTypeInfo &i : kInfos)
+    if (i.c10Code == code)
       return i.type;
   return std::nullopt;
 }

@@ -4,8 +4,8 @@
 // names, torch names, sizes and .pt2 serializer numbers. The list lives in
 // DTypes.def; nothing else in fxir spells out dtypes.
 //
-// Does not: know c10::ScalarType (the ATen executor maps to it, with a test that
-// compares against the installed torch).
+// Does not: include c10 (c10 numbers are data here, checked against c10::ScalarType by
+// tests/torch/AtenCallTest.cpp).
 //===----------------------------------------------------------------------------===//
 #pragma once
 
@@ -18,7 +18,7 @@
 namespace fxir {
 
 enum class DType : unsigned char {
-#define FXIR_DTYPE(Enum, IrName, TorchName, Bytes, Pt2Code) Enum,
+#define FXIR_DTYPE(Enum, IrName, TorchName, Bytes, Pt2Code, C10Code) Enum,
 #include "fxir/ir/DTypes.def"
 };
 
@@ -33,6 +33,9 @@ std::string_view torchName(DType t);
 std::size_t byteSize(DType t);
 /// The number torch.export's serializer writes for this dtype (ScalarType enum).
 int pt2Code(DType t);
+/// c10::ScalarType's number for this dtype (what schema defaults such as
+/// `ScalarType? dtype=4` use).
+int c10Code(DType t);
 
 bool isFloatingPoint(DType t);
 bool isComplex(DType t);
@@ -42,5 +45,7 @@ std::optional<DType> dtypeFromIrName(std::string_view name);
 std::optional<DType> dtypeFromTorchName(std::string_view name);
 /// nullopt for 0 (UNKNOWN) and numbers the serializer does not define.
 std::optional<DType> dtypeFromPt2Code(int code);
+/// nullopt for c10 types fxir does not have (quantized, bits, sub-byte).
+std::optional<DType> dtypeFromC10Code(int code);
 
 } // namespace fxir

@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 #include "llvm/ADT/STLExtras.h"
@@ -22,23 +23,32 @@ namespace fxir {
 // Types and schemas: queries and printing
 //===----------------------------------------------------------------------------===//
 
+namespace {
+// Calls f on every node of the type tree (the type, then its elements), pre-order.
+template <typename F> void forEachNode(const SchemaType &t, F &&f) {
+  f(t);
+  for (const SchemaType &e : t.elems)
+    forEachNode(e, f);
+}
+} // namespace
+
 const SchemaType &SchemaType::stripOptional() const {
   return kind == Kind::Optional ? elems[0].stripOptional() : *this;
 }
 
 bool SchemaType::containsTensor() const {
-  if (kind == Kind::Tensor)
-    return true;
-  return llvm::any_of(elems, [](const SchemaType &e) { return e.containsTensor(); });
+  bool found = false;
+  forEachNode(*this, [&](const SchemaType &n) { found |= n.kind == Kind::Tensor; });
+  return found;
 }
 
 const AliasInfo *SchemaType::anyAlias() const {
-  if (alias)
-    return &*alias;
-  for (const SchemaType &e : elems)
-    if (const AliasInfo *a = e.anyAlias())
-      return a;
-  return nullptr;
+  const AliasInfo *found = nullptr;
+  forEachNode(*this, [&](const SchemaType &n) {
+    if (!found && n.alias)
+      found = &*n.alias;
+  });
+  return found;
 }
 
 namespace {
@@ -190,16 +200,10 @@ llvm::SmallVector<unsigned, 2> OpSchema::writtenArguments() const {
   llvm::SmallVector<unsigned, 2> out;
   for (unsigned i = 0; i < arguments.size(); ++i) {
     // A write annotation can sit on the tensor (`Tensor(a!)`, `Tensor(a!)[]`) or on
-    // the list (`Tensor[](a!)`); look at every node of the type.
-    std::vector<const SchemaType *> work = {&arguments[i].type};
+    // the list (`Tensor[](a!)`).
     bool written = false;
-    while (!work.empty() && !written) {
-      const SchemaType *t = work.back();
-      work.pop_back();
-      written = t->alias && t->alias->isWrite;
-      for (const SchemaType &e : t->elems)
-        work.push_back(&e);
-    }
+    forEachNode(arguments[i].type,
+                [&](const SchemaType &n) { written |= n.alias && n.alias->isWrite; });
     if (written)
       out.push_back(i);
   }
@@ -322,8 +326,15 @@ public:
   }
 
 private:
+  static constexpr int kMaxDepth = 32;
+  struct DepthGuard {
+    int &d;
+    explicit DepthGuard(int &depth) : d(depth) { ++d; }
+    ~DepthGuard() { --d; }
+  };
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;
 
   char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
   void skipSpace() {
@@ -385,6 +396,9 @@ private:
   }
 
   absl::Status parseType(SchemaType &out) {
+    DepthGuard guard(depth_);
+    if (depth_ > kMaxDepth)
+      return fail("type nested too deeply");
     skipSpace();
     size_t start = pos_;
     std::string base = ident(/*allowDots=*/true);
@@ -432,7 +446,9 @@ private:
           size_t digits = pos_;
           while (std::isdigit(static_cast<unsigned char>(peek())))
             ++pos_;
-          list.fixedSize = std::stoll(std::string(text_.substr(digits, pos_ - digits)));
+          if (llvm::StringRef(text_.substr(digits, pos_ - digits))
+                  .getAsInteger(10, list.fixedSize))
+            return fail("list size is out of range");
         }
         if (peek() != ']')
           return fail("expected `]`");
@@ -460,6 +476,9 @@ private:
   }
 
   absl::Status parseDefault(DefaultValue &d) {
+    DepthGuard guard(depth_);
+    if (depth_ > kMaxDepth)
+      return fail("default value nested too deeply");
     skipSpace();
     char c = peek();
     if (c == '[') {
@@ -485,13 +504,49 @@ private:
       ++pos_;
       d.kind = DefaultValue::Kind::Str;
       while (pos_ < text_.size() && text_[pos_] != c) {
-        if (text_[pos_] == '\\' && pos_ + 1 < text_.size())
-          ++pos_;
-        d.strValue += text_[pos_++];
+        char ch = text_[pos_++];
+        if (ch != '\\') {
+          d.strValue += ch;
+          continue;
+        }
+        if (pos_ >= text_.size())
+          break;
+        char e = text_[pos_++];
+        switch (e) {
+        case 'n': d.strValue += '\n'; break;
+        case 't': d.strValue += '\t'; break;
+        case 'r': d.strValue += '\r'; break;
+        case 'a': d.strValue += '\a'; break;
+        case 'b': d.strValue += '\b'; break;
+        case 'f': d.strValue += '\f'; break;
+        case 'v': d.strValue += '\v'; break;
+        case '\\': case '\'': case '"': d.strValue += e; break;
+        default:
+          if (e >= '0' && e <= '7') { // \ooo, as c10 prints other bytes
+            int v = e - '0';
+            for (int k = 0; k < 2 && pos_ < text_.size() && text_[pos_] >= '0' &&
+                            text_[pos_] <= '7';
+                 ++k)
+              v = v * 8 + (text_[pos_++] - '0');
+            d.strValue += static_cast<char>(v);
+            break;
+          }
+          return fail(std::string("unknown escape `\\") + e + "` in a string default");
+        }
       }
       if (peek() != c)
         return fail("unterminated string default");
       ++pos_;
+      return absl::OkStatus();
+    }
+    if (c == '-' && pos_ + 1 < text_.size() &&
+        std::isalpha(static_cast<unsigned char>(text_[pos_ + 1]))) {
+      ++pos_;
+      std::string word = ident(false);
+      if (word != "inf" && word != "nan")
+        return fail("malformed default `-" + word + "`");
+      d.kind = DefaultValue::Kind::Float;
+      d.floatValue = -std::strtod(word.c_str(), nullptr);
       return absl::OkStatus();
     }
     if (c == '-' || c == '.' || std::isdigit(static_cast<unsigned char>(c))) {
@@ -522,7 +577,9 @@ private:
         d.kind = DefaultValue::Kind::Int;
         d.intValue = std::strtoll(num.c_str(), &end, 10);
       }
-      if (num.empty() || num == "-" || *end != '\0' || errno == ERANGE) {
+      // Underflow (a denormal such as 1e-320) is fine; overflow is not.
+      bool overflow = errno == ERANGE && (!isFloat || std::isinf(d.floatValue));
+      if (num.empty() || num == "-" || *end != '\0' || overflow) {
         pos_ = start;
         return fail("malformed number default `" + num + "`");
       }
@@ -557,25 +614,21 @@ absl::StatusOr<OpSchema> parseOpSchema(std::string_view text) {
 // Table
 //===----------------------------------------------------------------------------===//
 
-struct OpSchemaTable::Index {
-  llvm::StringMap<unsigned> byFullName; // "aten::add.Tensor", "aten::clone"
-};
-
-OpSchemaTable::OpSchemaTable() : index_(std::make_unique<Index>()) {}
+OpSchemaTable::OpSchemaTable() = default;
 OpSchemaTable::~OpSchemaTable() = default;
 
 absl::StatusOr<std::unique_ptr<OpSchemaTable>>
 OpSchemaTable::parse(std::string_view text, std::string_view sourceName) {
   std::unique_ptr<OpSchemaTable> table(new OpSchemaTable());
   llvm::SmallVector<llvm::StringRef, 0> lines;
-  llvm::StringRef(text.data(), text.size()).split(lines, '\n', -1, false);
+  llvm::StringRef(text.data(), text.size()).split(lines, '\n', -1, /*KeepEmpty=*/true);
   auto where = [&](size_t lineNo) {
     return std::string(sourceName) + ":" + std::to_string(lineNo) + ": ";
   };
   constexpr llvm::StringRef kVersionKey = "# torch_version: ";
   table->schemas_.reserve(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
-    llvm::StringRef line = lines[i];
+    llvm::StringRef line = lines[i].rtrim('\r');
     if (line.starts_with(kVersionKey)) {
       table->torchVersion_ = line.drop_front(kVersionKey.size()).trim().str();
       continue;
@@ -608,7 +661,7 @@ OpSchemaTable::parse(std::string_view text, std::string_view sourceName) {
                                         "origin must be libtorch, libtorch_python or "
                                         "python, not `" + cols[2].str() + "`");
     std::string key = schema->fullName();
-    if (!table->index_->byFullName.try_emplace(key, table->schemas_.size()).second)
+    if (!table->byFullName_.try_emplace(key, table->schemas_.size()).second)
       return absl::InvalidArgumentError(where(i + 1) + "duplicate operator " + key);
     table->schemas_.push_back(std::move(*schema));
   }
@@ -625,16 +678,24 @@ absl::StatusOr<const OpSchema *> OpSchemaTable::lookup(std::string_view qualifie
     key += '.';
     key += overload;
   }
-  auto it = index_->byFullName.find(key);
-  if (it == index_->byFullName.end()) {
+  auto it = byFullName_.find(key);
+  if (it == byFullName_.end()) {
     std::string asWritten(qualifiedName);
     if (!overload.empty()) {
       asWritten += '.';
       asWritten += overload;
     }
-    return absl::NotFoundError("operator " + asWritten +
-                               " is not in fxir's operator schema table (generated from "
-                               "torch " + torchVersion_ + ")");
+    std::string msg = "operator " + asWritten +
+                      " is not in fxir's operator schema table (generated from torch " +
+                      torchVersion_ + ")";
+    // A known operator with an unknown overload: say which overloads exist.
+    std::vector<std::string> overloads;
+    for (const OpSchema &s : schemas_)
+      if (s.qualifiedName() == qualifiedName)
+        overloads.push_back(s.overload.empty() ? "default" : s.overload);
+    if (!overloads.empty())
+      msg += "; its overloads are: " + llvm::join(overloads, ", ");
+    return absl::NotFoundError(msg);
   }
   return &schemas_[it->second];
 }

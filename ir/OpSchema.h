@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace fxir {
 
@@ -73,6 +74,8 @@ struct SchemaType {
 };
 
 /// A default value as written in a schema (`=1`, `=None`, `=[0, 0]`, `="mean"`).
+/// Defaults of ScalarType, Layout and MemoryFormat arguments are c10's enum numbers
+/// (`ScalarType? dtype=4` is int64: see dtypeFromC10Code).
 struct DefaultValue {
   enum class Kind : uint8_t { None, Int, Float, Bool, Str, List, Ident };
   Kind kind = Kind::None;
@@ -166,10 +169,9 @@ public:
 
 private:
   OpSchemaTable();
-  struct Index;
   std::string torchVersion_;
   std::vector<OpSchema> schemas_;
-  std::unique_ptr<Index> index_;
+  llvm::StringMap<unsigned> byFullName_; ///< "aten::add.Tensor", "aten::clone"
 };
 
 } // namespace fxir

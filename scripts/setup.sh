@@ -17,8 +17,8 @@ FXIR_APT_PACKAGES=(
   llvm-19-dev llvm-19-tools libzstd-dev
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev libyaml-cpp-dev
 )
-# Python packages (torch 2.13.0 is the CPU wheel on this machine; never another version).
-FXIR_PIP_PACKAGES=(torch==2.13.0 safetensors numpy pyyaml)
+# Python packages besides torch (see FXIR_TORCH_VERSION).
+FXIR_PIP_PACKAGES=(safetensors numpy pyyaml)
 
 _fxir_t0=$(date +%s)
 _fxir_stage_start=$_fxir_t0
@@ -32,8 +32,16 @@ fxir_stage() { # fxir_stage NAME: ends the previous stage's timer, prints the ne
 }
 fxir_total() { printf '[fxir] total %ds\n' $(($(date +%s) - _fxir_t0)); }
 
+# Runs a command as root: directly when root, else through non-interactive sudo
+# (CI has no terminal to type a password into).
 fxir_as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then
+    env DEBIAN_FRONTEND=noninteractive "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo -n env DEBIAN_FRONTEND=noninteractive "$@"
+  else
+    return 1
+  fi
 }
 
 fxir_setup_apt() {
@@ -48,30 +56,52 @@ fxir_setup_apt() {
     return
   fi
   echo "[fxir] installing: ${missing[*]}"
+  if ! fxir_as_root true; then
+    echo "[fxir] error: these Debian packages are missing and this user can neither act" \
+         "as root nor use sudo without a password: ${missing[*]}" >&2
+    echo "[fxir] install them (apt-get install ${missing[*]}) and rerun" >&2
+    return 1
+  fi
   fxir_as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive fxir_as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fxir_as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# torch 2.13.0's CPU build: the operator schema table and the corpus are generated from
+# it. PyPI's plain `torch==2.13.0` is a multi-GB CUDA build with another version string.
+FXIR_TORCH_VERSION=2.13.0+cpu
 
 fxir_setup_venv() {
   fxir_stage venv
-  if [ -x "$FXIR_PY" ] && "$FXIR_PY" - <<'PY' 2>/dev/null
+  if [ -x "$FXIR_PY" ] && "$FXIR_PY" - "$FXIR_TORCH_VERSION" <<'PY' 2>/dev/null
 import importlib.metadata as m, sys
-need = {"torch": "2.13.0", "safetensors": None, "numpy": None, "pyyaml": None}
-for name, ver in need.items():
-    have = m.version(name)
-    if ver and not have.startswith(ver):
-        sys.exit(1)
+if m.version("torch") != sys.argv[1]:
+    sys.exit(1)
+for name in ("safetensors", "numpy", "pyyaml"):
+    m.version(name)
 PY
   then
-    echo "[fxir] venv $FXIR_VENV has torch 2.13.0"
+    echo "[fxir] venv $FXIR_VENV has torch $FXIR_TORCH_VERSION"
     return
   fi
-  [ -x "$FXIR_PY" ] || python3 -m venv "$FXIR_VENV"
+  if [ ! -x "$FXIR_PY" ]; then
+    # The wheel is built for CPython 3.11.
+    local py
+    py=$(command -v python3.11 || command -v python3 || true)
+    if [ -z "$py" ] || ! "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+      echo "[fxir] error: torch $FXIR_TORCH_VERSION needs CPython 3.11; found ${py:-no python3}" >&2
+      return 1
+    fi
+    "$py" -m venv "$FXIR_VENV"
+  fi
   local links=()
   # The CPU wheel of torch 2.13.0 lies in /opt/wheels on this project's machines.
   [ -d /opt/wheels ] && links=(--find-links /opt/wheels)
-  "$FXIR_PY" -m pip install -q "${links[@]}" "${FXIR_PIP_PACKAGES[@]}"
-  "$FXIR_PY" -c 'import torch; assert torch.__version__.startswith("2.13.0"), torch.__version__'
+  if ! "$FXIR_PY" -m pip install -q "${links[@]}" "torch==$FXIR_TORCH_VERSION" \
+       "${FXIR_PIP_PACKAGES[@]}"; then
+    echo "[fxir] error: could not install torch==$FXIR_TORCH_VERSION (the CPU build)." >&2
+    echo "[fxir] put its wheel in /opt/wheels or point PIP_FIND_LINKS at it and rerun" >&2
+    return 1
+  fi
 }
 
 fxir_configure() {

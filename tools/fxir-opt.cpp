@@ -14,9 +14,76 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
+
+// A default value normalized the way tests/lit/Inputs/schema_fields.py prints Python's.
+static std::string normDefault(const fxir::DefaultValue &d, const fxir::SchemaType &t) {
+  using K = fxir::DefaultValue::Kind;
+  switch (d.kind) {
+  case K::None: return "None";
+  case K::Bool: return d.boolValue ? "True" : "False";
+  case K::Int: {
+    // `int[2] padding=0`: one scalar stands for the whole list.
+    const fxir::SchemaType &base = t.stripOptional();
+    if (base.isList() && base.fixedSize > 0) {
+      std::vector<std::string> items(base.fixedSize, std::to_string(d.intValue));
+      return "[" + llvm::join(items, ",") + "]";
+    }
+    return std::to_string(d.intValue);
+  }
+  case K::Float: return llvm::formatv("{0}", llvm::format("%.17g", d.floatValue)).str();
+  case K::Str: return "s:" + llvm::toHex(d.strValue, /*LowerCase=*/true);
+  case K::Ident: return "ident:" + d.strValue;
+  case K::List: {
+    std::vector<std::string> items;
+    const fxir::SchemaType &base = t.stripOptional();
+    for (const fxir::DefaultValue &e : d.elems)
+      items.push_back(normDefault(e, base.isList() ? base.elems[0] : base));
+    return "[" + llvm::join(items, ",") + "]";
+  }
+  }
+  return "?";
+}
+
+static std::string aliasFields(const fxir::SchemaType &t, bool written) {
+  std::string out = written ? "w=1" : "w=0";
+  if (t.isList())
+    return out;
+  std::vector<std::string> before, after;
+  if (t.alias) {
+    before.assign(t.alias->beforeSets.begin(), t.alias->beforeSets.end());
+    for (const std::string &a : t.alias->effectiveAfterSets())
+      after.push_back(a);
+  }
+  llvm::sort(before);
+  llvm::sort(after);
+  return out + " sets=" + llvm::join(before, ",") + "/" + llvm::join(after, ",");
+}
+
+// One line per operator, the format of tests/lit/Inputs/schema_fields.py.
+static void dumpOpSchemaFields(const fxir::OpSchema &s, llvm::raw_ostream &os) {
+  os << s.fullName();
+  llvm::SmallVector<unsigned, 2> written = s.writtenArguments();
+  for (unsigned i = 0; i < s.arguments.size(); ++i) {
+    const fxir::SchemaArgument &a = s.arguments[i];
+    os << " | " << a.name << " kw=" << (a.kwargOnly ? 1 : 0) << " def="
+       << (a.defaultValue ? normDefault(*a.defaultValue, a.type) : "-") << " "
+       << aliasFields(a.type, llvm::is_contained(written, i));
+  }
+  os << " ->";
+  for (unsigned i = 0; i < s.returns.size(); ++i) {
+    const fxir::SchemaReturn &r = s.returns[i];
+    bool w = false;
+    if (const fxir::AliasInfo *a = r.type.anyAlias())
+      w = a->isWrite;
+    os << (i ? " | " : " ") << r.name << " " << aliasFields(r.type, w);
+  }
+  os << "\n";
+}
 
 // What passes see of an operator: its schema, the arguments it writes, which results
 // alias which arguments, and its tags.
@@ -40,6 +107,9 @@ int main(int argc, char **argv) {
       "print-op-schema", cl::desc("Describe an operator from the schema table "
                                   "(e.g. aten::index_put_ or aten::add.Tensor)"),
       cl::value_desc("op"));
+  cl::opt<bool> dumpSchemas(
+      "dump-op-schema-table",
+      cl::desc("Print every operator of the schema table field by field (for tests)"));
   cl::opt<bool> printDTypes("print-dtype-table",
                             cl::desc("Print fxir's dtypes as `<torch name> <.pt2 number>`"));
   cl::SetVersionPrinter(
@@ -51,6 +121,11 @@ int main(int argc, char **argv) {
     llvm::outs() << "registered passes: " << fxir::registeredPasses().size() << "\n";
     for (const fxir::PassInfo &p : fxir::registeredPasses())
       llvm::outs() << "  " << p.name << "  " << p.summary << "\n";
+    return 0;
+  }
+  if (dumpSchemas) {
+    for (const fxir::OpSchema &s : fxir::OpSchemaTable::builtin().all())
+      dumpOpSchemaFields(s, llvm::outs());
     return 0;
   }
   if (!printSchema.empty()) {

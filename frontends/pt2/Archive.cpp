@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,9 @@
 namespace fxir::pt2 {
 
 absl::Status checkZipSignature(const std::string &path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    return absl::InvalidArgumentError(path + ": not a .pt2 archive: not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return absl::NotFoundError(

@@ -14,5 +14,6 @@ config.test_exec_root = os.path.join(config.fxir_obj_root, "tests", "lit")
 config.environment["PATH"] = os.pathsep.join(
     [config.fxir_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 config.substitutions.append(("%python", config.python))
+config.substitutions.append(("%fxir_src", config.fxir_src_root))
 if config.torch_enabled:
     config.available_features.add("torch")

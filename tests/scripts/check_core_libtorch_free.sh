@@ -3,7 +3,8 @@
 # usage: check_core_libtorch_free.sh SOURCE_ROOT [CORE_LIBRARY.so ...]
 #   1. no file under SOURCE_ROOT/{ir,passes,frontends} includes a torch/, ATen/ or c10/
 #      header;
-#   2. `readelf -d` on each given library names no libtorch* or libc10*.
+#   2. no given library needs LibTorch, directly (`readelf -d`) or through another
+#      library (`ldd`: libtorch*, libc10*, or fxir's own LibTorch library libfxir_interp).
 # Prints every violation and exits 1 if there is any.
 set -u
 root=$1; shift
@@ -18,9 +19,14 @@ for layer in ir passes frontends; do
 done
 for lib in "$@"; do
   if [ ! -f "$lib" ]; then echo "missing library: $lib"; bad=1; continue; fi
-  needed=$(readelf -d "$lib" | grep -E 'NEEDED.*lib(torch|c10)' || true)
+  needed=$(readelf -d "$lib" | grep -E 'NEEDED.*lib(torch|c10|fxir_interp)' || true)
   if [ -n "$needed" ]; then
     echo "$lib needs LibTorch: $needed"
+    bad=1
+  fi
+  indirect=$(ldd "$lib" | grep -E 'lib(torch|c10|fxir_interp)' || true)
+  if [ -n "$indirect" ] && [ -z "$needed" ]; then
+    echo "$lib needs LibTorch through its dependencies: $indirect"
     bad=1
   fi
 done

@@ -17,6 +17,8 @@ TEST(DTypeMapping, EveryDTypeMapsToTheScalarTypeOfTheSameSize) {
   for (DType d : allDTypes()) {
     c10::ScalarType s = interp::toScalarType(d);
     ASSERT_NE(s, c10::ScalarType::Undefined) << irName(d);
+    EXPECT_EQ(static_cast<int>(s), c10Code(d)) << irName(d);
+    EXPECT_EQ(dtypeFromC10Code(static_cast<int>(s)), d) << irName(d);
     EXPECT_EQ(c10::elementSize(s), byteSize(d)) << irName(d);
     EXPECT_EQ(c10::isFloatingType(s), isFloatingPoint(d)) << irName(d);
     EXPECT_EQ(c10::isComplexType(s), isComplex(d)) << irName(d);

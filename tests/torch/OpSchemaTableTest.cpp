@@ -214,8 +214,14 @@ TEST(OpSchemaTable, EveryDispatcherOperatorIsInTheTable) {
     if (!h || !h->hasSchema())
       continue; // a kernel registered without a schema (def elsewhere)
     ++n;
-    EXPECT_TRUE(table.lookup(name.name, name.overload_name).ok())
-        << c10::toString(name) << " is registered in LibTorch but missing from the table";
+    absl::StatusOr<const OpSchema *> s = table.lookup(name.name, name.overload_name);
+    EXPECT_TRUE(s.ok()) << c10::toString(name)
+                        << " is registered in LibTorch but missing from the table";
+    // ...and the table must say so, or the comparison above would skip it.
+    if (s.ok())
+      EXPECT_EQ((*s)->origin, OpSchema::Origin::LibTorch)
+          << c10::toString(name) << " is registered in LibTorch but the table's origin "
+                                    "column says otherwise";
   }
   EXPECT_GT(n, 3000u);
 }

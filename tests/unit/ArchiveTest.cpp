@@ -44,3 +44,9 @@ TEST(Archive, ZipSignatureIsAccepted) {
   std::string path = writeTemp("fxir_sig.pt2", std::string("PK\x03\x04", 4) + "rest");
   EXPECT_TRUE(checkZipSignature(path).ok());
 }
+
+TEST(Archive, DirectoryIsRejected) {
+  absl::Status st = checkZipSignature(::testing::TempDir());
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("not a regular file"));
+}

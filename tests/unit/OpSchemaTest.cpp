@@ -5,6 +5,7 @@
 // tests/torch/OpSchemaTableTest.cpp compares every entry with c10::Dispatcher.
 #include "fxir/ir/OpSchema.h"
 
+#include <cmath>
 #include <fstream>
 #include <string>
 
@@ -16,13 +17,16 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 namespace {
-const OpSchema &get(std::string_view fullName) {
+// The built-in table's entry, or null (with a test failure naming the op).
+const OpSchema *find(std::string_view fullName) {
   absl::StatusOr<const OpSchema *> s = OpSchemaTable::builtin().lookup(fullName);
   EXPECT_TRUE(s.ok()) << s.status();
-  if (!s.ok())
-    std::abort();
-  return **s;
+  return s.ok() ? *s : nullptr;
 }
+#define GET(var, name)                                                                   \
+  const OpSchema *var##Ptr = find(name);                                                 \
+  ASSERT_NE(var##Ptr, nullptr);                                                          \
+  const OpSchema &var = *var##Ptr
 std::string msg(const absl::Status &st) { return std::string(st.message()); }
 } // namespace
 
@@ -49,7 +53,7 @@ TEST(OpSchemaTable, BuiltinPrintsBackEveryLineOfTheCommittedTable) {
 }
 
 TEST(OpSchema, IndexPutWritesSelfAndFillsAccumulate) {
-  const OpSchema &s = get("aten::index_put_");
+  GET(s, "aten::index_put_");
   EXPECT_EQ(s.fullName(), "aten::index_put_");
   EXPECT_THAT(s.writtenArguments(), ElementsAre(0u));
   EXPECT_EQ(s.aliasedArgument(0), 0u);
@@ -65,11 +69,11 @@ TEST(OpSchema, IndexPutWritesSelfAndFillsAccumulate) {
   EXPECT_TRUE(s.hasTag("inplace"));
   EXPECT_FALSE(s.hasTag("pointwise"));
   // The "default" overload and the empty overload are the same op.
-  EXPECT_EQ(&get("aten::index_put_.default"), &s);
+  EXPECT_EQ(find("aten::index_put_.default"), &s);
 }
 
 TEST(OpSchema, AddTensorKeywordOnlyAlphaAndTags) {
-  const OpSchema &s = get("aten::add.Tensor");
+  GET(s, "aten::add.Tensor");
   ASSERT_EQ(s.arguments.size(), 3u);
   EXPECT_FALSE(s.arguments[1].kwargOnly);
   EXPECT_TRUE(s.arguments[2].kwargOnly);
@@ -83,18 +87,18 @@ TEST(OpSchema, AddTensorKeywordOnlyAlphaAndTags) {
 }
 
 TEST(OpSchema, OutVariantWritesItsOutArgument) {
-  const OpSchema &s = get("aten::add.out");
+  GET(s, "aten::add.out");
   EXPECT_THAT(s.writtenArguments(), ElementsAre(3u));
   EXPECT_EQ(s.aliasedArgument(0), 3u);
   EXPECT_EQ(*s.argumentIndex("out"), 3u);
 }
 
 TEST(OpSchema, ViewsAliasWithoutWriting) {
-  const OpSchema &t = get("aten::transpose.int");
+  GET(t, "aten::transpose.int");
   EXPECT_FALSE(t.isMutating());
   EXPECT_EQ(t.aliasedArgument(0), 0u);
   // split: input annotated (a -> *), result a list of aliases.
-  const OpSchema &s = get("aten::split.Tensor");
+  GET(s, "aten::split.Tensor");
   EXPECT_EQ(s.arguments[0].type.str(), "Tensor(a -> *)");
   EXPECT_THAT(s.arguments[0].type.alias->afterSets, ElementsAre("*"));
   EXPECT_EQ(s.returns[0].type.str(), "Tensor(a)[]");
@@ -103,14 +107,14 @@ TEST(OpSchema, ViewsAliasWithoutWriting) {
 }
 
 TEST(OpSchema, WritesThroughListElements) {
-  const OpSchema &s = get("aten::_foreach_add_.List");
+  GET(s, "aten::_foreach_add_.List");
   EXPECT_THAT(s.writtenArguments(), ElementsAre(0u));
   EXPECT_EQ(s.returns.size(), 0u);
   EXPECT_TRUE(s.tupleReturn);
 }
 
 TEST(OpSchema, SizedListsAndTheirDefaults) {
-  const OpSchema &s = get("aten::max_pool2d");
+  GET(s, "aten::max_pool2d");
   const SchemaArgument &stride = s.arguments[2];
   EXPECT_EQ(stride.type.str(), "int[2]");
   EXPECT_EQ(stride.type.fixedSize, 2);
@@ -122,22 +126,22 @@ TEST(OpSchema, SizedListsAndTheirDefaults) {
 }
 
 TEST(OpSchema, FloatStringNoneAndNegativeDefaults) {
-  const OpSchema &ln = get("aten::layer_norm");
+  GET(ln, "aten::layer_norm");
   const SchemaArgument &eps = ln.arguments[*ln.argumentIndex("eps")];
   EXPECT_EQ(eps.defaultValue->kind, DefaultValue::Kind::Float);
   EXPECT_DOUBLE_EQ(eps.defaultValue->floatValue, 1e-5);
-  const OpSchema &nll = get("aten::nll_loss");
+  GET(nll, "aten::nll_loss");
   EXPECT_EQ(nll.arguments[2].defaultValue->kind, DefaultValue::Kind::None);
   EXPECT_EQ(nll.arguments[4].defaultValue->intValue, -100);
   EXPECT_EQ(nll.arguments[4].type.kind, SchemaType::Kind::SymInt);
-  const OpSchema &str = get("aten::_test_string_default");
+  GET(str, "aten::_test_string_default");
   EXPECT_EQ(str.arguments[1].defaultValue->kind, DefaultValue::Kind::Str);
   EXPECT_EQ(str.arguments[1].defaultValue->strValue, "\"'\\");
   EXPECT_EQ(str.arguments[1].defaultValue->text, "\"\\\"\\'\\\\\"");
 }
 
 TEST(OpSchema, NamedTupleReturns) {
-  const OpSchema &s = get("aten::max.dim");
+  GET(s, "aten::max.dim");
   ASSERT_EQ(s.returns.size(), 2u);
   EXPECT_EQ(s.returns[0].name, "values");
   EXPECT_EQ(s.returns[1].name, "indices");
@@ -149,8 +153,10 @@ TEST(OpSchemaTable, UnknownOperatorNamesItAndTheTorchVersion) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(msg(r.status()), HasSubstr("operator aten::no_such_op.default is not in"));
   EXPECT_THAT(msg(r.status()), HasSubstr("torch " + t.torchVersion()));
-  // A real op with a wrong overload is just as unknown.
-  EXPECT_FALSE(t.lookup("aten::add.NoSuchOverload").ok());
+  // A real op with a wrong overload is just as unknown, and the error lists the
+  // overloads that do exist.
+  absl::StatusOr<const OpSchema *> w = t.lookup("aten::add.NoSuchOverload");
+  EXPECT_THAT(msg(w.status()), HasSubstr("its overloads are: Scalar, Scalar_out, Tensor, out"));
 }
 
 TEST(ParseOpSchema, ErrorsGiveTheColumn) {
@@ -202,4 +208,47 @@ TEST(OpSchemaTable, MalformedTablesNameTheLine) {
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ((*ok)->torchVersion(), "9");
   EXPECT_TRUE((*(*ok)->lookup("aten::a"))->hasTag("core"));
+}
+
+TEST(ParseOpSchema, DefaultsAtTheEdges) {
+  auto r = parseOpSchema("x::f(float a=-inf, float b=1e-320, str c=\"a\\nb\\101\", "
+                         "int d=-5) -> Tensor");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(std::isinf(r->arguments[0].defaultValue->floatValue));
+  EXPECT_LT(r->arguments[0].defaultValue->floatValue, 0);
+  EXPECT_GT(r->arguments[1].defaultValue->floatValue, 0); // a denormal, not an error
+  EXPECT_EQ(r->arguments[2].defaultValue->strValue, "a\nbA");
+  EXPECT_EQ(r->arguments[3].defaultValue->intValue, -5);
+  EXPECT_EQ(r->str(), "x::f(float a=-inf, float b=1e-320, str c=\"a\\nb\\101\", int d=-5) -> Tensor");
+}
+
+TEST(ParseOpSchema, HostileInputIsAnErrorNotACrash) {
+  EXPECT_THAT(msg(parseOpSchema("x::f(int[99999999999999999999] a) -> Tensor").status()),
+              HasSubstr("list size is out of range"));
+  EXPECT_THAT(msg(parseOpSchema("x::f(float a=1e999) -> Tensor").status()),
+              HasSubstr("malformed number default"));
+  std::string deep = "x::f(int a=" + std::string(100, '[') + std::string(100, ']') + ") -> Tensor";
+  EXPECT_THAT(msg(parseOpSchema(deep).status()), HasSubstr("nested too deeply"));
+  std::string nested;
+  for (int i = 0; i < 50; ++i)
+    nested += "Dict(int, ";
+  nested += "int";
+  for (int i = 0; i < 50; ++i)
+    nested += ")";
+  EXPECT_THAT(msg(parseOpSchema("x::f(" + nested + " a) -> Tensor").status()),
+              HasSubstr("type nested too deeply"));
+  EXPECT_THAT(msg(parseOpSchema("x::f(str a=\"\\q\") -> Tensor").status()),
+              HasSubstr("unknown escape"));
+}
+
+TEST(OpSchemaTable, LineNumbersCountBlankLinesAndCrlf) {
+  auto t = OpSchemaTable::parse("# torch_version: 9\r\n\r\naten::a(Tensor x) -> Tensor\t\tlibtorch\r\n"
+                                "\naten::b(Tensor x -> Tensor\t\tlibtorch\n",
+                                "t.txt");
+  EXPECT_THAT(msg(t.status()), HasSubstr("t.txt:5: schema column"));
+  auto ok = OpSchemaTable::parse("# torch_version: 9\r\naten::a(Tensor x) -> Tensor\t\tlibtorch\r\n",
+                                 "t.txt");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ((*ok)->torchVersion(), "9");
+  EXPECT_EQ((*(*ok)->lookup("aten::a"))->origin, OpSchema::Origin::LibTorch);
 }
