@@ -1,14 +1,15 @@
 //===- fxir-opt.cpp - IR in, passes, IR out -------------------------------------===//
 //
-// The pass driver. All logic lives in the libraries; this file parses flags.
-// Today it lists the registered passes, describes operators from the schema table
-// and checks a .pt2 container; reading
-// programs and running pipelines arrive with the reader and pass-manager issues.
+// The pass driver. All logic lives in the libraries (passes/OptDriver.h); this file
+// parses flags. It reads fxir text (a .fxir file or `-` for stdin), verifies and prints
+// it; lists passes; describes operators from the schema table; and checks a .pt2
+// container (importing programs arrives with the .pt2 reader).
 //===----------------------------------------------------------------------------===//
 #include "fxir/frontends/pt2/Archive.h"
 #include "fxir/ir/DType.h"
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Version.h"
+#include "fxir/passes/OptDriver.h"
 #include "fxir/passes/PassRegistry.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -16,6 +17,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
@@ -100,8 +102,14 @@ static void printOpSchema(const fxir::OpSchema &s, llvm::raw_ostream &os) {
 }
 
 int main(int argc, char **argv) {
-  cl::opt<std::string> input(cl::Positional, cl::desc("<input .pt2 or .fxir>"),
+  cl::opt<std::string> input(cl::Positional, cl::desc("<input .fxir, .pt2 or - for stdin>"),
                              cl::init(""));
+  cl::opt<bool> splitInput("split-input-file",
+                           cl::desc("Treat `// -----` lines as separating independent cases"));
+  cl::opt<bool> verifyDiags(
+      "verify-diagnostics",
+      cl::desc("Check errors against `// expected-error {{...}}` annotations"));
+  cl::opt<bool> debugInfo("print-debuginfo", cl::desc("Print provenance (loc #N, #N = prov(...))"));
   cl::opt<bool> listPasses("list-passes", cl::desc("List every registered pass"));
   cl::list<std::string> printSchema(
       "print-op-schema", cl::desc("Describe an operator from the schema table "
@@ -153,12 +161,27 @@ int main(int argc, char **argv) {
     llvm::errs() << "fxir-opt: no input file (see --help)\n";
     return 2;
   }
-  if (absl::Status st = fxir::pt2::checkZipSignature(input); !st.ok()) {
-    llvm::errs() << "fxir-opt: error: " << std::string(st.message()) << "\n";
+  if (llvm::StringRef(input).ends_with(".pt2")) {
+    if (absl::Status st = fxir::pt2::checkZipSignature(input); !st.ok()) {
+      llvm::errs() << "fxir-opt: error: " << std::string(st.message()) << "\n";
+      return 1;
+    }
+    llvm::errs() << "fxir-opt: " << input
+                 << ": ZIP container recognised; importing programs is not implemented "
+                    "yet (the .pt2 reader issue)\n";
+    return 3;
+  }
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buf =
+      llvm::MemoryBuffer::getFileOrSTDIN(input, /*IsText=*/true);
+  if (!buf) {
+    llvm::errs() << "fxir-opt: error: " << input << ": cannot open: " << buf.getError().message()
+                 << "\n";
     return 1;
   }
-  llvm::errs() << "fxir-opt: " << input
-               << ": ZIP container recognised; importing programs is not implemented "
-                  "yet (the .pt2 reader issue)\n";
-  return 3;
+  fxir::OptOptions opts;
+  opts.splitInputFile = splitInput;
+  opts.verifyDiagnostics = verifyDiags;
+  opts.printDebugInfo = debugInfo;
+  return fxir::runOpt((*buf)->getBuffer(), input == "-" ? std::string("<stdin>") : input.getValue(), opts,
+                      llvm::outs(), llvm::errs());
 }

@@ -1,0 +1,117 @@
+//===- Context.h - owner of everything uniqued or interned ----------------------===//
+//
+// A Context owns the strings, symbols, symbolic expressions, types and provenances
+// that graphs refer to. Types and expressions are uniqued (equal means same pointer);
+// strings are interned. Everything lives as long as the Context; graphs must not
+// outlive theirs.
+//
+// A Context is not thread-safe: one thread builds or rewrites at a time. (Read-only
+// use of a finished graph from several threads is fine.)
+//===----------------------------------------------------------------------------===//
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "fxir/ir/Provenance.h"
+#include "fxir/ir/SymExpr.h"
+#include "fxir/ir/Type.h"
+
+#include "absl/status/statusor.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace fxir {
+
+class Context {
+public:
+  Context();
+  ~Context();
+  Context(const Context &) = delete;
+  Context &operator=(const Context &) = delete;
+
+  /// A stable copy of `s`, shared by every caller that interns the same text.
+  llvm::StringRef intern(llvm::StringRef s);
+  /// Copies `items` into the Context's arena.
+  template <typename T> llvm::ArrayRef<T> copy(llvm::ArrayRef<T> items);
+
+  // ---- Symbols ----
+  /// Declares (or returns the identical existing) symbol; redeclaring a name with a
+  /// different range, hint or backing is an error naming the symbol.
+  absl::StatusOr<const Symbol *> declareSymbol(llvm::StringRef name,
+                                               std::optional<int64_t> min,
+                                               std::optional<int64_t> max,
+                                               std::optional<int64_t> hint, bool unbacked);
+  /// nullptr if undeclared.
+  const Symbol *lookupSymbol(llvm::StringRef name) const;
+  /// Every declared symbol, in declaration order.
+  llvm::ArrayRef<const Symbol *> symbols() const;
+
+  // ---- Symbolic expressions (normalized, uniqued) ----
+  const SymExpr *constant(int64_t v);
+  const SymExpr *sym(const Symbol *s);
+  const SymExpr *add(llvm::ArrayRef<const SymExpr *> terms);
+  const SymExpr *add(const SymExpr *a, const SymExpr *b) { return add({a, b}); }
+  const SymExpr *sub(const SymExpr *a, const SymExpr *b);
+  const SymExpr *mul(llvm::ArrayRef<const SymExpr *> factors);
+  const SymExpr *mul(const SymExpr *a, const SymExpr *b) { return mul({a, b}); }
+  const SymExpr *floorDiv(const SymExpr *a, const SymExpr *b);
+  const SymExpr *mod(const SymExpr *a, const SymExpr *b);
+  const SymExpr *max(llvm::ArrayRef<const SymExpr *> operands);
+  const SymExpr *min(llvm::ArrayRef<const SymExpr *> operands);
+  /// Any other function (CeilToInt, Pow, ...), kept by name.
+  const SymExpr *call(llvm::StringRef callee, llvm::ArrayRef<const SymExpr *> operands);
+
+  // ---- Types (uniqued) ----
+  const Type *tensorType(DType dtype, llvm::ArrayRef<const SymExpr *> shape,
+                         llvm::ArrayRef<const SymExpr *> strides = {},
+                         llvm::StringRef device = "cpu");
+  /// A static-shaped tensor type.
+  const Type *tensorType(DType dtype, llvm::ArrayRef<int64_t> shape);
+  const Type *intType();
+  const Type *floatType();
+  const Type *boolType();
+  const Type *strType();
+  const Type *noneType();
+  const Type *deviceType();
+  const Type *tokenType();
+  const Type *symIntType(const SymExpr *expr = nullptr);
+  const Type *symFloatType();
+  const Type *symBoolType();
+  const Type *listType(const Type *element);
+  const Type *optionalType(const Type *element);
+  const Type *objectType(llvm::StringRef className);
+
+  // ---- Provenance ----
+  /// A new provenance; strings and arrays are copied into the Context.
+  const Provenance *provenance(const Provenance &init);
+  /// `p` with (pass, action) appended to its history.
+  const Provenance *withRecord(const Provenance *p, llvm::StringRef pass,
+                               llvm::StringRef action);
+  /// One provenance for an op built from `from` (cse, fusion, lowering): the most
+  /// informative source location and module of the inputs, all of them as sources,
+  /// and (pass, action) recorded.
+  const Provenance *merged(llvm::ArrayRef<const Provenance *> from, llvm::StringRef pass,
+                           llvm::StringRef action);
+
+  /// Bytes held by the Context's arenas (for benchmarks).
+  size_t bytesAllocated() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  void *allocate(size_t size, size_t align);
+  const SymExpr *unique(SymExpr &&e);
+  const Type *unique(Type &&t);
+};
+
+template <typename T> llvm::ArrayRef<T> Context::copy(llvm::ArrayRef<T> items) {
+  if (items.empty())
+    return {};
+  T *mem = static_cast<T *>(allocate(sizeof(T) * items.size(), alignof(T)));
+  std::uninitialized_copy(items.begin(), items.end(), mem);
+  return llvm::ArrayRef<T>(mem, items.size());
+}
+
+} // namespace fxir

@@ -1,0 +1,238 @@
+//===- Graph.cpp - use lists, op lifetime, regions -------------------------------===//
+#include "fxir/ir/Graph.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/ErrorHandling.h"
+
+namespace fxir {
+
+bool Attr::isLayoutName(llvm::StringRef s) {
+  return llvm::is_contained({"strided", "sparse_coo", "sparse_csr", "sparse_csc",
+                             "sparse_bsr", "sparse_bsc", "_mkldnn", "jagged"},
+                            s);
+}
+
+bool Attr::isMemoryFormatName(llvm::StringRef s) {
+  return llvm::is_contained(
+      {"contiguous_format", "preserve_format", "channels_last", "channels_last_3d"}, s);
+}
+
+//===----------------------------------------------------------------------------===//
+// Uses
+//===----------------------------------------------------------------------------===//
+
+void OpOperand::unlink() {
+  if (!value_)
+    return;
+  *prevNext_ = next_;
+  if (next_)
+    next_->prevNext_ = prevNext_;
+  value_ = nullptr;
+  next_ = nullptr;
+  prevNext_ = nullptr;
+}
+
+void OpOperand::set(Value *v) {
+  unlink();
+  if (!v)
+    return;
+  value_ = v;
+  next_ = v->firstUse_;
+  if (next_)
+    next_->prevNext_ = &next_;
+  prevNext_ = &v->firstUse_;
+  v->firstUse_ = this;
+}
+
+unsigned Value::numUses() const {
+  unsigned n = 0;
+  for (OpOperand *u = firstUse_; u; u = u->nextUse())
+    ++n;
+  return n;
+}
+
+void Value::replaceAllUsesWith(Value *other) {
+  if (other == this)
+    return;
+  while (firstUse_)
+    firstUse_->set(other);
+}
+
+Region *Value::parentRegion() const {
+  return defOp_ ? defOp_->parentRegion() : argOwner_;
+}
+
+//===----------------------------------------------------------------------------===//
+// Ops
+//===----------------------------------------------------------------------------===//
+
+Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> operands,
+               llvm::ArrayRef<Arg> args, llvm::ArrayRef<const Type *> resultTypes,
+               unsigned numRegions, const Provenance *prov) {
+  if (!prov)
+    llvm::report_fatal_error(llvm::Twine("fxir internal error: op ") + name +
+                             " created without provenance");
+  Op *op = new Op();
+  op->name_ = ctx.intern(name);
+  op->numOperands_ = static_cast<unsigned>(operands.size());
+  op->operands_ = std::make_unique<OpOperand[]>(operands.size());
+  for (unsigned i = 0; i < operands.size(); ++i) {
+    op->operands_[i].owner_ = op;
+    op->operands_[i].index_ = i;
+    op->operands_[i].set(operands[i]);
+  }
+  op->numResults_ = static_cast<unsigned>(resultTypes.size());
+  op->results_ = std::make_unique<Value[]>(resultTypes.size());
+  for (unsigned i = 0; i < resultTypes.size(); ++i) {
+    op->results_[i].type_ = resultTypes[i];
+    op->results_[i].defOp_ = op;
+    op->results_[i].index_ = i;
+  }
+  op->args_ = ctx.copy(args);
+  for (unsigned i = 0; i < numRegions; ++i)
+    op->regions_.push_back(std::make_unique<Region>(op));
+  op->prov_ = prov;
+  return op;
+}
+
+Op::~Op() {
+  for (unsigned i = 0; i < numOperands_; ++i)
+    operands_[i].unlink();
+}
+
+void Op::setProvenance(const Provenance *p) {
+  if (!p)
+    llvm::report_fatal_error(llvm::Twine("fxir internal error: null provenance set on op ") + name_);
+  prov_ = p;
+}
+
+Op *Op::parentOp() const { return parent_ ? parent_->parentOp() : nullptr; }
+
+void Op::dropAllReferences() {
+  for (unsigned i = 0; i < numOperands_; ++i)
+    operands_[i].unlink();
+  for (auto &r : regions_)
+    for (Op &nested : r->ops())
+      nested.dropAllReferences();
+}
+
+void Op::erase() {
+  for (unsigned i = 0; i < numResults_; ++i)
+    if (!results_[i].useEmpty())
+      llvm::report_fatal_error(llvm::Twine("fxir internal error: erasing op ") + name_ +
+                               " whose result " + llvm::Twine(i) + " is still used");
+  dropAllReferences();
+  if (parent_)
+    parent_->remove(this);
+  delete this;
+}
+
+void Op::walk(const std::function<void(Op &)> &f) {
+  f(*this);
+  for (auto &r : regions_)
+    for (Op &nested : r->ops())
+      nested.walk(f);
+}
+
+//===----------------------------------------------------------------------------===//
+// Regions
+//===----------------------------------------------------------------------------===//
+
+Region::~Region() {
+  // Uses may cross between ops of this region (and from nested regions to values
+  // here): drop them all before deleting anything.
+  for (Op &op : ops_)
+    op.dropAllReferences();
+  while (!ops_.empty()) {
+    Op *op = &ops_.front();
+    ops_.remove(*op);
+    op->parent_ = nullptr;
+    delete op;
+  }
+}
+
+Value *Region::addArg(const Type *type, llvm::StringRef name) {
+  auto v = std::make_unique<Value>();
+  v->type_ = type;
+  v->name_ = name;
+  v->argOwner_ = this;
+  v->index_ = static_cast<unsigned>(args_.size());
+  args_.push_back(std::move(v));
+  return args_.back().get();
+}
+
+void Region::insert(OpList::iterator before, Op *op) {
+  if (op->parent_)
+    llvm::report_fatal_error(llvm::Twine("fxir internal error: inserting op ") + op->name() +
+                             " that already has a parent region");
+  op->parent_ = this;
+  ops_.insert(before, *op);
+}
+
+void Region::remove(Op *op) {
+  ops_.remove(*op);
+  op->parent_ = nullptr;
+}
+
+Op *Region::terminator() {
+  if (ops_.empty() || !ops_.back().isTerminator())
+    return nullptr;
+  return &ops_.back();
+}
+
+bool Region::isAncestorOf(const Region *other) const {
+  for (const Region *r = other; r; r = r->parentOp_ ? r->parentOp_->parentRegion() : nullptr)
+    if (r == this)
+      return true;
+  return false;
+}
+
+//===----------------------------------------------------------------------------===//
+// Graph
+//===----------------------------------------------------------------------------===//
+
+llvm::StringRef inputKindName(InputSpec::Kind k) {
+  switch (k) {
+  case InputSpec::Kind::UserInput: return "input";
+  case InputSpec::Kind::Parameter: return "param";
+  case InputSpec::Kind::Buffer: return "buffer";
+  case InputSpec::Kind::TensorConstant: return "constant";
+  case InputSpec::Kind::CustomObj: return "custom_obj";
+  case InputSpec::Kind::Token: return "token";
+  case InputSpec::Kind::ConstantInput: return "constant_input";
+  }
+  return "?";
+}
+
+llvm::StringRef outputKindName(OutputSpec::Kind k) {
+  switch (k) {
+  case OutputSpec::Kind::UserOutput: return "output";
+  case OutputSpec::Kind::LossOutput: return "loss";
+  case OutputSpec::Kind::BufferMutation: return "buffer_mutation";
+  case OutputSpec::Kind::UserInputMutation: return "input_mutation";
+  case OutputSpec::Kind::ParameterMutation: return "param_mutation";
+  case OutputSpec::Kind::GradientToParameter: return "grad_param";
+  case OutputSpec::Kind::GradientToUserInput: return "grad_input";
+  case OutputSpec::Kind::Token: return "token";
+  }
+  return "?";
+}
+
+Graph::Graph(Context &ctx, llvm::StringRef name)
+    : ctx_(ctx), name_(ctx.intern(name)), body_(std::make_unique<Region>(nullptr)) {}
+
+Graph::~Graph() = default;
+
+void Graph::walk(const std::function<void(Op &)> &f) const {
+  for (Op &op : body_->ops())
+    op.walk(f);
+}
+
+size_t Graph::numOps() const {
+  size_t n = 0;
+  walk([&](Op &) { ++n; });
+  return n;
+}
+
+} // namespace fxir

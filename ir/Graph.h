@@ -1,0 +1,312 @@
+//===- Graph.h - values, ops, regions and graphs --------------------------------===//
+//
+// fxir's program structure, after MLIR's: SSA values with use lists, one generic Op
+// class, regions holding ordered ops, and a Graph whose body region takes the program
+// inputs and ends in `fxir.yield` of its outputs.
+//
+//  - An Op has a name (`aten.index_put_.default`, `higher_order.scan`, `fxir.yield`),
+//    SSA operands, typed results, Args, regions and a Provenance (never null).
+//  - Args are the op's call arguments in order, as the FX node had them: positional
+//    ones without a name, keyword ones named. An Arg is a constant (int, float, bool,
+//    str, none, dtype, device, layout, memory format, a list of those) or a reference
+//    to one of the op's operands or regions. So `x[..., idx] = y` keeps its shape:
+//      aten.index_put_.default(%x, [none, none, %idx], %y)
+//    with operands (%x, %idx, %y) and the list arg referring to operand 1.
+//  - Operands and results are fixed when the op is created: passes that change an op's
+//    shape build a new op (see Builder.h), which is what keeps provenance honest.
+//
+// Does not: know what ops mean (OpSchema.h does for ATen, FxirOps.def for fxir's own),
+// verify (Verifier.h), print or parse (TextFormat.h).
+//===----------------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fxir/ir/Context.h"
+#include "fxir/ir/DType.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/simple_ilist.h"
+
+namespace fxir {
+
+class Graph;
+class Op;
+class Region;
+class Value;
+
+//===----------------------------------------------------------------------------===//
+// Attr and Arg: an op's call arguments
+//===----------------------------------------------------------------------------===//
+
+class Attr {
+public:
+  enum class Kind : uint8_t {
+    None, Int, Float, Bool, Str, DType, Device, Layout, MemoryFormat, List,
+    Operand, ///< refers to the op's operand #index
+    Region,  ///< refers to the op's region #index
+  };
+
+  Attr() : Attr(Kind::None) {}
+  static Attr none() { return Attr(Kind::None); }
+  static Attr integer(int64_t v) { Attr a(Kind::Int); a.i_ = v; return a; }
+  static Attr floating(double v) { Attr a(Kind::Float); a.f_ = v; return a; }
+  static Attr boolean(bool v) { Attr a(Kind::Bool); a.i_ = v; return a; }
+  /// `s` must be interned in the graph's Context (Context::intern).
+  static Attr string(llvm::StringRef s) { Attr a(Kind::Str); a.s_ = s; return a; }
+  static Attr dtype(DType t) { Attr a(Kind::DType); a.i_ = static_cast<int64_t>(t); return a; }
+  static Attr device(llvm::StringRef interned) { Attr a(Kind::Device); a.s_ = interned; return a; }
+  /// `strided`, `sparse_coo`, ... (see isLayoutName).
+  static Attr layout(llvm::StringRef interned) { Attr a(Kind::Layout); a.s_ = interned; return a; }
+  /// `contiguous_format`, `preserve_format`, `channels_last`, `channels_last_3d`.
+  static Attr memoryFormat(llvm::StringRef interned) {
+    Attr a(Kind::MemoryFormat); a.s_ = interned; return a;
+  }
+  /// `elems` must live in the graph's Context (Context::copy).
+  static Attr list(llvm::ArrayRef<Attr> elems) { Attr a(Kind::List); a.list_ = elems; return a; }
+  static Attr operand(unsigned index) { Attr a(Kind::Operand); a.i_ = index; return a; }
+  static Attr region(unsigned index) { Attr a(Kind::Region); a.i_ = index; return a; }
+
+  Kind kind() const { return kind_; }
+  int64_t intValue() const { return i_; }
+  double floatValue() const { return f_; }
+  bool boolValue() const { return i_ != 0; }
+  llvm::StringRef stringValue() const { return s_; }
+  DType dtypeValue() const { return static_cast<DType>(i_); }
+  llvm::ArrayRef<Attr> listValue() const { return list_; }
+  unsigned index() const { return static_cast<unsigned>(i_); }
+
+  static bool isLayoutName(llvm::StringRef s);
+  static bool isMemoryFormatName(llvm::StringRef s);
+
+private:
+  explicit Attr(Kind k) : kind_(k) {}
+  Kind kind_;
+  int64_t i_ = 0;
+  double f_ = 0;
+  llvm::StringRef s_;
+  llvm::ArrayRef<Attr> list_;
+};
+
+/// One call argument: positional (empty name) or keyword.
+struct Arg {
+  llvm::StringRef name;
+  Attr value;
+};
+
+//===----------------------------------------------------------------------------===//
+// Values and uses
+//===----------------------------------------------------------------------------===//
+
+/// One use of a value: operand #index of `owner`.
+class OpOperand {
+public:
+  Value *get() const { return value_; }
+  Op *owner() const { return owner_; }
+  unsigned index() const { return index_; }
+  OpOperand *nextUse() const { return next_; }
+  /// Points the operand at `v` (may be null), keeping both use lists right.
+  void set(Value *v);
+
+private:
+  friend class Op;
+  friend class Value;
+  void unlink();
+  Value *value_ = nullptr;
+  OpOperand *next_ = nullptr;
+  OpOperand **prevNext_ = nullptr;
+  Op *owner_ = nullptr;
+  unsigned index_ = 0;
+};
+
+class Value {
+public:
+  const Type *type() const { return type_; }
+  void setType(const Type *t) { type_ = t; }
+  /// Name hint (FX node name), used by the printer; may be empty.
+  llvm::StringRef name() const { return name_; }
+  void setName(llvm::StringRef interned) { name_ = interned; }
+
+  /// The op this value is a result of, or null for a region argument.
+  Op *definingOp() const { return defOp_; }
+  /// The region this value is an argument of, or null for an op result.
+  Region *argOwner() const { return argOwner_; }
+  /// Result index or argument index.
+  unsigned index() const { return index_; }
+  /// The region the value is defined in (the op's region, or the argument's region).
+  Region *parentRegion() const;
+
+  bool useEmpty() const { return firstUse_ == nullptr; }
+  unsigned numUses() const;
+  OpOperand *firstUse() const { return firstUse_; }
+  /// Every use of this value now uses `other` instead.
+  void replaceAllUsesWith(Value *other);
+
+private:
+  friend class OpOperand;
+  friend class Op;
+  friend class Region;
+  const Type *type_ = nullptr;
+  llvm::StringRef name_;
+  OpOperand *firstUse_ = nullptr;
+  Op *defOp_ = nullptr;
+  Region *argOwner_ = nullptr;
+  unsigned index_ = 0;
+};
+
+//===----------------------------------------------------------------------------===//
+// Ops and regions
+//===----------------------------------------------------------------------------===//
+
+class Op : public llvm::ilist_node<Op> {
+public:
+  /// Creates a detached op (use Builder). `args`' lists and strings must live in `ctx`;
+  /// `prov` must not be null.
+  static Op *create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> operands,
+                    llvm::ArrayRef<Arg> args, llvm::ArrayRef<const Type *> resultTypes,
+                    unsigned numRegions, const Provenance *prov);
+  ~Op();
+
+  llvm::StringRef name() const { return name_; }
+
+  unsigned numOperands() const { return numOperands_; }
+  OpOperand &operand(unsigned i) { return operands_[i]; }
+  const OpOperand &operand(unsigned i) const { return operands_[i]; }
+  Value *operandValue(unsigned i) const { return operands_[i].get(); }
+
+  unsigned numResults() const { return numResults_; }
+  Value *result(unsigned i) const { return &results_[i]; }
+
+  llvm::ArrayRef<Arg> args() const { return args_; }
+
+  unsigned numRegions() const { return static_cast<unsigned>(regions_.size()); }
+  Region &region(unsigned i) const { return *regions_[i]; }
+
+  const Provenance *provenance() const { return prov_; }
+  /// `p` must not be null.
+  void setProvenance(const Provenance *p);
+
+  Region *parentRegion() const { return parent_; }
+  /// The op whose region holds this op, or null at graph level.
+  Op *parentOp() const;
+
+  bool isTerminator() const { return name_ == "fxir.yield"; }
+
+  /// Unlinks from the parent region, drops the operands' uses and deletes the op and
+  /// its regions. Every result must be unused.
+  void erase();
+  /// Drops this op's and its nested ops' operand uses (before deleting a subtree).
+  void dropAllReferences();
+
+  /// Calls `f` on this op and every op nested in its regions, in order (pre-order).
+  void walk(const std::function<void(Op &)> &f);
+
+private:
+  friend class Region;
+  Op() = default;
+  llvm::StringRef name_;
+  std::unique_ptr<OpOperand[]> operands_;
+  std::unique_ptr<Value[]> results_;
+  unsigned numOperands_ = 0, numResults_ = 0;
+  llvm::ArrayRef<Arg> args_;
+  std::vector<std::unique_ptr<Region>> regions_;
+  const Provenance *prov_ = nullptr;
+  Region *parent_ = nullptr;
+};
+
+/// An ordered list of ops with typed arguments. Nested regions may use values defined
+/// in enclosing regions before their op (implicit capture, as in MLIR).
+class Region {
+public:
+  using OpList = llvm::simple_ilist<Op>;
+  explicit Region(Op *parentOp) : parentOp_(parentOp) {}
+  ~Region();
+  Region(const Region &) = delete;
+  Region &operator=(const Region &) = delete;
+
+  Op *parentOp() const { return parentOp_; }
+  OpList &ops() { return ops_; }
+  const OpList &ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+
+  unsigned numArgs() const { return static_cast<unsigned>(args_.size()); }
+  Value *arg(unsigned i) const { return args_[i].get(); }
+  Value *addArg(const Type *type, llvm::StringRef name = {});
+
+  /// Inserts `op` (detached) before `before` (end() appends).
+  void insert(OpList::iterator before, Op *op);
+  void push_back(Op *op) { insert(ops_.end(), op); }
+  /// Detaches `op` without deleting it.
+  void remove(Op *op);
+
+  /// The last op if it is a terminator, else null.
+  Op *terminator();
+  /// Whether this region is `other` or encloses it.
+  bool isAncestorOf(const Region *other) const;
+
+private:
+  OpList ops_;
+  std::vector<std::unique_ptr<Value>> args_;
+  Op *parentOp_;
+};
+
+//===----------------------------------------------------------------------------===//
+// Graph and its signature
+//===----------------------------------------------------------------------------===//
+
+/// What one graph input is, as torch.export's graph signature says.
+struct InputSpec {
+  enum class Kind : uint8_t {
+    UserInput, Parameter, Buffer, TensorConstant, CustomObj, Token, ConstantInput,
+  };
+  Kind kind = Kind::UserInput;
+  llvm::StringRef target; ///< FQN for parameters, buffers, constants; else empty
+  bool persistent = true; ///< buffers only
+};
+
+/// What one graph output is.
+struct OutputSpec {
+  enum class Kind : uint8_t {
+    UserOutput, LossOutput, BufferMutation, UserInputMutation, ParameterMutation,
+    GradientToParameter, GradientToUserInput, Token,
+  };
+  Kind kind = Kind::UserOutput;
+  llvm::StringRef target; ///< FQN / input name for mutations and gradients
+};
+
+llvm::StringRef inputKindName(InputSpec::Kind k);
+llvm::StringRef outputKindName(OutputSpec::Kind k);
+
+class Graph {
+public:
+  Graph(Context &ctx, llvm::StringRef name);
+  ~Graph();
+
+  Context &context() const { return ctx_; }
+  llvm::StringRef name() const { return name_; }
+  /// Arguments are the graph inputs; the final `fxir.yield` gives the outputs.
+  Region &body() const { return *body_; }
+  std::vector<InputSpec> &inputSpecs() { return inputs_; }
+  const std::vector<InputSpec> &inputSpecs() const { return inputs_; }
+  std::vector<OutputSpec> &outputSpecs() { return outputs_; }
+  const std::vector<OutputSpec> &outputSpecs() const { return outputs_; }
+
+  /// Every op, nested ones included, in order.
+  void walk(const std::function<void(Op &)> &f) const;
+  /// Number of ops, nested ones included.
+  size_t numOps() const;
+
+private:
+  Context &ctx_;
+  llvm::StringRef name_;
+  std::unique_ptr<Region> body_;
+  std::vector<InputSpec> inputs_;
+  std::vector<OutputSpec> outputs_;
+};
+
+} // namespace fxir

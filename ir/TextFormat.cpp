@@ -1,0 +1,1289 @@
+//===- TextFormat.cpp - printer, lexer and parser of fxir text -------------------===//
+#include "fxir/ir/TextFormat.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <unordered_map>
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace fxir {
+
+//===----------------------------------------------------------------------------===//
+// Printer
+//===----------------------------------------------------------------------------===//
+
+namespace {
+
+void printString(llvm::StringRef s, llvm::raw_ostream &os) {
+  os << '"';
+  for (unsigned char c : s) {
+    switch (c) {
+    case '"': os << "\\\""; break;
+    case '\\': os << "\\\\"; break;
+    case '\n': os << "\\n"; break;
+    case '\t': os << "\\t"; break;
+    default:
+      if (c < 0x20 || c >= 0x7f) {
+        static const char *hex = "0123456789abcdef";
+        os << "\\x" << hex[c >> 4] << hex[c & 15];
+      } else {
+        os << c;
+      }
+    }
+  }
+  os << '"';
+}
+
+void printFloat(double v, llvm::raw_ostream &os) {
+  if (std::isnan(v)) {
+    os << "nan";
+    return;
+  }
+  if (std::isinf(v)) {
+    os << (v < 0 ? "-inf" : "inf");
+    return;
+  }
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  llvm::StringRef s(buf, res.ptr - buf);
+  os << s;
+  // Keep it a float when read back: 2 -> 2.0.
+  if (s.find_first_of(".e") == llvm::StringRef::npos)
+    os << ".0";
+}
+
+class Printer {
+public:
+  Printer(const Graph &g, llvm::raw_ostream &os, const PrintOptions &opts)
+      : g_(g), os_(os), opts_(opts) {}
+
+  void print() {
+    nameValues();
+    // Symbols used anywhere in the graph's types, in declaration order.
+    llvm::DenseSet<const Symbol *> used;
+    auto noteExpr = [&](const SymExpr *e, auto &self) -> void {
+      if (e->kind() == SymExpr::Kind::Sym)
+        used.insert(e->symbol());
+      for (const SymExpr *o : e->operands())
+        self(o, self);
+    };
+    auto noteType = [&](const Type *t, auto &self) -> void {
+      if (!t)
+        return;
+      for (const SymExpr *d : t->shape())
+        noteExpr(d, noteExpr);
+      for (const SymExpr *d : t->strides())
+        noteExpr(d, noteExpr);
+      if (t->symExpr())
+        noteExpr(t->symExpr(), noteExpr);
+      self(t->element(), self);
+    };
+    forEachValue([&](const Value *v) { noteType(v->type(), noteType); });
+    for (const Symbol *s : g_.context().symbols())
+      if (used.count(s))
+        printSymbol(*s);
+
+    os_ << "graph @" << g_.name() << "(";
+    const Region &body = g_.body();
+    for (unsigned i = 0; i < body.numArgs(); ++i) {
+      if (i)
+        os_ << ", ";
+      printValueDef(body.arg(i));
+      const InputSpec spec =
+          i < g_.inputSpecs().size() ? g_.inputSpecs()[i] : InputSpec{};
+      os_ << " " << inputKindName(spec.kind);
+      if (!spec.target.empty()) {
+        os_ << " ";
+        printString(spec.target, os_);
+      }
+      if (spec.kind == InputSpec::Kind::Buffer && !spec.persistent)
+        os_ << " non_persistent";
+    }
+    os_ << ") -> (";
+    for (size_t i = 0; i < g_.outputSpecs().size(); ++i) {
+      if (i)
+        os_ << ", ";
+      const OutputSpec &spec = g_.outputSpecs()[i];
+      os_ << outputKindName(spec.kind);
+      if (!spec.target.empty()) {
+        os_ << " ";
+        printString(spec.target, os_);
+      }
+    }
+    os_ << ") {\n";
+    printOps(body, 1);
+    os_ << "}\n";
+    if (opts_.debugInfo)
+      printProvenanceTable();
+  }
+
+private:
+  const Graph &g_;
+  llvm::raw_ostream &os_;
+  PrintOptions opts_;
+  llvm::DenseMap<const Value *, std::string> names_;
+  llvm::DenseMap<const Provenance *, unsigned> provIds_;
+  std::vector<const Provenance *> provOrder_;
+
+  void forEachValue(const std::function<void(const Value *)> &f) {
+    const Region &body = g_.body();
+    for (unsigned i = 0; i < body.numArgs(); ++i)
+      f(body.arg(i));
+    g_.walk([&](Op &op) {
+      for (unsigned r = 0; r < op.numRegions(); ++r)
+        for (unsigned i = 0; i < op.region(r).numArgs(); ++i)
+          f(op.region(r).arg(i));
+      for (unsigned i = 0; i < op.numResults(); ++i)
+        f(op.result(i));
+    });
+  }
+
+  static bool validName(llvm::StringRef s) {
+    return !s.empty() && llvm::all_of(s, [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+    });
+  }
+
+  // Name hints where unique and valid, numbers elsewhere; never two values alike.
+  void nameValues() {
+    llvm::StringSet<> taken;
+    llvm::SmallVector<const Value *, 0> unnamed;
+    forEachValue([&](const Value *v) {
+      if (validName(v->name()) && taken.insert(v->name()).second)
+        names_[v] = v->name().str();
+      else
+        unnamed.push_back(v);
+    });
+    unsigned next = 0;
+    for (const Value *v : unnamed) {
+      std::string n;
+      do
+        n = std::to_string(next++);
+      while (taken.count(n));
+      taken.insert(n);
+      names_[v] = n;
+    }
+  }
+
+  void printSymbol(const Symbol &s) {
+    os_ << "sym " << s.name << " : [";
+    if (s.min)
+      os_ << *s.min;
+    else
+      os_ << "-inf";
+    os_ << ", ";
+    if (s.max)
+      os_ << *s.max;
+    else
+      os_ << "inf";
+    os_ << "]";
+    if (s.hint)
+      os_ << " hint " << *s.hint;
+    if (s.unbacked)
+      os_ << " unbacked";
+    os_ << "\n";
+  }
+
+  void printValueDef(const Value *v) {
+    os_ << "%" << names_[v] << ": " << v->type()->str();
+  }
+
+  void printAttr(const Op &op, const Attr &a) {
+    switch (a.kind()) {
+    case Attr::Kind::None: os_ << "none"; return;
+    case Attr::Kind::Int: os_ << a.intValue(); return;
+    case Attr::Kind::Float: printFloat(a.floatValue(), os_); return;
+    case Attr::Kind::Bool: os_ << (a.boolValue() ? "true" : "false"); return;
+    case Attr::Kind::Str: printString(a.stringValue(), os_); return;
+    case Attr::Kind::DType: os_ << irName(a.dtypeValue()); return;
+    case Attr::Kind::Device:
+      os_ << "device(";
+      printString(a.stringValue(), os_);
+      os_ << ")";
+      return;
+    case Attr::Kind::Layout:
+    case Attr::Kind::MemoryFormat: os_ << a.stringValue(); return;
+    case Attr::Kind::List:
+      os_ << "[";
+      for (size_t i = 0; i < a.listValue().size(); ++i) {
+        if (i)
+          os_ << ", ";
+        printAttr(op, a.listValue()[i]);
+      }
+      os_ << "]";
+      return;
+    case Attr::Kind::Operand:
+      if (a.index() < op.numOperands() && op.operandValue(a.index()))
+        os_ << "%" << names_[op.operandValue(a.index())];
+      else
+        os_ << "%<bad operand " << a.index() << ">";
+      return;
+    case Attr::Kind::Region: os_ << "^" << a.index(); return;
+    }
+  }
+
+  unsigned provId(const Provenance *p) {
+    auto [it, inserted] = provIds_.try_emplace(p, provOrder_.size());
+    if (inserted) {
+      provOrder_.push_back(p);
+      for (const Provenance *s : p->sources)
+        provId(s);
+    }
+    return it->second;
+  }
+
+  void printOps(const Region &r, unsigned depth) {
+    for (const Op &op : r.ops())
+      printOp(op, depth);
+  }
+
+  void printOp(const Op &op, unsigned depth) {
+    os_.indent(depth * 2);
+    for (unsigned i = 0; i < op.numResults(); ++i) {
+      if (i)
+        os_ << ", ";
+      printValueDef(op.result(i));
+    }
+    if (op.numResults())
+      os_ << " = ";
+    os_ << op.name() << "(";
+    for (size_t i = 0; i < op.args().size(); ++i) {
+      if (i)
+        os_ << ", ";
+      const Arg &a = op.args()[i];
+      if (!a.name.empty())
+        os_ << a.name << "=";
+      printAttr(op, a.value);
+    }
+    os_ << ")";
+    for (unsigned ri = 0; ri < op.numRegions(); ++ri) {
+      const Region &reg = op.region(ri);
+      os_ << " ^" << ri << "(";
+      for (unsigned i = 0; i < reg.numArgs(); ++i) {
+        if (i)
+          os_ << ", ";
+        printValueDef(reg.arg(i));
+      }
+      os_ << ") {\n";
+      printOps(reg, depth + 1);
+      os_.indent(depth * 2) << "}";
+    }
+    if (opts_.debugInfo)
+      os_ << " loc #" << provId(op.provenance());
+    os_ << "\n";
+  }
+
+  void printProvenanceTable() {
+    // provOrder_ grows while printing sources; index, not iterators.
+    for (size_t i = 0; i < provOrder_.size(); ++i) {
+      const Provenance *p = provOrder_[i];
+      os_ << "#" << i << " = prov(";
+      bool first = true;
+      auto field = [&](llvm::StringRef key) -> llvm::raw_ostream & {
+        if (!first)
+          os_ << ", ";
+        first = false;
+        return os_ << key << " ";
+      };
+      auto str = [&](llvm::StringRef key, llvm::StringRef v) {
+        if (!v.empty())
+          printString(v, field(key));
+      };
+      str("node", p->nodeName);
+      str("file", p->source.file);
+      if (p->source.line)
+        field("line") << p->source.line;
+      if (p->source.col)
+        field("col") << p->source.col;
+      str("func", p->source.function);
+      str("code", p->source.code);
+      str("module", p->modulePath);
+      str("module_type", p->moduleType);
+      str("param", p->paramFqn);
+      if (!p->history.empty()) {
+        field("history") << "[";
+        for (size_t h = 0; h < p->history.size(); ++h) {
+          if (h)
+            os_ << ", ";
+          os_ << "(";
+          printString(p->history[h].pass, os_);
+          os_ << ", ";
+          printString(p->history[h].action, os_);
+          os_ << ")";
+        }
+        os_ << "]";
+      }
+      if (!p->sources.empty()) {
+        field("sources") << "[";
+        for (size_t s = 0; s < p->sources.size(); ++s)
+          os_ << (s ? ", #" : "#") << provId(p->sources[s]);
+        os_ << "]";
+      }
+      os_ << ")\n";
+    }
+  }
+};
+
+} // namespace
+
+void printGraph(const Graph &g, llvm::raw_ostream &os, const PrintOptions &opts) {
+  Printer(g, os, opts).print();
+}
+
+std::string printGraph(const Graph &g, const PrintOptions &opts) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  printGraph(g, os, opts);
+  return s;
+}
+
+//===----------------------------------------------------------------------------===//
+// Lexer
+//===----------------------------------------------------------------------------===//
+
+namespace {
+
+enum class Tok {
+  Eof, Error, Ident, Value, AtName, Caret, Hash, Int, Float, String,
+  LParen, RParen, LBracket, RBracket, LBrace, RBrace, LAngle, RAngle,
+  Comma, Colon, Equal, Arrow, Minus, Plus, Star,
+};
+
+struct Token {
+  Tok kind = Tok::Eof;
+  llvm::StringRef text; // spelling (for Value/AtName/Hash/Caret: without the sigil)
+  const char *loc = nullptr;
+  unsigned line = 0, col = 0; // of `loc`, 1-based
+  std::string strValue; // decoded String
+};
+
+class Lexer {
+public:
+  Lexer(llvm::StringRef buf) : buf_(buf), cur_(buf.begin()) {}
+
+  Token next() {
+    skipSpaceAndComments();
+    Token t = lexToken();
+    t.line = line_;
+    t.col = static_cast<unsigned>(t.loc - lineStart_) + 1;
+    return t;
+  }
+
+private:
+  Token lexToken() {
+    Token t;
+    t.loc = cur_;
+    if (cur_ == buf_.end()) {
+      t.kind = Tok::Eof;
+      return t;
+    }
+    char c = *cur_;
+    auto single = [&](Tok k) {
+      ++cur_;
+      t.kind = k;
+      t.text = llvm::StringRef(t.loc, 1);
+      return t;
+    };
+    switch (c) {
+    case '(': return single(Tok::LParen);
+    case ')': return single(Tok::RParen);
+    case '[': return single(Tok::LBracket);
+    case ']': return single(Tok::RBracket);
+    case '{': return single(Tok::LBrace);
+    case '}': return single(Tok::RBrace);
+    case '<': return single(Tok::LAngle);
+    case '>': return single(Tok::RAngle);
+    case ',': return single(Tok::Comma);
+    case ':': return single(Tok::Colon);
+    case '=': return single(Tok::Equal);
+    case '+': return single(Tok::Plus);
+    case '*': return single(Tok::Star);
+    case '-':
+      if (cur_ + 1 != buf_.end() && cur_[1] == '>') {
+        cur_ += 2;
+        t.kind = Tok::Arrow;
+        t.text = llvm::StringRef(t.loc, 2);
+        return t;
+      }
+      return single(Tok::Minus);
+    case '"':
+      return lexString();
+    case '%': case '@': case '^': case '#': {
+      ++cur_;
+      const char *start = cur_;
+      // `@` names may hold device text such as cuda:0.
+      while (cur_ != buf_.end() &&
+             (isNameChar(*cur_) || (c == '@' && *cur_ == ':')))
+        ++cur_;
+      if (start == cur_) {
+        t.kind = Tok::Error;
+        error_ = std::string("expected a name after `") + c + "`";
+        return t;
+      }
+      t.text = llvm::StringRef(start, cur_ - start);
+      t.kind = c == '%' ? Tok::Value : c == '@' ? Tok::AtName : c == '^' ? Tok::Caret : Tok::Hash;
+      return t;
+    }
+    default:
+      break;
+    }
+    if (std::isdigit(static_cast<unsigned char>(c)))
+      return lexNumber();
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      const char *start = cur_;
+      while (cur_ != buf_.end() && (isNameChar(*cur_)))
+        ++cur_;
+      t.kind = Tok::Ident;
+      t.text = llvm::StringRef(start, cur_ - start);
+      return t;
+    }
+    t.kind = Tok::Error;
+    error_ = std::string("unexpected character `") +
+             (std::isprint(static_cast<unsigned char>(c)) ? std::string(1, c)
+                                                          : "\\x" + llvm::utohexstr(
+                                                                        static_cast<unsigned char>(c))) +
+             "`";
+    ++cur_;
+    return t;
+  }
+
+public:
+  const std::string &error() const { return error_; }
+  llvm::StringRef buffer() const { return buf_; }
+
+private:
+  llvm::StringRef buf_;
+  const char *cur_;
+  std::string error_;
+  // Line bookkeeping, kept as the lexer moves, so locations cost nothing per op.
+  unsigned line_ = 1;
+  const char *lineStart_ = buf_.begin();
+
+  static bool isNameChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
+  }
+
+  void skipSpaceAndComments() {
+    while (cur_ != buf_.end()) {
+      if (*cur_ == '\n') {
+        ++cur_;
+        ++line_;
+        lineStart_ = cur_;
+      } else if (std::isspace(static_cast<unsigned char>(*cur_))) {
+        ++cur_;
+      } else if (*cur_ == '/' && cur_ + 1 != buf_.end() && cur_[1] == '/') {
+        while (cur_ != buf_.end() && *cur_ != '\n')
+          ++cur_;
+      } else {
+        break;
+      }
+    }
+  }
+
+  Token lexNumber() {
+    Token t;
+    t.loc = cur_;
+    bool isFloat = false;
+    while (cur_ != buf_.end() && std::isdigit(static_cast<unsigned char>(*cur_)))
+      ++cur_;
+    if (cur_ != buf_.end() && *cur_ == '.') {
+      isFloat = true;
+      ++cur_;
+      while (cur_ != buf_.end() && std::isdigit(static_cast<unsigned char>(*cur_)))
+        ++cur_;
+    }
+    if (cur_ != buf_.end() && (*cur_ == 'e' || *cur_ == 'E')) {
+      const char *save = cur_;
+      ++cur_;
+      if (cur_ != buf_.end() && (*cur_ == '+' || *cur_ == '-'))
+        ++cur_;
+      if (cur_ != buf_.end() && std::isdigit(static_cast<unsigned char>(*cur_))) {
+        isFloat = true;
+        while (cur_ != buf_.end() && std::isdigit(static_cast<unsigned char>(*cur_)))
+          ++cur_;
+      } else {
+        cur_ = save;
+      }
+    }
+    t.kind = isFloat ? Tok::Float : Tok::Int;
+    t.text = llvm::StringRef(t.loc, cur_ - t.loc);
+    return t;
+  }
+
+  Token lexString() {
+    Token t;
+    t.loc = cur_;
+    ++cur_;
+    while (true) {
+      if (cur_ == buf_.end() || *cur_ == '\n') {
+        t.kind = Tok::Error;
+        error_ = "unterminated string";
+        return t;
+      }
+      char c = *cur_++;
+      if (c == '"')
+        break;
+      if (c != '\\') {
+        t.strValue += c;
+        continue;
+      }
+      if (cur_ == buf_.end()) {
+        t.kind = Tok::Error;
+        error_ = "unterminated string";
+        return t;
+      }
+      char e = *cur_++;
+      switch (e) {
+      case '"': t.strValue += '"'; break;
+      case '\\': t.strValue += '\\'; break;
+      case 'n': t.strValue += '\n'; break;
+      case 't': t.strValue += '\t'; break;
+      case 'x': {
+        if (buf_.end() - cur_ < 2 || !std::isxdigit(static_cast<unsigned char>(cur_[0])) ||
+            !std::isxdigit(static_cast<unsigned char>(cur_[1]))) {
+          t.kind = Tok::Error;
+          error_ = "`\\x` needs two hex digits";
+          return t;
+        }
+        t.strValue += static_cast<char>(std::stoi(std::string(cur_, 2), nullptr, 16));
+        cur_ += 2;
+        break;
+      }
+      default:
+        t.kind = Tok::Error;
+        error_ = std::string("unknown escape `\\") + e + "` in string";
+        return t;
+      }
+    }
+    t.kind = Tok::String;
+    t.text = llvm::StringRef(t.loc, cur_ - t.loc);
+    return t;
+  }
+};
+
+//===----------------------------------------------------------------------------===//
+// Parser
+//===----------------------------------------------------------------------------===//
+
+class ParseError {};
+
+class Parser {
+public:
+  Parser(Context &ctx, llvm::StringRef text, llvm::StringRef fileName)
+      : ctx_(ctx), lex_(text), file_(fileName) {
+    advance();
+  }
+
+  absl::StatusOr<std::unique_ptr<Graph>> parse() {
+    try {
+      return parseFile();
+    } catch (const ParseError &) {
+      return absl::InvalidArgumentError(error_);
+    }
+  }
+
+private:
+  Context &ctx_;
+  Lexer lex_;
+  llvm::StringRef file_;
+  Token tok_;
+  std::string error_;
+  llvm::StringMap<Value *> values_;
+  // Ops whose provenance comes from the `#N = prov(...)` table, resolved at the end.
+  std::vector<std::pair<Op *, std::pair<unsigned, const char *>>> pendingLocs_;
+
+  // ---- helpers ----
+  std::pair<unsigned, unsigned> lineCol(const char *loc) const {
+    llvm::StringRef buf = lex_.buffer();
+    unsigned line = 1, col = 1;
+    for (const char *p = buf.begin(); p < loc && p < buf.end(); ++p) {
+      if (*p == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    return {line, col};
+  }
+
+  [[noreturn]] void failAt(const char *loc, const std::string &msg) {
+    auto [line, col] = lineCol(loc);
+    error_ = file_.str() + ":" + std::to_string(line) + ":" + std::to_string(col) +
+             ": error: " + msg;
+    throw ParseError();
+  }
+  [[noreturn]] void fail(const std::string &msg) { failAt(tok_.loc, msg); }
+
+  void advance() {
+    tok_ = lex_.next();
+    if (tok_.kind == Tok::Error)
+      fail(lex_.error());
+  }
+  bool is(Tok k) const { return tok_.kind == k; }
+  bool isIdent(llvm::StringRef s) const { return tok_.kind == Tok::Ident && tok_.text == s; }
+  bool consume(Tok k) {
+    if (!is(k))
+      return false;
+    advance();
+    return true;
+  }
+  bool consumeIdent(llvm::StringRef s) {
+    if (!isIdent(s))
+      return false;
+    advance();
+    return true;
+  }
+  void expect(Tok k, const char *what) {
+    if (!consume(k))
+      fail(std::string("expected ") + what);
+  }
+  std::string describe() const {
+    switch (tok_.kind) {
+    case Tok::Eof: return "end of input";
+    case Tok::String: return "a string";
+    default: return "`" + tok_.text.str() + "`";
+    }
+  }
+
+  int64_t parseIntToken() {
+    int64_t v = 0;
+    auto [ptr, ec] = std::from_chars(tok_.text.begin(), tok_.text.end(), v);
+    if (ec != std::errc() || ptr != tok_.text.end())
+      fail("integer `" + tok_.text.str() + "` is out of range");
+    advance();
+    return v;
+  }
+
+  // ---- file ----
+  std::unique_ptr<Graph> parseFile() {
+    while (isIdent("sym"))
+      parseSymbolDecl();
+    if (!isIdent("graph"))
+      fail("expected `sym` or `graph`, found " + describe());
+    advance();
+    if (!is(Tok::AtName))
+      fail("expected the graph name `@name`");
+    auto g = std::make_unique<Graph>(ctx_, tok_.text);
+    advance();
+    parseSignature(*g);
+    expect(Tok::LBrace, "`{` to open the graph body");
+    parseOps(g->body(), *g);
+    llvm::DenseMap<unsigned, const char *> provLocs;
+    std::unordered_map<unsigned, Provenance> raw;
+    while (is(Tok::Hash))
+      parseProvDef(raw, provLocs);
+    if (!is(Tok::Eof))
+      fail("expected `#N = prov(...)` or the end of input, found " + describe());
+    resolveProvenance(raw, provLocs);
+    return g;
+  }
+
+  void parseSymbolDecl() {
+    advance(); // sym
+    if (!is(Tok::Ident))
+      fail("expected a symbol name after `sym`");
+    const char *loc = tok_.loc;
+    llvm::StringRef name = tok_.text;
+    advance();
+    expect(Tok::Colon, "`:` after the symbol name");
+    expect(Tok::LBracket, "`[` to open the symbol's range");
+    std::optional<int64_t> lo = parseBound(true), hi;
+    expect(Tok::Comma, "`,` in the symbol's range");
+    hi = parseBound(false);
+    expect(Tok::RBracket, "`]` to close the symbol's range");
+    std::optional<int64_t> hint;
+    bool unbacked = false;
+    if (consumeIdent("hint")) {
+      bool neg = consume(Tok::Minus);
+      if (!is(Tok::Int))
+        fail("expected an integer hint");
+      hint = parseIntToken();
+      if (neg)
+        *hint = -*hint;
+    }
+    if (consumeIdent("unbacked"))
+      unbacked = true;
+    absl::StatusOr<const Symbol *> s = ctx_.declareSymbol(name, lo, hi, hint, unbacked);
+    if (!s.ok())
+      failAt(loc, std::string(s.status().message()));
+  }
+
+  std::optional<int64_t> parseBound(bool lower) {
+    bool neg = consume(Tok::Minus);
+    if (consumeIdent("inf")) {
+      if (lower != neg)
+        fail(lower ? "a lower bound can only be `-inf` or an integer"
+                   : "an upper bound can only be `inf` or an integer");
+      return std::nullopt;
+    }
+    if (!is(Tok::Int))
+      fail("expected an integer or `inf` in the symbol's range");
+    int64_t v = parseIntToken();
+    return neg ? -v : v;
+  }
+
+  void parseSignature(Graph &g) {
+    expect(Tok::LParen, "`(` to open the graph inputs");
+    if (!consume(Tok::RParen)) {
+      do {
+        Value *v = parseValueDef(
+            [&](const Type *t, llvm::StringRef name) { return g.body().addArg(t, name); });
+        InputSpec spec;
+        if (!is(Tok::Ident))
+          fail("expected the input's kind (input, param, buffer, constant, ...)");
+        llvm::StringRef kind = tok_.text;
+        const char *kindLoc = tok_.loc;
+        advance();
+        bool found = false;
+        for (auto k : {InputSpec::Kind::UserInput, InputSpec::Kind::Parameter,
+                       InputSpec::Kind::Buffer, InputSpec::Kind::TensorConstant,
+                       InputSpec::Kind::CustomObj, InputSpec::Kind::Token,
+                       InputSpec::Kind::ConstantInput})
+          if (inputKindName(k) == kind) {
+            spec.kind = k;
+            found = true;
+          }
+        if (!found)
+          failAt(kindLoc, "unknown input kind `" + kind.str() + "`");
+        if (is(Tok::String)) {
+          spec.target = ctx_.intern(tok_.strValue);
+          advance();
+        }
+        if (consumeIdent("non_persistent")) {
+          if (spec.kind != InputSpec::Kind::Buffer)
+            fail("only a buffer can be `non_persistent`");
+          spec.persistent = false;
+        }
+        (void)v;
+        g.inputSpecs().push_back(spec);
+      } while (consume(Tok::Comma));
+      expect(Tok::RParen, "`,` or `)` after a graph input");
+    }
+    expect(Tok::Arrow, "`->` before the graph outputs");
+    expect(Tok::LParen, "`(` to open the graph outputs");
+    if (!consume(Tok::RParen)) {
+      do {
+        if (!is(Tok::Ident))
+          fail("expected an output kind (output, buffer_mutation, ...)");
+        OutputSpec spec;
+        bool found = false;
+        for (auto k : {OutputSpec::Kind::UserOutput, OutputSpec::Kind::LossOutput,
+                       OutputSpec::Kind::BufferMutation, OutputSpec::Kind::UserInputMutation,
+                       OutputSpec::Kind::ParameterMutation,
+                       OutputSpec::Kind::GradientToParameter,
+                       OutputSpec::Kind::GradientToUserInput, OutputSpec::Kind::Token})
+          if (outputKindName(k) == tok_.text) {
+            spec.kind = k;
+            found = true;
+          }
+        if (!found)
+          fail("unknown output kind `" + tok_.text.str() + "`");
+        advance();
+        if (is(Tok::String)) {
+          spec.target = ctx_.intern(tok_.strValue);
+          advance();
+        }
+        g.outputSpecs().push_back(spec);
+      } while (consume(Tok::Comma));
+      expect(Tok::RParen, "`,` or `)` after a graph output");
+    }
+  }
+
+  // `%name: type`, defined through `make`.
+  template <typename F> Value *parseValueDef(F make) {
+    if (!is(Tok::Value))
+      fail("expected a value name `%name`, found " + describe());
+    const char *loc = tok_.loc;
+    llvm::StringRef name = ctx_.intern(tok_.text);
+    advance();
+    expect(Tok::Colon, "`:` and a type after the value name");
+    const Type *t = parseType();
+    if (values_.count(name))
+      failAt(loc, "value %" + name.str() + " is defined twice");
+    Value *v = make(t, name);
+    values_[name] = v;
+    return v;
+  }
+
+  // ---- types ----
+  const Type *parseType() {
+    if (!is(Tok::Ident))
+      fail("expected a type, found " + describe());
+    llvm::StringRef word = tok_.text;
+    const char *loc = tok_.loc;
+    if (std::optional<DType> dt = dtypeFromIrName(word)) {
+      advance();
+      expect(Tok::LBracket, "`[` and the tensor's shape after the dtype");
+      llvm::SmallVector<const SymExpr *, 6> shape, strides;
+      if (!consume(Tok::RBracket)) {
+        do
+          shape.push_back(parseSymExpr());
+        while (consume(Tok::Comma));
+        expect(Tok::RBracket, "`,` or `]` in the tensor's shape");
+      }
+      if (consume(Tok::LBrace)) {
+        do
+          strides.push_back(parseSymExpr());
+        while (consume(Tok::Comma));
+        expect(Tok::RBrace, "`,` or `}` in the tensor's strides");
+        if (strides.size() != shape.size())
+          failAt(loc, "tensor type has " + std::to_string(shape.size()) + " dims but " +
+                          std::to_string(strides.size()) + " strides");
+      }
+      llvm::StringRef device = "cpu";
+      if (is(Tok::AtName)) {
+        device = tok_.text;
+        advance();
+      }
+      return ctx_.tensorType(*dt, shape, strides, device);
+    }
+    advance();
+    if (word == "int") return ctx_.intType();
+    if (word == "float") return ctx_.floatType();
+    if (word == "bool") return ctx_.boolType();
+    if (word == "str") return ctx_.strType();
+    if (word == "none") return ctx_.noneType();
+    if (word == "device") return ctx_.deviceType();
+    if (word == "token") return ctx_.tokenType();
+    if (word == "symfloat") return ctx_.symFloatType();
+    if (word == "symbool") return ctx_.symBoolType();
+    if (word == "symint") {
+      if (!consume(Tok::LAngle))
+        return ctx_.symIntType(nullptr);
+      const SymExpr *e = parseSymExpr();
+      expect(Tok::RAngle, "`>` after the symint's expression");
+      return ctx_.symIntType(e);
+    }
+    if (word == "list" || word == "optional") {
+      expect(Tok::LAngle, "`<` and an element type");
+      const Type *elem = parseType();
+      expect(Tok::RAngle, "`>` after the element type");
+      return word == "list" ? ctx_.listType(elem) : ctx_.optionalType(elem);
+    }
+    if (word == "object") {
+      expect(Tok::LAngle, "`<` and a class name");
+      if (!is(Tok::String))
+        fail("expected the class name as a string");
+      std::string name = tok_.strValue;
+      advance();
+      expect(Tok::RAngle, "`>` after the class name");
+      return ctx_.objectType(name);
+    }
+    failAt(loc, "unknown type `" + word.str() + "`");
+  }
+
+  // ---- symbolic expressions: sum := term (('+'|'-') term)* ----
+  const SymExpr *parseSymExpr() {
+    const SymExpr *acc = parseSymTerm();
+    while (true) {
+      if (consume(Tok::Plus))
+        acc = ctx_.add(acc, parseSymTerm());
+      else if (consume(Tok::Minus))
+        acc = ctx_.sub(acc, parseSymTerm());
+      else
+        return acc;
+    }
+  }
+  const SymExpr *parseSymTerm() {
+    const SymExpr *acc = parseSymUnary();
+    while (consume(Tok::Star))
+      acc = ctx_.mul(acc, parseSymUnary());
+    return acc;
+  }
+  const SymExpr *parseSymUnary() {
+    if (consume(Tok::Minus))
+      return ctx_.mul(ctx_.constant(-1), parseSymUnary());
+    if (is(Tok::Int))
+      return ctx_.constant(parseIntToken());
+    if (consume(Tok::LParen)) {
+      const SymExpr *e = parseSymExpr();
+      expect(Tok::RParen, "`)` in a symbolic expression");
+      return e;
+    }
+    if (!is(Tok::Ident))
+      fail("expected a symbolic expression, found " + describe());
+    llvm::StringRef name = tok_.text;
+    const char *loc = tok_.loc;
+    advance();
+    if (consume(Tok::LParen)) {
+      llvm::SmallVector<const SymExpr *, 4> ops;
+      if (!consume(Tok::RParen)) {
+        do
+          ops.push_back(parseSymExpr());
+        while (consume(Tok::Comma));
+        expect(Tok::RParen, "`,` or `)` in a symbolic function call");
+      }
+      if ((name == "floordiv" || name == "mod") && ops.size() != 2)
+        failAt(loc, name.str() + " takes 2 operands");
+      if ((name == "max" || name == "min") && ops.empty())
+        failAt(loc, name.str() + " takes at least 1 operand");
+      return ctx_.call(name, ops);
+    }
+    const Symbol *s = ctx_.lookupSymbol(name);
+    if (!s)
+      failAt(loc, "undeclared symbol `" + name.str() + "` (declare it with `sym " +
+                      name.str() + " : [min, max]`)");
+    return ctx_.sym(s);
+  }
+
+  // ---- ops ----
+  void parseOps(Region &r, Graph &g) {
+    while (!consume(Tok::RBrace)) {
+      if (is(Tok::Eof))
+        fail("expected `}` to close the region");
+      parseOp(r, g);
+    }
+  }
+
+  struct PendingResult {
+    llvm::StringRef name;
+    const Type *type;
+    const char *loc;
+  };
+
+  void parseOp(Region &r, Graph &g) {
+    unsigned opLine = tok_.line, opCol = tok_.col;
+    llvm::SmallVector<PendingResult, 2> results;
+    if (is(Tok::Value)) {
+      do {
+        if (!is(Tok::Value))
+          fail("expected a result name `%name`");
+        PendingResult pr{ctx_.intern(tok_.text), nullptr, tok_.loc};
+        advance();
+        expect(Tok::Colon, "`:` and a type after the result name");
+        pr.type = parseType();
+        results.push_back(pr);
+      } while (consume(Tok::Comma));
+      expect(Tok::Equal, "`=` after the results");
+    }
+    if (!is(Tok::Ident))
+      fail("expected an op name, found " + describe());
+    llvm::StringRef opName = tok_.text;
+    const char *nameLoc = tok_.loc;
+    advance();
+    expect(Tok::LParen, "`(` to open the op's arguments");
+    llvm::SmallVector<Value *, 4> operands;
+    llvm::SmallVector<Arg, 4> args;
+    unsigned maxRegionRef = 0;
+    bool anyRegionRef = false;
+    if (!consume(Tok::RParen)) {
+      do {
+        Arg a;
+        if (is(Tok::Ident)) {
+          // `name=value` or a bare identifier value (dtype, layout, none, true, ...).
+          Token save = tok_;
+          advance();
+          if (consume(Tok::Equal)) {
+            a.name = ctx_.intern(save.text);
+          } else {
+            tok_ = save; // re-read as a value below
+            a.value = parseIdentAttr();
+            args.push_back(a);
+            continue;
+          }
+        }
+        a.value = parseAttr(operands, maxRegionRef, anyRegionRef);
+        args.push_back(a);
+      } while (consume(Tok::Comma));
+      expect(Tok::RParen, "`,` or `)` after an argument");
+    }
+    // Regions: ^0(...) { ... } ^1(...) { ... }. An op's region count is fixed when it is
+    // created, so regions are parsed into holders first and then moved into the op.
+    llvm::SmallVector<const Type *, 2> types;
+    for (auto &pr : results)
+      types.push_back(pr.type);
+    unsigned numRegions = 0;
+    std::vector<std::unique_ptr<Region>> parsed;
+    while (is(Tok::Caret)) {
+      unsigned idx = 0;
+      if (!llvm::to_integer(tok_.text, idx, 10) || idx != numRegions)
+        fail("expected region ^" + std::to_string(numRegions) + " here");
+      advance();
+      auto reg = std::make_unique<Region>(nullptr);
+      expect(Tok::LParen, "`(` to open the region's arguments");
+      if (!consume(Tok::RParen)) {
+        do
+          parseValueDef([&](const Type *t, llvm::StringRef name) { return reg->addArg(t, name); });
+        while (consume(Tok::Comma));
+        expect(Tok::RParen, "`,` or `)` after a region argument");
+      }
+      expect(Tok::LBrace, "`{` to open the region");
+      parseOps(*reg, g);
+      parsed.push_back(std::move(reg));
+      ++numRegions;
+    }
+    if (anyRegionRef && maxRegionRef >= numRegions)
+      failAt(nameLoc, "argument refers to region ^" + std::to_string(maxRegionRef) +
+                          " but the op has " + std::to_string(numRegions) + " region(s)");
+    const Provenance *prov =
+        textProvenance(opLine, opCol, results.empty() ? llvm::StringRef() : results[0].name);
+    Op *op = Op::create(ctx_, opName, operands, args, types, numRegions, prov);
+    for (unsigned i = 0; i < numRegions; ++i)
+      adoptRegion(op->region(i), *parsed[i]);
+    r.push_back(op);
+    for (unsigned i = 0; i < results.size(); ++i) {
+      if (values_.count(results[i].name))
+        failAt(results[i].loc, "value %" + results[i].name.str() + " is defined twice");
+      op->result(i)->setName(results[i].name);
+      values_[results[i].name] = op->result(i);
+    }
+    if (isIdent("loc")) {
+      advance();
+      if (!is(Tok::Hash))
+        fail("expected `#N` after `loc`");
+      unsigned id = 0;
+      if (!llvm::to_integer(tok_.text, id, 10))
+        fail("expected a provenance number `#N`");
+      pendingLocs_.push_back({op, {id, tok_.loc}});
+      advance();
+    }
+  }
+
+  // Moves the ops and arguments parsed into `from` into the op's region `to`.
+  void adoptRegion(Region &to, Region &from) {
+    for (unsigned i = 0; i < from.numArgs(); ++i) {
+      Value *old = from.arg(i);
+      Value *nv = to.addArg(old->type(), old->name());
+      old->replaceAllUsesWith(nv);
+      values_[old->name()] = nv;
+    }
+    while (!from.empty()) {
+      Op *op = &from.ops().front();
+      from.remove(op);
+      to.push_back(op);
+    }
+  }
+
+  const Provenance *textProvenance(unsigned line, unsigned col, llvm::StringRef node) {
+    Provenance p;
+    p.nodeName = node;
+    p.source.file = file_;
+    p.source.line = line;
+    p.source.col = col;
+    return ctx_.provenance(p);
+  }
+
+  Attr parseIdentAttr() {
+    llvm::StringRef w = tok_.text;
+    const char *loc = tok_.loc;
+    advance();
+    if (w == "none") return Attr::none();
+    if (w == "true") return Attr::boolean(true);
+    if (w == "false") return Attr::boolean(false);
+    if (w == "inf") return Attr::floating(INFINITY);
+    if (w == "nan") return Attr::floating(NAN);
+    if (std::optional<DType> dt = dtypeFromIrName(w)) return Attr::dtype(*dt);
+    if (Attr::isLayoutName(w)) return Attr::layout(ctx_.intern(w));
+    if (Attr::isMemoryFormatName(w)) return Attr::memoryFormat(ctx_.intern(w));
+    if (w == "device") {
+      expect(Tok::LParen, "`(` after `device`");
+      if (!is(Tok::String))
+        fail("expected the device as a string, e.g. device(\"cpu\")");
+      Attr a = Attr::device(ctx_.intern(tok_.strValue));
+      advance();
+      expect(Tok::RParen, "`)` after the device string");
+      return a;
+    }
+    failAt(loc, "unknown argument value `" + w.str() + "`");
+  }
+
+  Attr parseAttr(llvm::SmallVectorImpl<Value *> &operands, unsigned &maxRegion, bool &anyRegion) {
+    switch (tok_.kind) {
+    case Tok::Value: {
+      auto it = values_.find(tok_.text);
+      if (it == values_.end())
+        fail("use of undefined value %" + tok_.text.str());
+      operands.push_back(it->second);
+      advance();
+      return Attr::operand(static_cast<unsigned>(operands.size() - 1));
+    }
+    case Tok::Caret: {
+      unsigned idx = 0;
+      if (!llvm::to_integer(tok_.text, idx, 10))
+        fail("expected a region number `^N`");
+      advance();
+      maxRegion = std::max(maxRegion, idx);
+      anyRegion = true;
+      return Attr::region(idx);
+    }
+    case Tok::Minus: {
+      advance();
+      if (is(Tok::Int))
+        return Attr::integer(-parseIntToken());
+      if (is(Tok::Float))
+        return Attr::floating(-parseFloatToken());
+      if (consumeIdent("inf"))
+        return Attr::floating(-INFINITY);
+      fail("expected a number after `-`");
+    }
+    case Tok::Int: return Attr::integer(parseIntToken());
+    case Tok::Float: return Attr::floating(parseFloatToken());
+    case Tok::String: {
+      Attr a = Attr::string(ctx_.intern(tok_.strValue));
+      advance();
+      return a;
+    }
+    case Tok::Ident: return parseIdentAttr();
+    case Tok::LBracket: {
+      advance();
+      llvm::SmallVector<Attr, 4> elems;
+      if (!consume(Tok::RBracket)) {
+        do
+          elems.push_back(parseAttr(operands, maxRegion, anyRegion));
+        while (consume(Tok::Comma));
+        expect(Tok::RBracket, "`,` or `]` in a list");
+      }
+      return Attr::list(ctx_.copy<Attr>(elems));
+    }
+    default:
+      fail("expected an argument, found " + describe());
+    }
+  }
+
+  double parseFloatToken() {
+    std::string s = tok_.text.str();
+    char *end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (*end != '\0')
+      fail("malformed float `" + s + "`");
+    advance();
+    return v;
+  }
+
+  // ---- provenance table ----
+  void parseProvDef(std::unordered_map<unsigned, Provenance> &raw,
+                    llvm::DenseMap<unsigned, const char *> &locs) {
+    unsigned id = 0;
+    const char *loc = tok_.loc;
+    if (!llvm::to_integer(tok_.text, id, 10))
+      fail("expected a provenance number `#N`");
+    if (raw.count(id))
+      fail("provenance #" + std::to_string(id) + " is defined twice");
+    advance();
+    expect(Tok::Equal, "`=` after `#N`");
+    if (!consumeIdent("prov"))
+      fail("expected `prov(...)`");
+    expect(Tok::LParen, "`(` after `prov`");
+    Provenance p;
+    std::vector<unsigned> srcIds;
+    if (!consume(Tok::RParen)) {
+      do {
+        if (!is(Tok::Ident))
+          fail("expected a provenance field name");
+        llvm::StringRef key = tok_.text;
+        advance();
+        auto str = [&]() {
+          if (!is(Tok::String))
+            fail("expected a string for provenance field `" + key.str() + "`");
+          llvm::StringRef s = ctx_.intern(tok_.strValue);
+          advance();
+          return s;
+        };
+        auto num = [&]() -> uint32_t {
+          if (!is(Tok::Int))
+            fail("expected an integer for provenance field `" + key.str() + "`");
+          int64_t v = parseIntToken();
+          if (v < 0 || v > UINT32_MAX)
+            fail("provenance field `" + key.str() + "` is out of range");
+          return static_cast<uint32_t>(v);
+        };
+        if (key == "node") p.nodeName = str();
+        else if (key == "file") p.source.file = str();
+        else if (key == "line") p.source.line = num();
+        else if (key == "col") p.source.col = num();
+        else if (key == "func") p.source.function = str();
+        else if (key == "code") p.source.code = str();
+        else if (key == "module") p.modulePath = str();
+        else if (key == "module_type") p.moduleType = str();
+        else if (key == "param") p.paramFqn = str();
+        else if (key == "history") {
+          expect(Tok::LBracket, "`[` to open the history");
+          llvm::SmallVector<PassRecord, 4> h;
+          if (!consume(Tok::RBracket)) {
+            do {
+              expect(Tok::LParen, "`(` to open a history record");
+              PassRecord rec;
+              rec.pass = str();
+              expect(Tok::Comma, "`,` in a history record");
+              rec.action = str();
+              expect(Tok::RParen, "`)` to close a history record");
+              h.push_back(rec);
+            } while (consume(Tok::Comma));
+            expect(Tok::RBracket, "`,` or `]` in the history");
+          }
+          p.history = ctx_.copy<PassRecord>(h);
+        } else if (key == "sources") {
+          expect(Tok::LBracket, "`[` to open the sources");
+          if (!consume(Tok::RBracket)) {
+            do {
+              if (!is(Tok::Hash))
+                fail("expected a provenance reference `#N`");
+              unsigned s = 0;
+              if (!llvm::to_integer(tok_.text, s, 10))
+                fail("expected a provenance number `#N`");
+              srcIds.push_back(s);
+              advance();
+            } while (consume(Tok::Comma));
+            expect(Tok::RBracket, "`,` or `]` in the sources");
+          }
+        } else {
+          fail("unknown provenance field `" + key.str() + "`");
+        }
+      } while (consume(Tok::Comma));
+      expect(Tok::RParen, "`,` or `)` in `prov(...)`");
+    }
+    raw[id] = p;
+    locs[id] = loc;
+    rawSources_[id] = srcIds;
+  }
+
+  std::unordered_map<unsigned, std::vector<unsigned>> rawSources_;
+
+  void resolveProvenance(std::unordered_map<unsigned, Provenance> &raw,
+                         llvm::DenseMap<unsigned, const char *> &locs) {
+    llvm::DenseMap<unsigned, const Provenance *> done;
+    llvm::DenseSet<unsigned> inProgress;
+    std::function<const Provenance *(unsigned, const char *)> build =
+        [&](unsigned id, const char *useLoc) -> const Provenance * {
+      if (auto it = done.find(id); it != done.end())
+        return it->second;
+      auto it = raw.find(id);
+      if (it == raw.end())
+        failAt(useLoc, "provenance #" + std::to_string(id) + " is not defined");
+      if (!inProgress.insert(id).second)
+        failAt(locs[id], "provenance #" + std::to_string(id) + " lists itself among its sources");
+      llvm::SmallVector<const Provenance *, 4> srcs;
+      for (unsigned s : rawSources_[id])
+        srcs.push_back(build(s, locs[id]));
+      Provenance p = it->second;
+      p.sources = srcs;
+      const Provenance *made = ctx_.provenance(p);
+      if (made->empty())
+        failAt(locs[id], "provenance #" + std::to_string(id) + " is empty");
+      done[id] = made;
+      return made;
+    };
+    for (auto &[op, ref] : pendingLocs_)
+      op->setProvenance(build(ref.first, ref.second));
+    for (auto &[id, p] : raw)
+      build(id, locs[id]);
+  }
+};
+
+} // namespace
+
+absl::StatusOr<std::unique_ptr<Graph>> parseGraph(Context &ctx, llvm::StringRef text,
+                                                  llvm::StringRef fileName) {
+  return Parser(ctx, text, fileName).parse();
+}
+
+} // namespace fxir

@@ -1,0 +1,337 @@
+//===- Verifier.cpp -------------------------------------------------------------===//
+#include "fxir/ir/Verifier.h"
+
+#include "fxir/ir/OpSchema.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace fxir {
+
+std::string Diagnostic::str() const {
+  std::string out;
+  if (loc.valid()) {
+    out += loc.file.str() + ":" + std::to_string(loc.line);
+    if (loc.col)
+      out += ":" + std::to_string(loc.col);
+    out += ": ";
+  }
+  return out + "error: " + message;
+}
+
+std::optional<std::pair<std::string, std::string>> splitDispatcherName(llvm::StringRef name) {
+  llvm::SmallVector<llvm::StringRef, 4> parts;
+  name.split(parts, '.');
+  if (parts.size() != 3 || llvm::any_of(parts, [](llvm::StringRef p) { return p.empty(); }))
+    return std::nullopt;
+  std::string overload = parts[2] == "default" ? "" : parts[2].str();
+  return std::make_pair(parts[0].str() + "::" + parts[1].str(), overload);
+}
+
+namespace {
+
+struct FxirOpInfo {
+  llvm::StringRef name;
+  unsigned numRegions;
+  bool terminator;
+};
+constexpr FxirOpInfo kFxirOps[] = {
+#define FXIR_OP(Enum, Name, NumRegions, IsTerminator, Summary) {Name, NumRegions, IsTerminator},
+#include "fxir/ir/FxirOps.def"
+};
+
+// Namespaces of the operator schema table (aten, prims, quantized, ...).
+const llvm::StringSet<> &dispatcherNamespaces() {
+  static const llvm::StringSet<> *ns = [] {
+    auto *s = new llvm::StringSet<>();
+    for (const OpSchema &op : OpSchemaTable::builtin().all())
+      s->insert(op.ns);
+    return s;
+  }();
+  return *ns;
+}
+
+// Op names that are neither dispatcher operators nor fxir's own: FX targets kept by name.
+bool isPythonLevelOp(llvm::StringRef name) {
+  return name.starts_with("higher_order.") || name.starts_with("_operator.") ||
+         name.starts_with("math.") || name.starts_with("torch.") ||
+         name.starts_with("builtins.");
+}
+
+class Verifier {
+public:
+  Verifier(const Graph &g, std::vector<Diagnostic> &diags) : g_(g), diags_(diags) {}
+
+  void run() {
+    const Region &body = g_.body();
+    if (body.numArgs() != g_.inputSpecs().size())
+      graphError("graph @" + g_.name().str() + " has " + std::to_string(body.numArgs()) +
+                 " inputs but its signature lists " +
+                 std::to_string(g_.inputSpecs().size()));
+    verifyRegion(body, "the graph body");
+    const Op *out = body.empty() ? nullptr : &body.ops().back();
+    if (out && out->isTerminator() && out->numOperands() != g_.outputSpecs().size())
+      error(*out, "the graph yields " + std::to_string(out->numOperands()) +
+                      " values but its signature lists " +
+                      std::to_string(g_.outputSpecs().size()) + " outputs");
+    verifyUseLists();
+  }
+
+private:
+  const Graph &g_;
+  std::vector<Diagnostic> &diags_;
+  llvm::DenseSet<const Value *> visible_;
+  size_t numOperands_ = 0;
+
+  std::string describe(const Op &op) {
+    std::string s = op.name().str();
+    if (op.numResults() && !op.result(0)->name().empty())
+      s += " (%" + op.result(0)->name().str() + ")";
+    else if (op.provenance() && !op.provenance()->nodeName.empty())
+      s += " (node " + op.provenance()->nodeName.str() + ")";
+    return s;
+  }
+
+  void error(const Op &op, const std::string &msg) {
+    Diagnostic d;
+    d.op = &op;
+    if (op.provenance())
+      d.loc = op.provenance()->source;
+    d.message = describe(op) + ": " + msg;
+    diags_.push_back(std::move(d));
+  }
+  void graphError(const std::string &msg) {
+    Diagnostic d;
+    d.message = msg;
+    diags_.push_back(std::move(d));
+  }
+
+  void verifyRegion(const Region &r, const std::string &what) {
+    llvm::SmallVector<const Value *, 16> added;
+    for (unsigned i = 0; i < r.numArgs(); ++i)
+      if (visible_.insert(r.arg(i)).second)
+        added.push_back(r.arg(i));
+    if (r.empty()) {
+      if (r.parentOp())
+        error(*r.parentOp(), what + " is empty; a region must end in fxir.yield");
+      else
+        graphError("the graph body is empty; it must end in fxir.yield");
+    }
+    for (const Op &op : r.ops()) {
+      verifyOp(op);
+      bool last = &op == &r.ops().back();
+      if (op.isTerminator() && !last)
+        error(op, "fxir.yield must be the last op of its region");
+      if (last && !op.isTerminator())
+        error(op, what + " must end in fxir.yield, not " + op.name().str());
+      for (unsigned ri = 0; ri < op.numRegions(); ++ri)
+        verifyRegion(op.region(ri), "region ^" + std::to_string(ri) + " of " + describe(op));
+      for (unsigned i = 0; i < op.numResults(); ++i)
+        if (visible_.insert(op.result(i)).second)
+          added.push_back(op.result(i));
+    }
+    for (const Value *v : added)
+      visible_.erase(v);
+  }
+
+  void verifyOp(const Op &op) {
+    if (!op.provenance() || op.provenance()->empty())
+      error(op, "op has no provenance");
+    numOperands_ += op.numOperands();
+    for (unsigned i = 0; i < op.numOperands(); ++i) {
+      const Value *v = op.operandValue(i);
+      if (!v) {
+        error(op, "operand " + std::to_string(i) + " is null");
+        continue;
+      }
+      if (!visible_.count(v))
+        error(op, "operand " + std::to_string(i) + " (%" + v->name().str() +
+                      ") is not defined before this op in its region or an enclosing one");
+    }
+    verifyArgs(op);
+    verifyName(op);
+  }
+
+  void countRefs(const Op &op, const Attr &a, llvm::SmallVectorImpl<unsigned> &operandRefs,
+                 llvm::SmallVectorImpl<unsigned> &regionRefs) {
+    switch (a.kind()) {
+    case Attr::Kind::Operand:
+      if (a.index() >= op.numOperands())
+        error(op, "argument refers to operand " + std::to_string(a.index()) + " of " +
+                      std::to_string(op.numOperands()));
+      else
+        ++operandRefs[a.index()];
+      break;
+    case Attr::Kind::Region:
+      if (a.index() >= op.numRegions())
+        error(op, "argument refers to region ^" + std::to_string(a.index()) + " of " +
+                      std::to_string(op.numRegions()));
+      else
+        ++regionRefs[a.index()];
+      break;
+    case Attr::Kind::List:
+      for (const Attr &e : a.listValue())
+        countRefs(op, e, operandRefs, regionRefs);
+      break;
+    default:
+      break;
+    }
+  }
+
+  void verifyArgs(const Op &op) {
+    llvm::SmallVector<unsigned, 8> operandRefs(op.numOperands(), 0), regionRefs(op.numRegions(), 0);
+    llvm::StringSet<> keywords;
+    bool sawKeyword = false;
+    for (const Arg &a : op.args()) {
+      if (!a.name.empty()) {
+        sawKeyword = true;
+        if (!keywords.insert(a.name).second)
+          error(op, "keyword argument `" + a.name.str() + "` is given twice");
+      } else if (sawKeyword) {
+        error(op, "positional argument after a keyword argument");
+      }
+      countRefs(op, a.value, operandRefs, regionRefs);
+    }
+    for (unsigned i = 0; i < operandRefs.size(); ++i)
+      if (operandRefs[i] != 1)
+        error(op, "operand " + std::to_string(i) + " is referenced by " +
+                      std::to_string(operandRefs[i]) + " arguments; it must be exactly one");
+    // fxir's own ops hold regions without naming them in args.
+    if (!op.name().starts_with("fxir."))
+      for (unsigned i = 0; i < regionRefs.size(); ++i)
+        if (regionRefs[i] != 1)
+          error(op, "region ^" + std::to_string(i) + " is referenced by " +
+                        std::to_string(regionRefs[i]) + " arguments; it must be exactly one");
+  }
+
+  void verifyName(const Op &op) {
+    llvm::StringRef name = op.name();
+    if (name.starts_with("fxir.")) {
+      const FxirOpInfo *info = nullptr;
+      for (const FxirOpInfo &i : kFxirOps)
+        if (i.name == name)
+          info = &i;
+      if (!info) {
+        error(op, "unknown fxir op (fxir's own ops are listed in ir/FxirOps.def)");
+        return;
+      }
+      if (op.numRegions() != info->numRegions)
+        error(op, "has " + std::to_string(op.numRegions()) + " regions; " + name.str() +
+                      " takes " + std::to_string(info->numRegions));
+      if (info->terminator && op.numResults())
+        error(op, "a terminator has no results");
+      return;
+    }
+    if (isPythonLevelOp(name))
+      return;
+    auto split = splitDispatcherName(name);
+    llvm::StringRef ns = name.split('.').first;
+    if (!split || !dispatcherNamespaces().contains(ns)) {
+      error(op, "unknown op: not an operator of the schema table (ns.op.overload), a "
+                "higher-order op (higher_order.*), a Python-level op (_operator.*, "
+                "math.*, torch.*) or an fxir op");
+      return;
+    }
+    absl::StatusOr<const OpSchema *> schema =
+        OpSchemaTable::builtin().lookup(split->first, split->second);
+    if (!schema.ok()) {
+      error(op, std::string(schema.status().message()));
+      return;
+    }
+    verifyAgainstSchema(op, **schema);
+  }
+
+  void verifyAgainstSchema(const Op &op, const OpSchema &s) {
+    unsigned positional = 0;
+    for (const Arg &a : op.args()) {
+      const SchemaArgument *param = nullptr;
+      if (a.name.empty()) {
+        if (positional >= s.arguments.size()) {
+          error(op, "takes at most " + std::to_string(s.arguments.size()) +
+                        " arguments (" + s.str() + ")");
+          return;
+        }
+        param = &s.arguments[positional++];
+      } else {
+        std::optional<unsigned> idx = s.argumentIndex(std::string_view(a.name));
+        if (!idx) {
+          error(op, "has no argument named `" + a.name.str() + "` (" + s.str() + ")");
+          continue;
+        }
+        if (*idx < positional)
+          error(op, "argument `" + a.name.str() + "` is given both by position and by name");
+        param = &s.arguments[*idx];
+      }
+      // A value passed straight to a Tensor parameter must be a tensor.
+      if (a.value.kind() == Attr::Kind::Operand && a.value.index() < op.numOperands() &&
+          param->type.kind == SchemaType::Kind::Tensor) {
+        const Value *v = op.operandValue(a.value.index());
+        if (v && v->type() && !v->type()->isTensor())
+          error(op, "argument `" + param->name + "` must be a tensor, not " +
+                        v->type()->str());
+      }
+    }
+    // A single list return (`Tensor[]`) becomes one result per element.
+    bool listReturn = s.returns.size() == 1 && s.returns[0].type.isList();
+    if (!s.varRets && !listReturn && op.numResults() != s.returns.size())
+      error(op, "has " + std::to_string(op.numResults()) + " results; " + s.fullName() +
+                    " returns " + std::to_string(s.returns.size()));
+  }
+
+  void verifyUseLists() {
+    size_t uses = 0;
+    auto checkValue = [&](const Value *v, const Op *where) {
+      for (const OpOperand *u = v->firstUse(); u; u = u->nextUse()) {
+        ++uses;
+        const Op *owner = u->owner();
+        if (!owner || u->index() >= owner->numOperands() ||
+            &owner->operand(u->index()) != u || u->get() != v) {
+          if (where)
+            error(*where, "use list of a result disagrees with the operands that use it");
+          else
+            graphError("use list of a region argument disagrees with its uses");
+          return;
+        }
+      }
+    };
+    const Region &body = g_.body();
+    for (unsigned i = 0; i < body.numArgs(); ++i)
+      checkValue(body.arg(i), nullptr);
+    g_.walk([&](Op &op) {
+      for (unsigned i = 0; i < op.numResults(); ++i)
+        checkValue(op.result(i), &op);
+      for (unsigned r = 0; r < op.numRegions(); ++r)
+        for (unsigned i = 0; i < op.region(r).numArgs(); ++i)
+          checkValue(op.region(r).arg(i), &op);
+    });
+    if (uses != numOperands_)
+      graphError("use lists hold " + std::to_string(uses) + " uses but ops have " +
+                 std::to_string(numOperands_) + " operands (a value from outside the "
+                                                "graph is used)");
+  }
+};
+
+} // namespace
+
+bool verify(const Graph &g, std::vector<Diagnostic> &diags) {
+  size_t before = diags.size();
+  Verifier(g, diags).run();
+  return diags.size() == before;
+}
+
+absl::Status verify(const Graph &g) {
+  std::vector<Diagnostic> diags;
+  if (verify(g, diags))
+    return absl::OkStatus();
+  std::string msg;
+  for (const Diagnostic &d : diags) {
+    if (!msg.empty())
+      msg += "\n";
+    msg += d.str();
+  }
+  return absl::InvalidArgumentError(msg);
+}
+
+} // namespace fxir

@@ -1,0 +1,49 @@
+//===- Verifier.h - structural and type checks on a graph -----------------------===//
+//
+// Checks what every pass may rely on:
+//  - every op has a provenance, and it is not empty;
+//  - SSA: each operand is defined before its use, in the same region or an enclosing
+//    one (values of sibling or nested regions are not visible); use lists agree with
+//    the operands exactly;
+//  - regions: each ends in `fxir.yield` and has no other terminator; the graph's inputs
+//    and outputs agree with its signature;
+//  - args: operand and region references are in range and each operand and region is
+//    referenced exactly once;
+//  - op names: fxir's own ops are in FxirOps.def; dispatcher ops (`aten.*`, `prims.*`,
+//    ... : the namespaces of the operator schema table) must be in the table, with a
+//    valid arg list for their schema (positional count, known keyword names, tensors
+//    where the schema says Tensor) and the right number of results.
+// Every problem is reported, each naming the op and its location.
+//
+// Does not: infer or check shapes (a shape checker needs per-op meta functions); check
+// pass stages (after functionalize, after lower-control-flow): the pass manager does.
+//===----------------------------------------------------------------------------===//
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fxir/ir/Graph.h"
+
+#include "absl/status/status.h"
+
+namespace fxir {
+
+struct Diagnostic {
+  const Op *op = nullptr;  ///< null for graph-level problems
+  SourceLoc loc;           ///< the op's source location (from its provenance), if any
+  std::string message;     ///< "aten.add.Tensor (%add): operand 0 ..."
+  /// "file:line:col: error: message" (or "error: message" without a location).
+  std::string str() const;
+};
+
+/// Appends every problem found to `diags`; returns true when there was none.
+bool verify(const Graph &g, std::vector<Diagnostic> &diags);
+/// OK, or InvalidArgument with every problem, one per line.
+absl::Status verify(const Graph &g);
+
+/// Splits an op name like `aten.add.Tensor` into ("aten::add", "Tensor") and
+/// `aten.clone.default` into ("aten::clone", ""); nullopt if it has no three parts.
+std::optional<std::pair<std::string, std::string>> splitDispatcherName(llvm::StringRef name);
+
+} // namespace fxir
