@@ -74,8 +74,12 @@ void Rewriter::replaceOp(Op *op, llvm::ArrayRef<Value *> values) {
   if (values.size() != op->numResults())
     llvm::report_fatal_error(llvm::Twine("fxir internal error: replacing op ") + op->name() +
                              " with the wrong number of values");
-  for (unsigned i = 0; i < values.size(); ++i)
+  for (unsigned i = 0; i < values.size(); ++i) {
+    // The replacement inherits the name (the FX node name) if it has none.
+    if (values[i]->name().empty())
+      values[i]->setName(op->result(i)->name());
     op->result(i)->replaceAllUsesWith(values[i]);
+  }
   eraseOp(op);
 }
 

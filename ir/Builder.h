@@ -64,6 +64,7 @@ public:
              unsigned numRegions = 0);
 
   /// Replaces every use of `op`'s results with `values` (same count), then erases it.
+  /// An unnamed replacement value takes the replaced result's name.
   void replaceOp(Op *op, llvm::ArrayRef<Value *> values);
   /// Erases `op`, whose results must be unused.
   void eraseOp(Op *op);

@@ -981,11 +981,13 @@ private:
         if (is(Tok::Ident)) {
           // `name=value` or a bare identifier value (dtype, layout, none, true, ...).
           Token save = tok_;
+          Lexer lexSave = lex_;
           advance();
           if (consume(Tok::Equal)) {
             a.name = ctx_.intern(save.text);
           } else {
-            tok_ = save; // re-read as a value below
+            tok_ = save; // not a keyword: back up and read the identifier as a value
+            lex_ = lexSave;
             a.value = parseIdentAttr();
             args.push_back(a);
             continue;
