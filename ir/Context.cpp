@@ -10,7 +10,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Allocator.h"
-#include "llvm/Support/StringSaver.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace fxir {
 
@@ -52,7 +52,9 @@ int64_t wrapMul(int64_t a, int64_t b) {
 
 struct Context::Impl {
   llvm::BumpPtrAllocator arena;
-  llvm::UniqueStringSaver strings{arena};
+  // Interned strings. (Not llvm::UniqueStringSaver: its out-of-line save() in libLLVM
+  // would allocate from our arena without ASan's unpoisoning in sanitizer builds.)
+  llvm::StringSet<> strings;
   llvm::StringMap<Symbol *> symbolsByName;
   std::vector<const Symbol *> symbolOrder;
   std::unordered_multimap<size_t, const SymExpr *> exprs;
@@ -65,7 +67,9 @@ struct Context::Impl {
 Context::Context() : impl_(std::make_unique<Impl>()) {}
 Context::~Context() = default;
 
-llvm::StringRef Context::intern(llvm::StringRef s) { return impl_->strings.save(s); }
+llvm::StringRef Context::intern(llvm::StringRef s) {
+  return impl_->strings.insert(s).first->getKey();
+}
 
 void *Context::allocate(size_t size, size_t align) {
   return impl_->arena.Allocate(size, llvm::Align(align));

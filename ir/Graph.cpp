@@ -45,6 +45,11 @@ void OpOperand::set(Value *v) {
   v->firstUse_ = this;
 }
 
+Value::~Value() {
+  while (firstUse_)
+    firstUse_->unlink();
+}
+
 unsigned Value::numUses() const {
   unsigned n = 0;
   for (OpOperand *u = firstUse_; u; u = u->nextUse())

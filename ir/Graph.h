@@ -126,6 +126,13 @@ private:
 
 class Value {
 public:
+  Value() = default;
+  Value(const Value &) = delete;
+  Value &operator=(const Value &) = delete;
+  /// Detaches any remaining uses, so tearing down invalid IR (a use that escaped its
+  /// region) in any order never leaves an operand pointing at freed memory.
+  ~Value();
+
   const Type *type() const { return type_; }
   void setType(const Type *t) { type_ = t; }
   /// Name hint (FX node name), used by the printer; may be empty.

@@ -578,12 +578,11 @@ class ParseError {};
 class Parser {
 public:
   Parser(Context &ctx, llvm::StringRef text, llvm::StringRef fileName)
-      : ctx_(ctx), lex_(text), file_(fileName) {
-    advance();
-  }
+      : ctx_(ctx), lex_(text), file_(fileName) {}
 
   absl::StatusOr<std::unique_ptr<Graph>> parse() {
     try {
+      advance(); // the first token can already be an error
       return parseFile();
     } catch (const ParseError &) {
       return absl::InvalidArgumentError(error_);

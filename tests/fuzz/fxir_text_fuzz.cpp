@@ -1,0 +1,197 @@
+//===- fxir_text_fuzz.cpp - seeded mutation fuzzing of the fxir text format ------===//
+//
+// Built with AddressSanitizer and UndefinedBehaviorSanitizer (tests/fuzz/CMakeLists.txt)
+// from the IR sources themselves. Takes the .fxir seed files, makes COUNT mutants with a
+// seeded generator (byte flips, deleted / duplicated / swapped spans and lines, inserted
+// tokens, lines spliced from other seeds) and runs each through parse -> verify ->
+// print -> parse -> print. A malformed mutant must give an error; a mutant that parses
+// must print to text that parses and prints identically (with and without debug info).
+// A sanitizer report, a crash, or a mutant that takes longer than 5 s fails the run.
+//
+// usage: fxir-text-fuzz --seed N --count N FILE.fxir...
+// Prints `fxir-text-fuzz: N passed, M failed` (M = round-trip violations).
+//===----------------------------------------------------------------------------===//
+#include "fxir/ir/Context.h"
+#include "fxir/ir/TextFormat.h"
+#include "fxir/ir/Verifier.h"
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+std::vector<std::string> loadSeeds(const std::vector<std::string> &files) {
+  std::vector<std::string> seeds;
+  for (const std::string &f : files) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str(), cur, line;
+    std::istringstream lines(text);
+    // Each `// -----` case is its own seed.
+    while (std::getline(lines, line)) {
+      if (line.find("// -----") != std::string::npos) {
+        seeds.push_back(cur);
+        cur.clear();
+      } else {
+        cur += line + "\n";
+      }
+    }
+    seeds.push_back(cur);
+  }
+  return seeds;
+}
+
+const char *kTokens[] = {
+    "%x", "%0", "^0", "^1", "(", ")", "[", "]", "{", "}", "<", ">", ",", ":", "=", "->",
+    "-", "+", "*", "sym ", "graph ", "@g", "f32[", "i64[2]", "symint<", "s0", "u0",
+    "99999999999999999999", "-9223372036854775808", "1e999", "0.5", "\"", "\"\\x\"",
+    "#0", "#999", " loc #0", "prov(", "node \"n\"", "fxir.yield(", "aten.add.Tensor(",
+    "higher_order.cond(", "// ", "\n", "nan", "inf", "none", "true", "device(\"cpu\")",
+    "floordiv(s0, 0)", "mod(s0, 0)", "max()", "list<", "optional<", "object<\"c\">",
+    "input", "param \"w\"", "output", "buffer_mutation \"b\"", "non_persistent", "\t",
+    "\xff", "\x01",
+};
+
+std::string mutate(std::string s, const std::vector<std::string> &seeds, std::mt19937_64 &rng) {
+  auto pick = [&](size_t n) { return n ? static_cast<size_t>(rng() % n) : 0; };
+  int rounds = 1 + static_cast<int>(pick(4));
+  for (int r = 0; r < rounds; ++r) {
+    switch (pick(7)) {
+    case 0: // flip a byte
+      if (!s.empty())
+        s[pick(s.size())] ^= static_cast<char>(1 << pick(8));
+      break;
+    case 1: { // delete a span
+      if (s.empty())
+        break;
+      size_t a = pick(s.size()), n = 1 + pick(std::min<size_t>(40, s.size() - a));
+      s.erase(a, n);
+      break;
+    }
+    case 2: { // duplicate a span
+      if (s.empty())
+        break;
+      size_t a = pick(s.size()), n = 1 + pick(std::min<size_t>(80, s.size() - a));
+      s.insert(pick(s.size() + 1), s.substr(a, n));
+      break;
+    }
+    case 3: // insert a token
+      s.insert(pick(s.size() + 1), kTokens[pick(sizeof kTokens / sizeof *kTokens)]);
+      break;
+    case 4: { // replace a token-sized span with a token
+      if (s.empty())
+        break;
+      size_t a = pick(s.size());
+      s.replace(a, std::min<size_t>(1 + pick(6), s.size() - a),
+                kTokens[pick(sizeof kTokens / sizeof *kTokens)]);
+      break;
+    }
+    case 5: { // splice a line from another seed
+      const std::string &other = seeds[pick(seeds.size())];
+      if (other.empty())
+        break;
+      size_t a = other.rfind('\n', pick(other.size()));
+      a = a == std::string::npos ? 0 : a + 1;
+      size_t b = other.find('\n', a);
+      std::string line = other.substr(a, b == std::string::npos ? std::string::npos : b - a + 1);
+      size_t at = s.find('\n', pick(s.size() + 1));
+      s.insert(at == std::string::npos ? s.size() : at + 1, line);
+      break;
+    }
+    case 6: { // swap two lines
+      std::vector<std::string> lines;
+      std::istringstream in(s);
+      for (std::string l; std::getline(in, l);)
+        lines.push_back(l);
+      if (lines.size() >= 2)
+        std::swap(lines[pick(lines.size())], lines[pick(lines.size())]);
+      s.clear();
+      for (const std::string &l : lines)
+        s += l + "\n";
+      break;
+    }
+    }
+  }
+  return s;
+}
+
+void onAlarm(int) {
+  static const char msg[] = "fxir-text-fuzz: a mutant took longer than 5 s (hang)\n";
+  (void)!write(2, msg, sizeof msg - 1);
+  _exit(3);
+}
+
+// The round-trip invariant for a parsed graph; "" when it holds.
+std::string checkRoundTrip(const fxir::Graph &g, bool debugInfo) {
+  fxir::PrintOptions po;
+  po.debugInfo = debugInfo;
+  std::string once = fxir::printGraph(g, po);
+  fxir::Context ctx2;
+  auto again = fxir::parseGraph(ctx2, once, "printed.fxir");
+  if (!again.ok())
+    return "printed text does not parse: " + std::string(again.status().message()) +
+           "\n--- printed ---\n" + once;
+  std::string twice = fxir::printGraph(**again, po);
+  if (twice != once)
+    return "print(parse(print(g))) differs from print(g)\n--- first ---\n" + once +
+           "--- second ---\n" + twice;
+  return "";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  uint64_t seed = 1;
+  long count = 2000;
+  std::vector<std::string> files;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--seed" && i + 1 < argc)
+      seed = std::stoull(argv[++i]);
+    else if (a == "--count" && i + 1 < argc)
+      count = std::stol(argv[++i]);
+    else
+      files.push_back(a);
+  }
+  std::vector<std::string> seeds = loadSeeds(files);
+  if (seeds.empty()) {
+    std::fprintf(stderr, "fxir-text-fuzz: no seed files\n");
+    return 2;
+  }
+  std::signal(SIGALRM, onAlarm);
+  std::mt19937_64 rng(seed);
+  long parsed = 0, clean = 0, failed = 0;
+  for (long i = 0; i < count; ++i) {
+    std::string input = mutate(seeds[rng() % seeds.size()], seeds, rng);
+    alarm(5);
+    fxir::Context ctx;
+    auto g = fxir::parseGraph(ctx, input, "mutant.fxir");
+    if (g.ok()) {
+      ++parsed;
+      std::vector<fxir::Diagnostic> diags;
+      if (fxir::verify(**g, diags))
+        ++clean;
+      for (bool debug : {false, true}) {
+        std::string problem = checkRoundTrip(**g, debug);
+        if (!problem.empty()) {
+          ++failed;
+          std::fprintf(stderr, "mutant %ld (seed %llu): %s\n--- mutant ---\n%s\n", i,
+                       static_cast<unsigned long long>(seed), problem.c_str(), input.c_str());
+        }
+      }
+    }
+    alarm(0);
+  }
+  std::printf("%ld mutants from %zu seeds: %ld parsed (%ld verified clean), %ld rejected with "
+              "an error\n",
+              count, seeds.size(), parsed, clean, count - parsed);
+  std::printf("fxir-text-fuzz: %ld passed, %ld failed\n", count - failed, failed);
+  return failed ? 1 : 0;
+}
