@@ -55,6 +55,8 @@ struct Context::Impl {
   // Interned strings. (Not llvm::UniqueStringSaver: its out-of-line save() in libLLVM
   // would allocate from our arena without ASan's unpoisoning in sanitizer builds.)
   llvm::StringSet<> strings;
+  static constexpr size_t kCacheSize = 64;
+  llvm::StringRef internCache[kCacheSize];
   llvm::StringMap<Symbol *> symbolsByName;
   std::vector<const Symbol *> symbolOrder;
   std::unordered_multimap<size_t, const SymExpr *> exprs;
@@ -68,7 +70,19 @@ Context::Context() : impl_(std::make_unique<Impl>()) {}
 Context::~Context() = default;
 
 llvm::StringRef Context::intern(llvm::StringRef s) {
-  return impl_->strings.insert(s).first->getKey();
+  if (s.empty())
+    return {};
+  // Callers often pass strings that are interned already (the parser interns names,
+  // then builds provenance from them): a small cache keyed by address answers those
+  // without hashing the text. Only interned (immutable) strings enter the cache.
+  Impl &im = *impl_;
+  size_t slot = (reinterpret_cast<uintptr_t>(s.data()) >> 3) % Impl::kCacheSize;
+  if (im.internCache[slot].data() == s.data() && im.internCache[slot].size() == s.size())
+    return im.internCache[slot];
+  llvm::StringRef out = im.strings.insert(s).first->getKey();
+  size_t outSlot = (reinterpret_cast<uintptr_t>(out.data()) >> 3) % Impl::kCacheSize;
+  im.internCache[outSlot] = out;
+  return out;
 }
 
 void *Context::allocate(size_t size, size_t align) {

@@ -3,6 +3,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/ErrorHandling.h"
 
 namespace fxir {
@@ -78,21 +79,27 @@ Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> opera
   if (!prov)
     llvm::report_fatal_error(llvm::Twine("fxir internal error: op ") + name +
                              " created without provenance");
-  Op *op = new Op();
+  size_t opBytes = llvm::alignTo(sizeof(Op), alignof(OpOperand));
+  size_t operandBytes = llvm::alignTo(sizeof(OpOperand) * operands.size(), alignof(Value));
+  void *mem = ::operator new(opBytes + operandBytes + sizeof(Value) * resultTypes.size());
+  Op *op = new (mem) Op();
   op->name_ = ctx.intern(name);
   op->numOperands_ = static_cast<unsigned>(operands.size());
-  op->operands_ = std::make_unique<OpOperand[]>(operands.size());
+  op->operands_ = reinterpret_cast<OpOperand *>(static_cast<char *>(mem) + opBytes);
   for (unsigned i = 0; i < operands.size(); ++i) {
-    op->operands_[i].owner_ = op;
-    op->operands_[i].index_ = i;
-    op->operands_[i].set(operands[i]);
+    OpOperand *o = new (&op->operands_[i]) OpOperand();
+    o->owner_ = op;
+    o->index_ = i;
+    o->set(operands[i]);
   }
   op->numResults_ = static_cast<unsigned>(resultTypes.size());
-  op->results_ = std::make_unique<Value[]>(resultTypes.size());
+  op->results_ =
+      reinterpret_cast<Value *>(static_cast<char *>(mem) + opBytes + operandBytes);
   for (unsigned i = 0; i < resultTypes.size(); ++i) {
-    op->results_[i].type_ = resultTypes[i];
-    op->results_[i].defOp_ = op;
-    op->results_[i].index_ = i;
+    Value *v = new (&op->results_[i]) Value();
+    v->type_ = resultTypes[i];
+    v->defOp_ = op;
+    v->index_ = i;
   }
   op->args_ = ctx.copy(args);
   for (unsigned i = 0; i < numRegions; ++i)
@@ -104,6 +111,13 @@ Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> opera
 Op::~Op() {
   for (unsigned i = 0; i < numOperands_; ++i)
     operands_[i].unlink();
+  for (unsigned i = 0; i < numResults_; ++i)
+    results_[i].~Value();
+}
+
+void Op::destroy() {
+  this->~Op();
+  ::operator delete(static_cast<void *>(this));
 }
 
 void Op::setProvenance(const Provenance *p) {
@@ -130,7 +144,7 @@ void Op::erase() {
   dropAllReferences();
   if (parent_)
     parent_->remove(this);
-  delete this;
+  destroy();
 }
 
 void Op::walk(const std::function<void(Op &)> &f) {
@@ -153,7 +167,7 @@ Region::~Region() {
     Op *op = &ops_.front();
     ops_.remove(*op);
     op->parent_ = nullptr;
-    delete op;
+    op->destroy();
   }
 }
 

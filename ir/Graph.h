@@ -44,6 +44,7 @@ class Value;
 // Attr and Arg: an op's call arguments
 //===----------------------------------------------------------------------------===//
 
+/// 16 bytes: a kind and one payload (number, interned string, arena list or index).
 class Attr {
 public:
   enum class Kind : uint8_t {
@@ -52,23 +53,28 @@ public:
     Region,  ///< refers to the op's region #index
   };
 
-  Attr() : Attr(Kind::None) {}
-  static Attr none() { return Attr(Kind::None); }
+  Attr() : kind_(Kind::None) { i_ = 0; }
+  static Attr none() { return Attr(); }
   static Attr integer(int64_t v) { Attr a(Kind::Int); a.i_ = v; return a; }
   static Attr floating(double v) { Attr a(Kind::Float); a.f_ = v; return a; }
   static Attr boolean(bool v) { Attr a(Kind::Bool); a.i_ = v; return a; }
   /// `s` must be interned in the graph's Context (Context::intern).
-  static Attr string(llvm::StringRef s) { Attr a(Kind::Str); a.s_ = s; return a; }
+  static Attr string(llvm::StringRef s) { return withString(Kind::Str, s); }
   static Attr dtype(DType t) { Attr a(Kind::DType); a.i_ = static_cast<int64_t>(t); return a; }
-  static Attr device(llvm::StringRef interned) { Attr a(Kind::Device); a.s_ = interned; return a; }
+  static Attr device(llvm::StringRef interned) { return withString(Kind::Device, interned); }
   /// `strided`, `sparse_coo`, ... (see isLayoutName).
-  static Attr layout(llvm::StringRef interned) { Attr a(Kind::Layout); a.s_ = interned; return a; }
+  static Attr layout(llvm::StringRef interned) { return withString(Kind::Layout, interned); }
   /// `contiguous_format`, `preserve_format`, `channels_last`, `channels_last_3d`.
   static Attr memoryFormat(llvm::StringRef interned) {
-    Attr a(Kind::MemoryFormat); a.s_ = interned; return a;
+    return withString(Kind::MemoryFormat, interned);
   }
   /// `elems` must live in the graph's Context (Context::copy).
-  static Attr list(llvm::ArrayRef<Attr> elems) { Attr a(Kind::List); a.list_ = elems; return a; }
+  static Attr list(llvm::ArrayRef<Attr> elems) {
+    Attr a(Kind::List);
+    a.list_ = elems.data();
+    a.len_ = static_cast<uint32_t>(elems.size());
+    return a;
+  }
   static Attr operand(unsigned index) { Attr a(Kind::Operand); a.i_ = index; return a; }
   static Attr region(unsigned index) { Attr a(Kind::Region); a.i_ = index; return a; }
 
@@ -76,21 +82,30 @@ public:
   int64_t intValue() const { return i_; }
   double floatValue() const { return f_; }
   bool boolValue() const { return i_ != 0; }
-  llvm::StringRef stringValue() const { return s_; }
+  llvm::StringRef stringValue() const { return llvm::StringRef(s_, len_); }
   DType dtypeValue() const { return static_cast<DType>(i_); }
-  llvm::ArrayRef<Attr> listValue() const { return list_; }
+  llvm::ArrayRef<Attr> listValue() const { return llvm::ArrayRef<Attr>(list_, len_); }
   unsigned index() const { return static_cast<unsigned>(i_); }
 
   static bool isLayoutName(llvm::StringRef s);
   static bool isMemoryFormatName(llvm::StringRef s);
 
 private:
-  explicit Attr(Kind k) : kind_(k) {}
+  explicit Attr(Kind k) : kind_(k) { i_ = 0; }
+  static Attr withString(Kind k, llvm::StringRef s) {
+    Attr a(k);
+    a.s_ = s.data();
+    a.len_ = static_cast<uint32_t>(s.size());
+    return a;
+  }
   Kind kind_;
-  int64_t i_ = 0;
-  double f_ = 0;
-  llvm::StringRef s_;
-  llvm::ArrayRef<Attr> list_;
+  uint32_t len_ = 0; ///< string length or list size
+  union {
+    int64_t i_;
+    double f_;
+    const char *s_;
+    const Attr *list_;
+  };
 };
 
 /// One call argument: positional (empty name) or keyword.
@@ -154,6 +169,11 @@ public:
   /// Every use of this value now uses `other` instead.
   void replaceAllUsesWith(Value *other);
 
+  /// A slot one whole-graph walk (the verifier) may use to mark values without a hash
+  /// set. Writing it is a mutation: such walks are not run concurrently on one graph.
+  uint32_t scratch() const { return scratch_; }
+  void setScratch(uint32_t v) const { scratch_ = v; }
+
 private:
   friend class OpOperand;
   friend class Op;
@@ -164,6 +184,7 @@ private:
   Op *defOp_ = nullptr;
   Region *argOwner_ = nullptr;
   unsigned index_ = 0;
+  mutable uint32_t scratch_ = 0; // fits in the padding after index_
 };
 
 //===----------------------------------------------------------------------------===//
@@ -177,7 +198,8 @@ public:
   static Op *create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> operands,
                     llvm::ArrayRef<Arg> args, llvm::ArrayRef<const Type *> resultTypes,
                     unsigned numRegions, const Provenance *prov);
-  ~Op();
+  Op(const Op &) = delete;
+  Op &operator=(const Op &) = delete;
 
   llvm::StringRef name() const { return name_; }
 
@@ -215,10 +237,15 @@ public:
 
 private:
   friend class Region;
+  // One allocation holds the op, then its operands, then its results: fewer heap
+  // objects per op and ops that sit next to each other in memory when built in order.
   Op() = default;
+  ~Op();
+  /// Destroys and frees a detached op (its results must be unused).
+  void destroy();
   llvm::StringRef name_;
-  std::unique_ptr<OpOperand[]> operands_;
-  std::unique_ptr<Value[]> results_;
+  OpOperand *operands_ = nullptr;
+  Value *results_ = nullptr;
   unsigned numOperands_ = 0, numResults_ = 0;
   llvm::ArrayRef<Arg> args_;
   std::vector<std::unique_ptr<Region>> regions_;

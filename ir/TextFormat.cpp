@@ -129,7 +129,10 @@ private:
   const Graph &g_;
   llvm::raw_ostream &os_;
   PrintOptions opts_;
-  llvm::DenseMap<const Value *, std::string> names_;
+  // Values printed under a name other than their own (unnamed, invalid or duplicate).
+  llvm::DenseMap<const Value *, llvm::StringRef> renamed_;
+  // Each type's text, made once per print.
+  llvm::DenseMap<const Type *, std::string> typeText_;
   llvm::DenseMap<const Provenance *, unsigned> provIds_;
   std::vector<const Provenance *> provOrder_;
 
@@ -153,24 +156,39 @@ private:
   }
 
   // Name hints where unique and valid, numbers elsewhere; never two values alike.
+  // Names are interned, so equal names are equal pointers. Only values printed under
+  // another name than their own are kept in `renamed_`.
   void nameValues() {
-    llvm::StringSet<> taken;
+    Context &ctx = g_.context();
+    llvm::DenseSet<const char *> taken;
+    taken.reserve(g_.numOps() + g_.body().numArgs());
     llvm::SmallVector<const Value *, 0> unnamed;
     forEachValue([&](const Value *v) {
-      if (validName(v->name()) && taken.insert(v->name()).second)
-        names_[v] = v->name().str();
-      else
-        unnamed.push_back(v);
+      llvm::StringRef n = v->name();
+      if (validName(n) && ctx.intern(n).data() == n.data() && taken.insert(n.data()).second)
+        return;
+      unnamed.push_back(v);
     });
     unsigned next = 0;
     for (const Value *v : unnamed) {
-      std::string n;
+      llvm::StringRef n;
       do
-        n = std::to_string(next++);
-      while (taken.count(n));
-      taken.insert(n);
-      names_[v] = n;
+        n = ctx.intern(std::to_string(next++));
+      while (!taken.insert(n.data()).second);
+      renamed_[v] = n;
     }
+  }
+
+  llvm::StringRef nameOf(const Value *v) const {
+    auto it = renamed_.find(v);
+    return it == renamed_.end() ? v->name() : it->second;
+  }
+
+  const std::string &typeStr(const Type *t) {
+    auto [it, inserted] = typeText_.try_emplace(t);
+    if (inserted)
+      it->second = t->str();
+    return it->second;
   }
 
   void printSymbol(const Symbol &s) {
@@ -193,7 +211,7 @@ private:
   }
 
   void printValueDef(const Value *v) {
-    os_ << "%" << names_[v] << ": " << v->type()->str();
+    os_ << "%" << nameOf(v) << ": " << typeStr(v->type());
   }
 
   void printAttr(const Op &op, const Attr &a) {
@@ -222,7 +240,7 @@ private:
       return;
     case Attr::Kind::Operand:
       if (a.index() < op.numOperands() && op.operandValue(a.index()))
-        os_ << "%" << names_[op.operandValue(a.index())];
+        os_ << "%" << nameOf(op.operandValue(a.index()));
       else
         os_ << "%<bad operand " << a.index() << ">";
       return;
@@ -458,6 +476,8 @@ private:
 public:
   const std::string &error() const { return error_; }
   llvm::StringRef buffer() const { return buf_; }
+  /// Continues lexing at `p`, which must be on the current line.
+  void resetTo(const char *p) { cur_ = p; }
 
 private:
   llvm::StringRef buf_;
@@ -578,7 +598,7 @@ class ParseError {};
 class Parser {
 public:
   Parser(Context &ctx, llvm::StringRef text, llvm::StringRef fileName)
-      : ctx_(ctx), lex_(text), file_(fileName) {}
+      : ctx_(ctx), lex_(text), file_(ctx.intern(fileName)) {}
 
   absl::StatusOr<std::unique_ptr<Graph>> parse() {
     try {
@@ -596,6 +616,7 @@ private:
   Token tok_;
   std::string error_;
   llvm::StringMap<Value *> values_;
+  llvm::StringMap<const Type *> typeCache_;
   // Ops whose provenance comes from the `#N = prov(...)` table, resolved at the end.
   std::vector<std::pair<Op *, std::pair<unsigned, const char *>>> pendingLocs_;
 
@@ -814,7 +835,53 @@ private:
   }
 
   // ---- types ----
+  // The text of a tensor type starting at `p` (`f32[s0, 8]{8, 1}@cuda:0`), found by
+  // scanning characters; empty if it is not that shape or crosses a line.
+  llvm::StringRef tensorTypeSpan(const char *p) const {
+    const char *end = lex_.buffer().end(), *q = p;
+    auto scanTo = [&](char close) {
+      while (q != end && *q != close && *q != '\n')
+        ++q;
+      if (q == end || *q != close)
+        return false;
+      ++q;
+      return true;
+    };
+    while (q != end && (std::isalnum(static_cast<unsigned char>(*q)) || *q == '_'))
+      ++q;
+    if (q == end || *q != '[' || !scanTo(']'))
+      return {};
+    if (q != end && *q == '{' && !scanTo('}'))
+      return {};
+    if (q != end && *q == '@') {
+      ++q;
+      while (q != end && (std::isalnum(static_cast<unsigned char>(*q)) || *q == '_' ||
+                          *q == ':' || *q == '.'))
+        ++q;
+    }
+    return llvm::StringRef(p, q - p);
+  }
+
+  // Types repeat on almost every line: parse each distinct text once.
   const Type *parseType() {
+    llvm::StringRef span = is(Tok::Ident) ? tensorTypeSpan(tok_.loc) : llvm::StringRef();
+    if (!span.empty()) {
+      auto it = typeCache_.find(span);
+      if (it != typeCache_.end()) {
+        lex_.resetTo(span.end());
+        advance();
+        return it->second;
+      }
+    }
+    const Type *t = parseTypeUncached();
+    // Cache only when the parse consumed exactly the span.
+    if (!span.empty() && tok_.loc >= span.end() &&
+        llvm::StringRef(span.end(), tok_.loc - span.end()).trim().empty())
+      typeCache_[span] = t;
+    return t;
+  }
+
+  const Type *parseTypeUncached() {
     if (!is(Tok::Ident))
       fail("expected a type, found " + describe());
     llvm::StringRef word = tok_.text;

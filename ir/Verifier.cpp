@@ -3,6 +3,9 @@
 
 #include "fxir/ir/OpSchema.h"
 
+#include <atomic>
+
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -82,7 +85,22 @@ public:
 private:
   const Graph &g_;
   std::vector<Diagnostic> &diags_;
-  llvm::DenseSet<const Value *> visible_;
+  // A value is visible while its scratch slot holds this run's mark (no hash set: the
+  // walk touches values in memory order). Marks are cleared when their region ends.
+  uint32_t mark_ = nextMark();
+  static uint32_t nextMark() {
+    static std::atomic<uint32_t> counter{0};
+    uint32_t m = ++counter;
+    return m ? m : ++counter; // never 0, the unmarked state
+  }
+  bool isVisible(const Value *v) const { return v->scratch() == mark_; }
+  bool makeVisible(const Value *v) {
+    if (isVisible(v))
+      return false;
+    v->setScratch(mark_);
+    return true;
+  }
+  llvm::DenseMap<const char *, const OpSchema *> schemaCache_;
   size_t numOperands_ = 0;
 
   std::string describe(const Op &op) {
@@ -111,7 +129,7 @@ private:
   void verifyRegion(const Region &r, const std::string &what) {
     llvm::SmallVector<const Value *, 16> added;
     for (unsigned i = 0; i < r.numArgs(); ++i)
-      if (visible_.insert(r.arg(i)).second)
+      if (makeVisible(r.arg(i)))
         added.push_back(r.arg(i));
     if (r.empty()) {
       if (r.parentOp())
@@ -129,11 +147,11 @@ private:
       for (unsigned ri = 0; ri < op.numRegions(); ++ri)
         verifyRegion(op.region(ri), "region ^" + std::to_string(ri) + " of " + describe(op));
       for (unsigned i = 0; i < op.numResults(); ++i)
-        if (visible_.insert(op.result(i)).second)
+        if (makeVisible(op.result(i)))
           added.push_back(op.result(i));
     }
     for (const Value *v : added)
-      visible_.erase(v);
+      v->setScratch(0);
   }
 
   void verifyOp(const Op &op) {
@@ -146,7 +164,7 @@ private:
         error(op, "operand " + std::to_string(i) + " is null");
         continue;
       }
-      if (!visible_.count(v))
+      if (!isVisible(v))
         error(op, "operand " + std::to_string(i) + " (%" + v->name().str() +
                       ") is not defined before this op in its region or an enclosing one");
     }
@@ -226,6 +244,11 @@ private:
     }
     if (isPythonLevelOp(name))
       return;
+    // Op names are interned: look each distinct name up once.
+    if (auto it = schemaCache_.find(name.data()); it != schemaCache_.end()) {
+      verifyAgainstSchema(op, *it->second);
+      return;
+    }
     auto split = splitDispatcherName(name);
     llvm::StringRef ns = name.split('.').first;
     if (!split || !dispatcherNamespaces().contains(ns)) {
@@ -240,6 +263,7 @@ private:
       error(op, std::string(schema.status().message()));
       return;
     }
+    schemaCache_[name.data()] = *schema;
     verifyAgainstSchema(op, **schema);
   }
 

@@ -15,6 +15,9 @@
 //    where the schema says Tensor) and the right number of results.
 // Every problem is reported, each naming the op and its location.
 //
+// The verifier marks values through Value::scratch(): do not verify one graph from two
+// threads at once.
+//
 // Does not: infer or check shapes (a shape checker needs per-op meta functions); check
 // pass stages (after functionalize, after lower-control-flow): the pass manager does.
 //===----------------------------------------------------------------------------===//
