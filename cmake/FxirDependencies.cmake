@@ -31,9 +31,11 @@ if(NOT LLVM_ENABLE_RTTI)
   message(FATAL_ERROR "fxir needs an LLVM built with RTTI (LLVM_ENABLE_RTTI=ON); ${LLVM_DIR} has it off")
 endif()
 
-# ---- Abseil, simdjson, yaml-cpp (Debian) -------------------------------------------------
+# ---- Abseil, simdjson, minizip, yaml-cpp (Debian) ----------------------------------------
 find_package(absl CONFIG REQUIRED)
 find_package(simdjson CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET minizip)
 find_package(yaml-cpp CONFIG REQUIRED)
 if(TARGET yaml-cpp::yaml-cpp)
   set(FXIR_YAML_TARGET yaml-cpp::yaml-cpp)

@@ -109,6 +109,12 @@ absl::StatusOr<const Symbol *> Context::declareSymbol(llvm::StringRef name,
     return absl::InvalidArgumentError("symbol " + name.str() + " has an empty range [" +
                                       std::to_string(*min) + ", " + std::to_string(*max) +
                                       "]");
+  if (unbacked && hint)
+    return absl::InvalidArgumentError("symbol " + name.str() +
+                                      " is unbacked (data-dependent) and cannot have a hint");
+  if (hint && ((min && *hint < *min) || (max && *hint > *max)))
+    return absl::InvalidArgumentError("symbol " + name.str() + " has hint " +
+                                      std::to_string(*hint) + " outside its range");
   auto *s = new (allocate(sizeof(Symbol), alignof(Symbol))) Symbol();
   s->name = intern(name);
   s->min = min;
@@ -273,11 +279,37 @@ const SymExpr *Context::mul(llvm::ArrayRef<const SymExpr *> factors) {
   }
   if (coeff == 0 || rest.empty())
     return constant(coeff);
-  // A constant distributes over a lone sum: 2*(s0 + 1) -> 2*s0 + 2.
-  if (coeff != 1 && rest.size() == 1 && rest[0]->kind() == SymExpr::Kind::Add) {
+  // Products distribute over sums, so every polynomial has one form (a sum of
+  // monomials): 2*(s0 + 1)*s1 -> 2*s0*s1 + 2*s1. Expansion is skipped when it would
+  // make more than kMaxExpandedTerms terms (then equal products may stay apart).
+  constexpr uint64_t kMaxExpandedTerms = 256;
+  uint64_t expanded = 1;
+  const SymExpr *firstSum = nullptr;
+  for (const SymExpr *f : rest)
+    if (f->kind() == SymExpr::Kind::Add) {
+      expanded *= f->operands().size();
+      if (!firstSum)
+        firstSum = f;
+      if (expanded > kMaxExpandedTerms)
+        break;
+    }
+  if (firstSum && expanded <= kMaxExpandedTerms && (coeff != 1 || rest.size() > 1)) {
+    llvm::SmallVector<const SymExpr *, 8> others;
+    bool skipped = false;
+    for (const SymExpr *f : rest) {
+      if (f == firstSum && !skipped) {
+        skipped = true;
+        continue;
+      }
+      others.push_back(f);
+    }
+    others.push_back(constant(coeff));
     llvm::SmallVector<const SymExpr *, 8> terms;
-    for (const SymExpr *t : rest[0]->operands())
-      terms.push_back(mul(constant(coeff), t));
+    for (const SymExpr *t : firstSum->operands()) {
+      llvm::SmallVector<const SymExpr *, 8> factors(others.begin(), others.end());
+      factors.push_back(t);
+      terms.push_back(mul(factors));
+    }
     return add(terms);
   }
   llvm::sort(rest, exprLess);
@@ -530,11 +562,23 @@ const Type *Context::unique(Type &&t) {
 const Type *Context::tensorType(DType dtype, llvm::ArrayRef<const SymExpr *> shape,
                                 llvm::ArrayRef<const SymExpr *> strides,
                                 llvm::StringRef device) {
+  // Contiguous strides are not stored: f32[2, 3]{3, 1} and f32[2, 3] are one type.
+  if (!strides.empty() && strides.size() == shape.size()) {
+    bool contiguous = true;
+    const SymExpr *expect = constant(1);
+    for (size_t i = strides.size(); i-- > 0;) {
+      if (shape[i] != constant(1) && strides[i] != expect)
+        contiguous = false;
+      expect = mul(expect, shape[i]);
+    }
+    if (contiguous)
+      strides = {};
+  }
   Type t(Type::Kind::Tensor);
   t.dtype_ = dtype;
   t.shape_ = shape;
   t.strides_ = strides;
-  t.name_ = device;
+  t.name_ = device.empty() ? llvm::StringRef("cpu") : device;
   return unique(std::move(t));
 }
 

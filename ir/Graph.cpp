@@ -2,6 +2,7 @@
 #include "fxir/ir/Graph.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/ErrorHandling.h"
@@ -101,7 +102,27 @@ Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> opera
     v->defOp_ = op;
     v->index_ = i;
   }
-  op->args_ = ctx.copy(args);
+  // Args are deep-copied into the Context (strings interned, lists copied), so callers
+  // may build them from temporary buffers.
+  std::function<Attr(const Attr &)> own = [&](const Attr &a) -> Attr {
+    switch (a.kind()) {
+    case Attr::Kind::Str: return Attr::string(ctx.intern(a.stringValue()));
+    case Attr::Kind::Device: return Attr::device(ctx.intern(a.stringValue()));
+    case Attr::Kind::Layout: return Attr::layout(ctx.intern(a.stringValue()));
+    case Attr::Kind::MemoryFormat: return Attr::memoryFormat(ctx.intern(a.stringValue()));
+    case Attr::Kind::List: {
+      llvm::SmallVector<Attr, 8> elems;
+      for (const Attr &e : a.listValue())
+        elems.push_back(own(e));
+      return Attr::list(ctx.copy<Attr>(elems));
+    }
+    default: return a;
+    }
+  };
+  llvm::SmallVector<Arg, 8> owned;
+  for (const Arg &a : args)
+    owned.push_back({ctx.intern(a.name), own(a.value)});
+  op->args_ = ctx.copy<Arg>(owned);
   for (unsigned i = 0; i < numRegions; ++i)
     op->regions_.push_back(std::make_unique<Region>(op));
   op->prov_ = prov;
@@ -174,7 +195,7 @@ Region::~Region() {
 Value *Region::addArg(const Type *type, llvm::StringRef name) {
   auto v = std::make_unique<Value>();
   v->type_ = type;
-  v->name_ = name;
+  v->name_ = name; // the caller interns it (see Graph.h)
   v->argOwner_ = this;
   v->index_ = static_cast<unsigned>(args_.size());
   args_.push_back(std::move(v));

@@ -193,8 +193,8 @@ private:
 
 class Op : public llvm::ilist_node<Op> {
 public:
-  /// Creates a detached op (use Builder). `args`' lists and strings must live in `ctx`;
-  /// `prov` must not be null.
+  /// Creates a detached op (use Builder). Args are deep-copied into `ctx` (names and
+  /// strings interned, lists copied); `prov` must not be null.
   static Op *create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> operands,
                     llvm::ArrayRef<Arg> args, llvm::ArrayRef<const Type *> resultTypes,
                     unsigned numRegions, const Provenance *prov);
@@ -270,6 +270,7 @@ public:
 
   unsigned numArgs() const { return static_cast<unsigned>(args_.size()); }
   Value *arg(unsigned i) const { return args_[i].get(); }
+  /// `name` must be interned in the graph's Context (Context::intern).
   Value *addArg(const Type *type, llvm::StringRef name = {});
 
   /// Inserts `op` (detached) before `before` (end() appends).

@@ -50,7 +50,8 @@ public:
 
   /// True when nothing at all is known (the verifier rejects such ops).
   bool empty() const {
-    return nodeName.empty() && !source.valid() && modulePath.empty() &&
+    return nodeName.empty() && !source.valid() && source.function.empty() &&
+           source.code.empty() && modulePath.empty() && moduleType.empty() &&
            paramFqn.empty() && history.empty() && sources.empty();
   }
   /// Whether `pass` appears in the history.

@@ -5,7 +5,8 @@
 // Context and kept in a normal form, so two expressions are equal exactly when their
 // pointers are:
 //   - Add: flattened, like terms combined (2*s0 + s0 -> 3*s0), one constant, last;
-//   - Mul: flattened, one constant coefficient, first; constants distribute over Add;
+//   - Mul: flattened, one constant coefficient, first; products distribute over sums,
+//     so polynomials are sums of monomials (up to 256 expanded terms);
 //   - FloorDiv / Mod: Python floor semantics (C++ `/` and `%` truncate), folded when
 //     both sides are constants or the divisor is 1;
 //   - Max / Min: flattened, constants folded, duplicates removed;
@@ -99,8 +100,13 @@ template <typename F> std::optional<int64_t> SymExpr::evaluate(F lookup) const {
       continue;
     }
     switch (kind_) {
-    case Kind::Add: *acc += *v; break;
-    case Kind::Mul: *acc *= *v; break;
+    // Wrapping arithmetic: no undefined behaviour on overflow.
+    case Kind::Add:
+      *acc = static_cast<int64_t>(static_cast<uint64_t>(*acc) + static_cast<uint64_t>(*v));
+      break;
+    case Kind::Mul:
+      *acc = static_cast<int64_t>(static_cast<uint64_t>(*acc) * static_cast<uint64_t>(*v));
+      break;
     case Kind::Max: acc = std::max(*acc, *v); break;
     case Kind::Min: acc = std::min(*acc, *v); break;
     case Kind::FloorDiv:

@@ -240,6 +240,9 @@ private:
                       " takes " + std::to_string(info->numRegions));
       if (info->terminator && op.numResults())
         error(op, "a terminator has no results");
+      if (name == "fxir.constant" &&
+          (op.numOperands() || op.numResults() != 1 || op.args().size() != 1))
+        error(op, "fxir.constant takes one constant argument and has one result");
       return;
     }
     if (isPythonLevelOp(name))
@@ -269,6 +272,8 @@ private:
 
   void verifyAgainstSchema(const Op &op, const OpSchema &s) {
     unsigned positional = 0;
+    enum Binding : uint8_t { Unbound, ByPosition, ByName };
+    llvm::SmallVector<Binding, 8> bound(s.arguments.size(), Unbound);
     for (const Arg &a : op.args()) {
       const SchemaArgument *param = nullptr;
       if (a.name.empty()) {
@@ -277,6 +282,12 @@ private:
                         " arguments (" + s.str() + ")");
           return;
         }
+        if (s.arguments[positional].kwargOnly) {
+          error(op, "argument `" + s.arguments[positional].name +
+                        "` is keyword-only and given by position (" + s.str() + ")");
+          return;
+        }
+        bound[positional] = ByPosition;
         param = &s.arguments[positional++];
       } else {
         std::optional<unsigned> idx = s.argumentIndex(std::string_view(a.name));
@@ -284,8 +295,9 @@ private:
           error(op, "has no argument named `" + a.name.str() + "` (" + s.str() + ")");
           continue;
         }
-        if (*idx < positional)
+        if (bound[*idx] == ByPosition)
           error(op, "argument `" + a.name.str() + "` is given both by position and by name");
+        bound[*idx] = ByName; // a keyword given twice is reported by verifyArgs
         param = &s.arguments[*idx];
       }
       // A value passed straight to a Tensor parameter must be a tensor.
@@ -297,6 +309,10 @@ private:
                         v->type()->str());
       }
     }
+    for (unsigned i = 0; i < s.arguments.size(); ++i)
+      if (bound[i] == Unbound && !s.arguments[i].defaultValue)
+        error(op, "argument `" + s.arguments[i].name + "` is missing and has no default (" +
+                      s.str() + ")");
     // A single list return (`Tensor[]`) becomes one result per element.
     bool listReturn = s.returns.size() == 1 && s.returns[0].type.isList();
     if (!s.varRets && !listReturn && op.numResults() != s.returns.size())

@@ -16,6 +16,7 @@ FXIR_APT_PACKAGES=(
   build-essential cmake ninja-build ccache git binutils python3-venv
   llvm-19-dev llvm-19-tools libzstd-dev
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev libyaml-cpp-dev
+  libminizip-dev pkg-config
 )
 # Python packages besides torch (see FXIR_TORCH_VERSION).
 FXIR_PIP_PACKAGES=(safetensors numpy pyyaml)

@@ -2,10 +2,14 @@
 //
 // The pass driver. All logic lives in the libraries (passes/OptDriver.h); this file
 // parses flags. It reads fxir text (a .fxir file or `-` for stdin), verifies and prints
-// it; lists passes; describes operators from the schema table; and checks a .pt2
-// container (importing programs arrives with the .pt2 reader).
+// it; imports .pt2 archives (frontends/pt2) and prints them; lists passes; describes
+// operators from the schema table.
 //===----------------------------------------------------------------------------===//
-#include "fxir/frontends/pt2/Archive.h"
+#include "fxir/frontends/pt2/Reader.h"
+#include "fxir/ir/TextFormat.h"
+#include "fxir/ir/Verifier.h"
+
+#include <set>
 #include "fxir/ir/DType.h"
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Version.h"
@@ -21,6 +25,28 @@
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
+
+// What the archive holds besides the graph, as comments before the graph text.
+static void printProgramHeader(const fxir::pt2::Program &p, llvm::raw_ostream &os) {
+  os << "// " << p.path << ": torch " << p.torchVersion << ", schema " << p.schemaMajor << "."
+     << p.schemaMinor << ", " << p.dialect << " IR\n";
+  uint64_t bytes = 0;
+  std::set<std::string> storages;
+  for (const fxir::pt2::TensorData &t : p.tensors)
+    if (storages.insert(t.storage).second)
+      bytes += t.storageBytes.size();
+  os << "// " << p.tensors.size() << " stored tensors in " << storages.size() << " storages, "
+     << bytes << " bytes\n";
+  for (const fxir::pt2::TensorData &t : p.tensors) {
+    os << "//   " << t.fqn << ": " << fxir::irName(t.dtype) << "[";
+    for (size_t i = 0; i < t.sizes.size(); ++i)
+      os << (i ? ", " : "") << t.sizes[i];
+    os << "] in " << t.storage;
+    if (t.storageOffset)
+      os << " at offset " << t.storageOffset;
+    os << "\n";
+  }
+}
 
 // A default value normalized the way tests/lit/Inputs/schema_fields.py prints Python's.
 static std::string normDefault(const fxir::DefaultValue &d, const fxir::SchemaType &t) {
@@ -162,14 +188,24 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (llvm::StringRef(input).ends_with(".pt2")) {
-    if (absl::Status st = fxir::pt2::checkZipSignature(input); !st.ok()) {
-      llvm::errs() << "fxir-opt: error: " << std::string(st.message()) << "\n";
+    absl::StatusOr<std::unique_ptr<fxir::pt2::Program>> prog = fxir::pt2::readProgram(input);
+    if (!prog.ok()) {
+      llvm::errs() << "fxir-opt: error: " << std::string(prog.status().message()) << "\n";
       return 1;
     }
-    llvm::errs() << "fxir-opt: " << input
-                 << ": ZIP container recognised; importing programs is not implemented "
-                    "yet (the .pt2 reader issue)\n";
-    return 3;
+    std::vector<fxir::Diagnostic> diags;
+    if (!fxir::verify(*(*prog)->graph, diags)) {
+      for (const fxir::Diagnostic &d : diags)
+        llvm::errs() << d.str() << "\n";
+      llvm::errs() << "fxir-opt: " << input << ": the imported program does not verify "
+                   << "(an fxir bug: please report it with the archive)\n";
+      return 1;
+    }
+    fxir::PrintOptions po;
+    po.debugInfo = debugInfo;
+    printProgramHeader(**prog, llvm::outs());
+    fxir::printGraph(*(*prog)->graph, llvm::outs(), po);
+    return 0;
   }
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buf =
       llvm::MemoryBuffer::getFileOrSTDIN(input, /*IsText=*/true);

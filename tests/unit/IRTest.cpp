@@ -7,6 +7,9 @@
 #include "fxir/ir/TextFormat.h"
 #include "fxir/ir/Verifier.h"
 
+#include <functional>
+#include <random>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -75,7 +78,7 @@ TEST(SymExpr, PrintsReadably) {
   EXPECT_EQ(ctx.sub(s0, ctx.constant(1))->str(), "s0 - 1");
   EXPECT_EQ(ctx.sub(ctx.constant(1), ctx.mul(ctx.constant(2), s0))->str(), "-2*s0 + 1");
   EXPECT_EQ(ctx.sub(s1, s0)->str(), "-1*s0 + s1");
-  EXPECT_EQ(ctx.mul(ctx.add(s0, ctx.constant(1)), s1)->str(), "s1*(s0 + 1)");
+  EXPECT_EQ(ctx.mul(ctx.add(s0, ctx.constant(1)), s1)->str(), "s1 + s0*s1"); // expanded
   EXPECT_EQ(ctx.floorDiv(s0, ctx.constant(2))->str(), "floordiv(s0, 2)");
   EXPECT_EQ(ctx.call("CeilToInt", {s0})->str(), "CeilToInt(s0)");
   // The reserved names build the normalized kinds.
@@ -256,7 +259,7 @@ TEST(TextFormat, RoundTripsWithAndWithoutDebugInfo) {
 sym u0 : [0, inf] unbacked
 graph @g(%x: f32[s0, 3] input, %b: f32[3] buffer "bn.mean" non_persistent) -> (output, buffer_mutation "bn.mean") {
   %n: f32[s0, 3] = aten.neg.default(%x)
-  %e: f32[u0, 3]{3, 1} = aten.index_put_.default(%n, [none, %x], %b, accumulate=true)
+  %e: f32[u0, 3]{1, u0} = aten.index_put_.default(%n, [none, %x], %b, accumulate=true)
   %f: f64[] = aten.scalar_tensor.default(-1.5e-07, dtype=f64, layout=strided, device=device("cpu"), pin_memory=none)
   fxir.yield(%e, %b)
 }
@@ -273,4 +276,41 @@ graph @g(%x: f32[s0, 3] input, %b: f32[3] buffer "bn.mean" non_persistent) -> (o
   ASSERT_TRUE(g2);
   EXPECT_EQ(printGraph(*g2, dbg), withDebug);
   EXPECT_THAT(withDebug, HasSubstr("#1 = prov(node \"e\", file \"t.fxir\", line 5, col 3)"));
+}
+
+// Property: an expression built any way prints to text that parses back to the very
+// same (uniqued) expression, and equal polynomials built in different orders are one
+// object.
+TEST(SymExpr, RandomExpressionsRoundTripThroughText) {
+  Context ctx;
+  const Symbol *syms[] = {declare(ctx, "s0", 1), declare(ctx, "s1", 1), declare(ctx, "u0")};
+  std::mt19937_64 rng(7);
+  std::function<const SymExpr *(int)> gen = [&](int depth) -> const SymExpr * {
+    unsigned pick = rng() % (depth <= 0 ? 2 : 9);
+    switch (pick) {
+    case 0: return ctx.constant(static_cast<int64_t>(rng() % 7) - 3);
+    case 1: return ctx.sym(syms[rng() % 3]);
+    case 2: return ctx.add(gen(depth - 1), gen(depth - 1));
+    case 3: return ctx.sub(gen(depth - 1), gen(depth - 1));
+    case 4: return ctx.mul(gen(depth - 1), gen(depth - 1));
+    case 5: return ctx.floorDiv(gen(depth - 1), ctx.constant(1 + rng() % 4));
+    case 6: return ctx.mod(gen(depth - 1), ctx.constant(1 + rng() % 4));
+    case 7: return ctx.max({gen(depth - 1), gen(depth - 1)});
+    default: return ctx.min({gen(depth - 1), gen(depth - 1)});
+    }
+  };
+  int mismatches = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const SymExpr *e = gen(4);
+    std::string text = "graph @g(%x: symint<" + e->str() + "> input) -> () {\n  fxir.yield()\n}\n";
+    absl::StatusOr<std::unique_ptr<Graph>> g = parseGraph(ctx, text, "p.fxir");
+    ASSERT_TRUE(g.ok()) << g.status() << "\n" << text;
+    const SymExpr *back = (*g)->body().arg(0)->type()->symExpr();
+    if (back != e && ++mismatches <= 5)
+      ADD_FAILURE() << "printed " << e->str() << ", read back " << back->str();
+  }
+  EXPECT_EQ(mismatches, 0);
+  const SymExpr *s0 = ctx.sym(syms[0]), *x = ctx.floorDiv(ctx.sym(syms[1]), ctx.constant(2));
+  const SymExpr *sum = ctx.add(s0, ctx.constant(1));
+  EXPECT_EQ(ctx.mul(ctx.constant(2), ctx.mul(sum, x)), ctx.mul(ctx.mul(ctx.constant(2), sum), x));
 }

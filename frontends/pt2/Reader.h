@@ -1,0 +1,78 @@
+//===- Reader.h - torch.export .pt2 archives into fxir ---------------------------===//
+//
+// fxir's front door: reads what `torch.export.save(ep, "m.pt2")` wrote, in C++, without
+// LibTorch or Python. It imports
+//  - the program: every FX node as an op (ATen ops with every argument, omitted ones
+//    filled from the operator schema table; higher-order ops scan / cond / while_loop /
+//    map_impl with their subgraphs as regions; symbolic-int ops; runtime asserts), the
+//    value types with symbolic shapes, the graph signature;
+//  - symbols with their range constraints (srepr and plain sympy forms);
+//  - weights and constants as views into the mapped archive (no copies), with their
+//    dtype, sizes, strides and storage offset; tensors sharing a storage (tied weights,
+//    views) point at the same bytes;
+//  - provenance from node metadata: FX node name, the innermost user frame of the stack
+//    trace, the module path and type from nn_module_stack, and the FQN of the parameter
+//    or buffer an op uses (also through higher-order op subgraphs), which non-strict
+//    exports otherwise lose with `from_node`;
+//  - the pytree input/output specs, as the JSON strings torch wrote.
+// JSON is parsed with simdjson, tolerantly (unknown keys ignored, missing ones defaulted).
+// Nothing in the archive is unpickled or executed. Every error names the file and the
+// entry, node, op or argument involved.
+//
+// Does not: run anything, or infer mutations (functionalize does).
+//===----------------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fxir/frontends/pt2/Archive.h"
+#include "fxir/ir/Context.h"
+#include "fxir/ir/Graph.h"
+
+#include "absl/status/statusor.h"
+
+namespace fxir::pt2 {
+
+/// A parameter, buffer or constant as stored in the archive.
+struct TensorData {
+  enum class Kind : uint8_t { Parameter, Buffer, Constant };
+  std::string fqn;
+  Kind kind = Kind::Parameter;
+  DType dtype = DType::Float32;
+  std::vector<int64_t> sizes, strides;
+  int64_t storageOffset = 0; ///< in elements
+  bool requiresGrad = false;
+  /// Archive entry holding the storage ("data/weights/weight_0"); tensors naming the
+  /// same entry share one storage.
+  std::string storage;
+  /// The whole storage, a view into the mapped archive; empty for a fake (0-byte) record.
+  llvm::ArrayRef<uint8_t> storageBytes;
+};
+
+/// An imported program. Owns its Context and keeps the archive mapped while the
+/// weight views are alive.
+struct Program {
+  std::string path;
+  std::unique_ptr<Context> context;
+  std::unique_ptr<Graph> graph;
+  std::vector<TensorData> tensors; ///< parameters, buffers (persistent or not), constants
+  std::string torchVersion;
+  int schemaMajor = 0, schemaMinor = 0;
+  std::string dialect;             ///< "TRAINING" (default export) or "ATEN" (decomposed)
+  std::string inSpec, outSpec;     ///< pytree specs, JSON text as torch wrote them
+  std::shared_ptr<llvm::MemoryBuffer> mapping;
+
+  /// The tensor with this FQN, or null.
+  const TensorData *tensor(llvm::StringRef fqn) const;
+};
+
+/// The schema major version this reader understands.
+constexpr int kSupportedSchemaMajor = 8;
+
+absl::StatusOr<std::unique_ptr<Program>> readProgram(const std::string &path);
+absl::StatusOr<std::unique_ptr<Program>> readProgram(const Archive &archive);
+
+} // namespace fxir::pt2
