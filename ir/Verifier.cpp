@@ -56,12 +56,15 @@ const llvm::StringSet<> &dispatcherNamespaces() {
   return *ns;
 }
 
-// Op names that are neither dispatcher operators nor fxir's own: FX targets kept by name.
+} // namespace
+
 bool isPythonLevelOp(llvm::StringRef name) {
   return name.starts_with("higher_order.") || name.starts_with("_operator.") ||
          name.starts_with("math.") || name.starts_with("torch.") ||
          name.starts_with("builtins.");
 }
+
+namespace {
 
 class Verifier {
 public:

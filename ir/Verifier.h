@@ -45,6 +45,10 @@ bool verify(const Graph &g, std::vector<Diagnostic> &diags);
 /// OK, or InvalidArgument with every problem, one per line.
 absl::Status verify(const Graph &g);
 
+/// FX targets kept by name that are neither dispatcher operators nor fxir's own:
+/// `higher_order.*`, `_operator.*`, `math.*`, `torch.*` (torch.sym_max, ...), `builtins.*`.
+bool isPythonLevelOp(llvm::StringRef name);
+
 /// Splits an op name like `aten.add.Tensor` into ("aten::add", "Tensor") and
 /// `aten.clone.default` into ("aten::clone", ""); nullopt if it has no three parts.
 std::optional<std::pair<std::string, std::string>> splitDispatcherName(llvm::StringRef name);

@@ -14,6 +14,7 @@
 #include "fxir/frontends/pt2/Sympy.h"
 #include "fxir/ir/Builder.h"
 #include "fxir/ir/OpSchema.h"
+#include "fxir/ir/Verifier.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
@@ -260,7 +261,7 @@ private:
     if (prog_.schemaMajor != kSupportedSchemaMajor)
       fail(entry_ + ": unsupported schema version " + std::to_string(prog_.schemaMajor) + "." +
            std::to_string(prog_.schemaMinor) + " (fxir reads major version " +
-           std::to_string(kSupportedSchemaMajor) + ", written by torch 2.6 to 2.13)");
+           std::to_string(kSupportedSchemaMajor) + ", which torch 2.13 writes)");
     if (auto tv = field(root_, "torch_version"))
       prog_.torchVersion = std::string(str(*tv));
     if (auto ver = field(root_, "verifiers")) {
@@ -924,6 +925,9 @@ private:
       }
     } else {
       // Python-level ops (_operator.add, torch.sym_max, math.trunc, ...): positional.
+      if (!isPythonLevelOp(target))
+        failNode("unknown target `" + target + "` (not torch.ops.*, _operator.*, math.*, "
+                 "torch.* or builtins.*)");
       opName = target;
       for (size_t i = 0; i < inputs.size(); ++i) {
         std::optional<J> arg = field(inputs[i], "arg");

@@ -1,0 +1,100 @@
+"""Writes broken variants of a real .pt2 archive, one per kind of bad input the reader
+must reject with a clear error (tests/lit/pt2/bad-input.test).
+
+usage: make_bad_pt2.py SOURCE.pt2 OUTDIR
+
+Each variant is the source archive with one thing changed; the archives are rewritten
+with Python's zipfile (entries stored). Nothing here is hand-written JSON from scratch.
+"""
+import json
+import os
+import sys
+import zipfile
+
+
+def read(src):
+    with zipfile.ZipFile(src) as z:
+        return [(i.filename, z.read(i.filename)) for i in z.infolist()]
+
+
+def write(path, entries):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+
+
+def edit_json(entries, suffix, fn):
+    out = []
+    for name, data in entries:
+        if name.endswith(suffix):
+            obj = json.loads(data)
+            fn(obj)
+            data = json.dumps(obj).encode()
+        out.append((name, data))
+    return out
+
+
+def first_node(obj, pred):
+    for node in obj["graph_module"]["graph"]["nodes"]:
+        if pred(node):
+            return node
+    raise SystemExit("no matching node in the source archive")
+
+
+def main():
+    src, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    entries = read(src)
+    raw = open(src, "rb").read()
+    p = lambda name: os.path.join(out, name + ".pt2")
+
+    open(p("not_zip"), "w").write('{"graph_module": {}}\n')
+    open(p("truncated"), "wb").write(raw[: len(raw) // 2])
+    write(p("missing_model_json"), [(n, d) for n, d in entries if not n.endswith("models/model.json")])
+    write(p("malformed_json"), [(n, d[: len(d) // 3] if n.endswith("models/model.json") else d)
+                                for n, d in entries])
+
+    def schema(o):
+        o["schema_version"]["major"] = 99
+    write(p("schema_major"), edit_json(entries, "models/model.json", schema))
+
+    def unknown_op(o):
+        first_node(o, lambda n: n["target"].startswith("torch.ops.aten."))["target"] = \
+            "torch.ops.aten.no_such_op.default"
+    write(p("unknown_op"), edit_json(entries, "models/model.json", unknown_op))
+
+    def unsupported_hop(o):
+        first_node(o, lambda n: n["target"].startswith("torch.ops.aten."))["target"] = \
+            "torch.ops.higher_order.auto_functionalized"
+    write(p("unsupported_hop"), edit_json(entries, "models/model.json", unsupported_hop))
+
+    def undefined(o):
+        node = first_node(o, lambda n: any("as_tensor" in (i["arg"] or {}) for i in n["inputs"]))
+        for i in node["inputs"]:
+            if "as_tensor" in (i["arg"] or {}):
+                i["arg"]["as_tensor"]["name"] = "no_such_value"
+                break
+    write(p("undefined_value"), edit_json(entries, "models/model.json", undefined))
+
+    def pickled(o):
+        next(iter(o["config"].values()))["use_pickle"] = True
+    write(p("pickled"), edit_json(entries, "model_weights_config.json", pickled))
+
+    def too_big(o):
+        meta = next(iter(o["config"].values()))["tensor_meta"]
+        meta["sizes"][0] = {"as_int": 1000}
+    write(p("weight_mismatch"), edit_json(entries, "model_weights_config.json", too_big))
+
+    def absurd(o):
+        meta = next(iter(o["config"].values()))["tensor_meta"]
+        meta["sizes"] = [{"as_int": 2**62}, {"as_int": 2**62}]
+        meta["strides"] = [{"as_int": 2**62}, {"as_int": 1}]
+    write(p("absurd_sizes"), edit_json(entries, "model_weights_config.json", absurd))
+
+    def bad_meta(o):
+        o["graph_module"]["graph"]["tensor_values"].clear()
+    write(p("missing_tensor_meta"), edit_json(entries, "models/model.json", bad_meta))
+
+
+if __name__ == "__main__":
+    main()
