@@ -3,7 +3,7 @@
 // aten.relu.default(prev) on f32[s0, 64], every op named and with its own provenance,
 // as the .pt2 reader makes them. Reports ops/s (items_per_second) and heap bytes per op.
 // Scaling is linear when time per op at 10^6 stays within 2x of 10^4
-// (docs/benchmarks.md).
+// (docs/benchmarks.md). Run with --benchmark_min_time=2 so large sizes repeat too.
 #include "fxir/ir/Builder.h"
 #include "fxir/ir/Context.h"
 #include "fxir/ir/TextFormat.h"
@@ -23,21 +23,24 @@ std::unique_ptr<Graph> buildChain(Context &ctx, int64_t n) {
   const Symbol *s0 = *ctx.declareSymbol("s0", 2, 4096, 8, false);
   const Type *t = ctx.tensorType(DType::Float32, {ctx.sym(s0), ctx.constant(64)});
   auto g = std::make_unique<Graph>(ctx, "chain");
-  Value *x = g->body().addArg(t, ctx.intern("x"));
+  Value *x = g->body().addArg(t, ctx.name("x"));
   g->inputSpecs().push_back(InputSpec{});
   Builder b(*g);
   Value *prev = x;
-  std::string name;
+  std::string text;
+  // As a frontend does: strings shared by many ops are interned once.
+  llvm::StringRef file = ctx.intern("model.py"), module = ctx.intern("layers.0");
   for (int64_t i = 0; i < n; ++i) {
-    name = (i % 2 ? "relu_" : "add_") + std::to_string(i);
+    text = (i % 2 ? "relu_" : "add_") + std::to_string(i);
+    Name name = ctx.name(text);
     Provenance p;
-    p.nodeName = name;
-    p.source.file = "model.py";
+    p.nodeName = name.str();
+    p.source.file = file;
     p.source.line = static_cast<uint32_t>(10 + i % 50);
-    p.modulePath = "layers.0";
+    p.modulePath = module;
     Op *op = i % 2 ? b.createCall("aten.relu.default", {prev}, {t}, ctx.provenance(p))
                    : b.createCall("aten.add.Tensor", {prev, x}, {t}, ctx.provenance(p));
-    op->result(0)->setName(ctx.intern(name));
+    op->result(0)->setName(name);
     prev = op->result(0);
   }
   Provenance out;
@@ -116,4 +119,19 @@ BENCHMARK(BM_Build)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::
 BENCHMARK(BM_Verify)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Print)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Parse)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
-BENCHMARK_MAIN();
+// Steady state: glibc would otherwise hand the freed graph back to the kernel after
+// every iteration, so each large iteration would start by page-faulting its memory in
+// again while small ones reuse warm pages. Keeping freed memory in the process makes
+// every size measure the same thing. (The cold, first-touch cost is reported apart in
+// docs/benchmarks.md.)
+int main(int argc, char **argv) {
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 256 << 20);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

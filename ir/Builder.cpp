@@ -77,7 +77,7 @@ void Rewriter::replaceOp(Op *op, llvm::ArrayRef<Value *> values) {
   for (unsigned i = 0; i < values.size(); ++i) {
     // The replacement inherits the name (the FX node name) if it has none.
     if (values[i]->name().empty())
-      values[i]->setName(op->result(i)->name());
+      values[i]->setName(op->result(i)->nameRef());
     op->result(i)->replaceAllUsesWith(values[i]);
   }
   eraseOp(op);

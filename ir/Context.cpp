@@ -2,6 +2,7 @@
 #include "fxir/ir/Context.h"
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_map>
 #include <vector>
 
@@ -10,7 +11,6 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Allocator.h"
-#include "llvm/ADT/StringSet.h"
 
 namespace fxir {
 
@@ -54,9 +54,14 @@ struct Context::Impl {
   llvm::BumpPtrAllocator arena;
   // Interned strings. (Not llvm::UniqueStringSaver: its out-of-line save() in libLLVM
   // would allocate from our arena without ASan's unpoisoning in sanitizer builds.)
-  llvm::StringSet<> strings;
+  // Each interned string has one pointer-sized slot (Context::internSlot).
+  llvm::StringMap<void *> strings;
   static constexpr size_t kCacheSize = 64;
-  llvm::StringRef internCache[kCacheSize];
+  struct CacheEntry {
+    const char *input = nullptr;
+    llvm::StringRef interned;
+  };
+  CacheEntry internCache[kCacheSize];
   llvm::StringMap<Symbol *> symbolsByName;
   std::vector<const Symbol *> symbolOrder;
   std::unordered_multimap<size_t, const SymExpr *> exprs;
@@ -72,17 +77,25 @@ Context::~Context() = default;
 llvm::StringRef Context::intern(llvm::StringRef s) {
   if (s.empty())
     return {};
-  // Callers often pass strings that are interned already (the parser interns names,
-  // then builds provenance from them): a small cache keyed by address answers those
-  // without hashing the text. Only interned (immutable) strings enter the cache.
+  // Callers often intern the same text again and again from the same place (an op
+  // name literal, a file name, a name interned a moment ago): a small cache keyed by
+  // the caller's address answers those without probing the table. A hit compares the
+  // text, so a reused buffer with new contents is never mistaken.
   Impl &im = *impl_;
-  size_t slot = (reinterpret_cast<uintptr_t>(s.data()) >> 3) % Impl::kCacheSize;
-  if (im.internCache[slot].data() == s.data() && im.internCache[slot].size() == s.size())
-    return im.internCache[slot];
-  llvm::StringRef out = im.strings.insert(s).first->getKey();
-  size_t outSlot = (reinterpret_cast<uintptr_t>(out.data()) >> 3) % Impl::kCacheSize;
-  im.internCache[outSlot] = out;
+  Impl::CacheEntry &slot =
+      im.internCache[(reinterpret_cast<uintptr_t>(s.data()) >> 3) % Impl::kCacheSize];
+  if (slot.input == s.data() && slot.interned.size() == s.size() &&
+      std::memcmp(slot.interned.data(), s.data(), s.size()) == 0)
+    return slot.interned;
+  llvm::StringRef out = im.strings.try_emplace(s, nullptr).first->getKey();
+  slot = {s.data(), out};
   return out;
+}
+
+Name Context::name(llvm::StringRef s) {
+  if (s.empty())
+    return Name();
+  return Name(&llvm::StringMapEntry<void *>::GetStringMapEntryFromKeyData(intern(s).data()));
 }
 
 void *Context::allocate(size_t size, size_t align) {

@@ -20,9 +20,29 @@
 
 #include "absl/status/statusor.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace fxir {
+
+/// An interned name: one per distinct string in a Context, so equal names are equal
+/// handles. Each carries one pointer-sized scratch slot that a single whole-graph walk
+/// may use at a time (the printer marks visible names, the parser binds names to
+/// values); a walk clears the slots it set before it returns.
+class Name {
+public:
+  Name() = default;
+  llvm::StringRef str() const { return entry_ ? entry_->getKey() : llvm::StringRef(); }
+  bool empty() const { return entry_ == nullptr; }
+  void *&slot() const { return entry_->getValue(); }
+  bool operator==(Name o) const { return entry_ == o.entry_; }
+  bool operator!=(Name o) const { return entry_ != o.entry_; }
+
+private:
+  friend class Context;
+  explicit Name(llvm::StringMapEntry<void *> *e) : entry_(e) {}
+  llvm::StringMapEntry<void *> *entry_ = nullptr;
+};
 
 class Context {
 public:
@@ -33,6 +53,8 @@ public:
 
   /// A stable copy of `s`, shared by every caller that interns the same text.
   llvm::StringRef intern(llvm::StringRef s);
+  /// The interned Name for `s` (empty Name for the empty string).
+  Name name(llvm::StringRef s);
   /// Copies `items` into the Context's arena.
   template <typename T> llvm::ArrayRef<T> copy(llvm::ArrayRef<T> items);
 

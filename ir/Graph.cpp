@@ -192,10 +192,10 @@ Region::~Region() {
   }
 }
 
-Value *Region::addArg(const Type *type, llvm::StringRef name) {
+Value *Region::addArg(const Type *type, Name name) {
   auto v = std::make_unique<Value>();
   v->type_ = type;
-  v->name_ = name; // the caller interns it (see Graph.h)
+  v->name_ = name;
   v->argOwner_ = this;
   v->index_ = static_cast<unsigned>(args_.size());
   args_.push_back(std::move(v));

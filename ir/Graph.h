@@ -151,8 +151,9 @@ public:
   const Type *type() const { return type_; }
   void setType(const Type *t) { type_ = t; }
   /// Name hint (FX node name), used by the printer; may be empty.
-  llvm::StringRef name() const { return name_; }
-  void setName(llvm::StringRef interned) { name_ = interned; }
+  llvm::StringRef name() const { return name_.str(); }
+  Name nameRef() const { return name_; }
+  void setName(Name n) { name_ = n; }
 
   /// The op this value is a result of, or null for a region argument.
   Op *definingOp() const { return defOp_; }
@@ -179,7 +180,7 @@ private:
   friend class Op;
   friend class Region;
   const Type *type_ = nullptr;
-  llvm::StringRef name_;
+  Name name_;
   OpOperand *firstUse_ = nullptr;
   Op *defOp_ = nullptr;
   Region *argOwner_ = nullptr;
@@ -270,8 +271,7 @@ public:
 
   unsigned numArgs() const { return static_cast<unsigned>(args_.size()); }
   Value *arg(unsigned i) const { return args_[i].get(); }
-  /// `name` must be interned in the graph's Context (Context::intern).
-  Value *addArg(const Type *type, llvm::StringRef name = {});
+  Value *addArg(const Type *type, Name name = {});
 
   /// Inserts `op` (detached) before `before` (end() appends).
   void insert(OpList::iterator before, Op *op);

@@ -158,30 +158,45 @@ private:
   // Name hints where valid and not already visible, numbers elsewhere. Names are
   // scoped like the parser's: a region's names are released when it ends, so sibling
   // regions keep their FX names. Numbers never collide with any name in the graph.
-  // Names are interned, so equal names are equal pointers. Only values printed under
+  // Visibility is a flag in each Name's slot (no hash set); only values printed under
   // another name than their own are kept in `renamed_`.
+  enum : uintptr_t { kVisible = 1, kUsedInGraph = 2 };
+  static uintptr_t flags(Name n) { return reinterpret_cast<uintptr_t>(n.slot()); }
+  static void setFlags(Name n, uintptr_t f) { n.slot() = reinterpret_cast<void *>(f); }
+
   void nameValues() {
-    Context &ctx = g_.context();
-    forEachValue([&](const Value *v) {
-      if (validName(v->name()))
-        allNames_.insert(ctx.intern(v->name()).data());
-    });
     nameRegion(g_.body());
+    for (Name n : usedNames_)
+      setFlags(n, flags(n) & ~uintptr_t(kUsedInGraph));
+  }
+
+  // Marks every name of the graph, once, so generated numbers avoid them all.
+  void markUsedNames() {
+    if (usedMarked_)
+      return;
+    usedMarked_ = true;
+    forEachValue([&](const Value *v) {
+      Name n = v->nameRef();
+      if (!n.empty() && !(flags(n) & kUsedInGraph)) {
+        setFlags(n, flags(n) | kUsedInGraph);
+        usedNames_.push_back(n);
+      }
+    });
   }
 
   void nameRegion(const Region &r) {
-    llvm::SmallVector<const char *, 16> added;
+    llvm::SmallVector<Name, 16> added;
     auto assign = [&](const Value *v) {
-      Context &ctx = g_.context();
-      llvm::StringRef n = v->name();
-      if (!validName(n) || ctx.intern(n).data() != n.data() || visible_.count(n.data())) {
+      Name n = v->nameRef();
+      if (n.empty() || !validName(n.str()) || (flags(n) & kVisible)) {
+        markUsedNames();
         do
-          n = ctx.intern(std::to_string(nextNumber_++));
-        while (allNames_.count(n.data()) || visible_.count(n.data()));
-        renamed_[v] = n;
+          n = g_.context().name(std::to_string(nextNumber_++));
+        while (flags(n) & (kVisible | kUsedInGraph));
+        renamed_[v] = n.str();
       }
-      visible_.insert(n.data());
-      added.push_back(n.data());
+      setFlags(n, flags(n) | kVisible);
+      added.push_back(n);
     };
     for (unsigned i = 0; i < r.numArgs(); ++i)
       assign(r.arg(i));
@@ -191,11 +206,12 @@ private:
       for (unsigned i = 0; i < op.numResults(); ++i)
         assign(op.result(i));
     }
-    for (const char *n : added)
-      visible_.erase(n);
+    for (Name n : added)
+      setFlags(n, flags(n) & ~uintptr_t(kVisible));
   }
 
-  llvm::DenseSet<const char *> allNames_, visible_;
+  std::vector<Name> usedNames_;
+  bool usedMarked_ = false;
   unsigned nextNumber_ = 0;
 
   llvm::StringRef nameOf(const Value *v) const {
@@ -634,14 +650,30 @@ private:
   llvm::StringRef file_;
   Token tok_;
   std::string error_;
-  llvm::StringMap<Value *> values_; // the names visible here
-  std::vector<std::vector<llvm::StringRef>> scopes_{1}; // names defined per open region
+  // The value a visible name is bound to lives in the name's slot (Name::slot), so
+  // binding and looking up cost no hash table beyond interning. Names defined per open
+  // region, to unbind when the region ends (and all of them when parsing ends).
+  std::vector<std::vector<Name>> scopes_{1};
   llvm::StringMap<const Type *> typeCache_;
 
-  void define(llvm::StringRef name, Value *v) {
-    values_[name] = v;
+  void define(Name name, Value *v) {
+    name.slot() = v;
     scopes_.back().push_back(name);
   }
+  static Value *bound(Name name) { return static_cast<Value *>(name.slot()); }
+  void closeScope() {
+    for (Name n : scopes_.back())
+      n.slot() = nullptr;
+    scopes_.pop_back();
+  }
+
+public:
+  ~Parser() {
+    while (!scopes_.empty())
+      closeScope();
+  }
+
+private:
   // Ops whose provenance comes from the `#N = prov(...)` table, resolved at the end.
   std::vector<std::pair<Op *, std::pair<unsigned, const char *>>> pendingLocs_;
 
@@ -789,7 +821,7 @@ private:
     if (!consume(Tok::RParen)) {
       do {
         Value *v = parseValueDef(
-            [&](const Type *t, llvm::StringRef name) { return g.body().addArg(t, name); });
+            [&](const Type *t, Name name) { return g.body().addArg(t, name); });
         InputSpec spec;
         if (!is(Tok::Ident))
           fail("expected the input's kind (input, param, buffer, constant, ...)");
@@ -856,12 +888,12 @@ private:
     if (!is(Tok::Value))
       fail("expected a value name `%name`, found " + describe());
     const char *loc = tok_.loc;
-    llvm::StringRef name = ctx_.intern(tok_.text);
+    Name name = ctx_.name(tok_.text);
     advance();
     expect(Tok::Colon, "`:` and a type after the value name");
     const Type *t = parseType();
-    if (values_.count(name))
-      failAt(loc, "value %" + name.str() + " is defined twice");
+    if (bound(name))
+      failAt(loc, "value %" + name.str().str() + " is defined twice");
     Value *v = make(t, name);
     define(name, v);
     return v;
@@ -1047,7 +1079,7 @@ private:
   }
 
   struct PendingResult {
-    llvm::StringRef name;
+    Name name;
     const Type *type;
     const char *loc;
   };
@@ -1059,7 +1091,7 @@ private:
       do {
         if (!is(Tok::Value))
           fail("expected a result name `%name`");
-        PendingResult pr{ctx_.intern(tok_.text), nullptr, tok_.loc};
+        PendingResult pr{ctx_.name(tok_.text), nullptr, tok_.loc};
         advance();
         expect(Tok::Colon, "`:` and a type after the result name");
         pr.type = parseType();
@@ -1119,15 +1151,13 @@ private:
       expect(Tok::LParen, "`(` to open the region's arguments");
       if (!consume(Tok::RParen)) {
         do
-          parseValueDef([&](const Type *t, llvm::StringRef name) { return reg->addArg(t, name); });
+          parseValueDef([&](const Type *t, Name name) { return reg->addArg(t, name); });
         while (consume(Tok::Comma));
         expect(Tok::RParen, "`,` or `)` after a region argument");
       }
       expect(Tok::LBrace, "`{` to open the region");
       parseOps(*reg, g);
-      for (llvm::StringRef n : scopes_.back())
-        values_.erase(n);
-      scopes_.pop_back();
+      closeScope();
       parsed.push_back(std::move(reg));
       ++numRegions;
     }
@@ -1135,14 +1165,14 @@ private:
       failAt(nameLoc, "argument refers to region ^" + std::to_string(maxRegionRef) +
                           " but the op has " + std::to_string(numRegions) + " region(s)");
     const Provenance *prov =
-        textProvenance(opLine, opCol, results.empty() ? llvm::StringRef() : results[0].name);
+        textProvenance(opLine, opCol, results.empty() ? llvm::StringRef() : results[0].name.str());
     Op *op = Op::create(ctx_, opName, operands, args, types, numRegions, prov);
     for (unsigned i = 0; i < numRegions; ++i)
       adoptRegion(op->region(i), *parsed[i]);
     r.push_back(op);
     for (unsigned i = 0; i < results.size(); ++i) {
-      if (values_.count(results[i].name))
-        failAt(results[i].loc, "value %" + results[i].name.str() + " is defined twice");
+      if (bound(results[i].name))
+        failAt(results[i].loc, "value %" + results[i].name.str().str() + " is defined twice");
       op->result(i)->setName(results[i].name);
       define(results[i].name, op->result(i));
     }
@@ -1162,7 +1192,7 @@ private:
   void adoptRegion(Region &to, Region &from) {
     for (unsigned i = 0; i < from.numArgs(); ++i) {
       Value *old = from.arg(i);
-      Value *nv = to.addArg(old->type(), old->name());
+      Value *nv = to.addArg(old->type(), old->nameRef());
       old->replaceAllUsesWith(nv);
     }
     while (!from.empty()) {
@@ -1208,10 +1238,10 @@ private:
   Attr parseAttr(llvm::SmallVectorImpl<Value *> &operands, unsigned &maxRegion, bool &anyRegion) {
     switch (tok_.kind) {
     case Tok::Value: {
-      auto it = values_.find(tok_.text);
-      if (it == values_.end())
+      Value *v = bound(ctx_.name(tok_.text));
+      if (!v)
         fail("use of undefined value %" + tok_.text.str());
-      operands.push_back(it->second);
+      operands.push_back(v);
       advance();
       return Attr::operand(static_cast<unsigned>(operands.size() - 1));
     }

@@ -825,9 +825,9 @@ private:
     for (unsigned i = 0; i < op->numResults(); ++i) {
       if (names[i].empty())
         continue;
-      llvm::StringRef n = ctx_.intern(names[i]);
+      Name n = ctx_.name(names[i]);
       op->result(i)->setName(n);
-      scope.values[n] = op->result(i);
+      scope.values[n.str()] = op->result(i);
     }
   }
 
@@ -946,7 +946,7 @@ private:
       Region &dst = op->region(i);
       Region &src = *regions[i];
       for (unsigned a = 0; a < src.numArgs(); ++a) {
-        Value *nv = dst.addArg(src.arg(a)->type(), src.arg(a)->name());
+        Value *nv = dst.addArg(src.arg(a)->type(), src.arg(a)->nameRef());
         src.arg(a)->replaceAllUsesWith(nv);
         if (auto pit = paramOf_.find(src.arg(a)); pit != paramOf_.end())
           paramOf_[nv] = pit->second;
@@ -997,14 +997,14 @@ private:
       std::string name;
       if (k == "as_tensor") {
         name = std::string(field(v, "name") ? str(*field(v, "name")) : "");
-        arg = region.addArg(tensorTypeOf(scope, name), ctx_.intern(name));
+        arg = region.addArg(tensorTypeOf(scope, name), ctx_.name(name));
       } else if (k == "as_sym_int" || k == "as_sym_bool" || k == "as_sym_float") {
         auto [k2, v2] = unionKey(v);
         name = std::string(k2 == "as_name" ? str(v2) : "");
         const Type *ty = k == "as_sym_int"    ? symIntTypeOf(scope, name)
                          : k == "as_sym_bool" ? ctx_.symBoolType()
                                               : ctx_.symFloatType();
-        arg = region.addArg(ty, ctx_.intern(name));
+        arg = region.addArg(ty, ctx_.name(name));
       } else if (k == "as_int" || k == "as_float" || k == "as_bool" || k == "as_string" ||
                  k == "as_none") {
         // A specialized non-tensor input (constant_input): an input of its scalar type.

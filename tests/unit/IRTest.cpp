@@ -129,8 +129,8 @@ TEST(Graph, UseListsAndReplaceAllUses) {
   Context ctx;
   Graph g(ctx, "g");
   const Type *t = ctx.tensorType(DType::Float32, llvm::ArrayRef<int64_t>{2});
-  Value *x = g.body().addArg(t, "x");
-  Value *y = g.body().addArg(t, "y");
+  Value *x = g.body().addArg(t, ctx.name("x"));
+  Value *y = g.body().addArg(t, ctx.name("y"));
   g.inputSpecs() = {InputSpec{}, InputSpec{}};
   Builder b(g);
   Op *add = b.createCall("aten.add.Tensor", {x, x}, {t}, prov(ctx, "add"));
@@ -200,7 +200,7 @@ TEST(Verifier, ReportsEveryProblemWithItsLocation) {
   Context ctx;
   Graph g(ctx, "g");
   const Type *t = ctx.tensorType(DType::Float32, llvm::ArrayRef<int64_t>{2});
-  Value *x = g.body().addArg(t, "x");
+  Value *x = g.body().addArg(t, ctx.name("x"));
   g.inputSpecs() = {InputSpec{}};
   Builder b(g);
   // A region that uses a value of its sibling region.
