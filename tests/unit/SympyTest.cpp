@@ -1,0 +1,69 @@
+//===- SympyTest.cpp - torch.export's sympy text into SymExprs ---------------------===//
+// srepr (SymInt values) and plain str (range_constraints keys, older archives) forms.
+// Real archives are covered by tests/lit/pt2 and the corpus import check.
+#include "fxir/frontends/pt2/Sympy.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace fxir;
+using ::testing::HasSubstr;
+
+namespace {
+struct SympyTest : ::testing::Test {
+  Context ctx;
+  const Symbol *s0 = *ctx.declareSymbol("s0", 2, 64, 4, false);
+  const Symbol *u0 = *ctx.declareSymbol("u0", std::nullopt, std::nullopt, std::nullopt, true);
+  std::function<const Symbol *(llvm::StringRef)> lookup = [this](llvm::StringRef n) {
+    return ctx.lookupSymbol(n);
+  };
+  const SymExpr *parse(llvm::StringRef text) {
+    absl::StatusOr<const SymExpr *> e = pt2::parseSympy(ctx, text, lookup);
+    EXPECT_TRUE(e.ok()) << e.status();
+    return e.ok() ? *e : nullptr;
+  }
+};
+} // namespace
+
+TEST_F(SympyTest, SreprAndPlainFormsAgree) {
+  const SymExpr *twoS0 = ctx.mul(ctx.constant(2), ctx.sym(s0));
+  EXPECT_EQ(parse("Mul(Integer(2), Symbol('s0', positive=True, integer=True))"), twoS0);
+  EXPECT_EQ(parse("2*s0"), twoS0);
+  EXPECT_EQ(parse("Add(Symbol('u0', integer=True), Integer(1))"),
+            ctx.add(ctx.sym(u0), ctx.constant(1)));
+  EXPECT_EQ(parse("FloorDiv(Symbol('s0', positive=True, integer=True), Integer(2))"),
+            ctx.floorDiv(ctx.sym(s0), ctx.constant(2)));
+  EXPECT_EQ(parse("(s0//2)"), ctx.floorDiv(ctx.sym(s0), ctx.constant(2)));
+  EXPECT_EQ(parse("PythonMod(s0, 3)"), ctx.mod(ctx.sym(s0), ctx.constant(3)));
+  EXPECT_EQ(parse("s0 % 3"), ctx.mod(ctx.sym(s0), ctx.constant(3)));
+  EXPECT_EQ(parse("Max(1, s0)"), ctx.max({ctx.constant(1), ctx.sym(s0)}));
+  EXPECT_EQ(parse("s0**2"), ctx.mul(ctx.sym(s0), ctx.sym(s0)));
+  EXPECT_EQ(parse("-s0 + 8"), ctx.sub(ctx.constant(8), ctx.sym(s0)));
+  EXPECT_EQ(parse("CeilToInt(IntTrueDiv(s0, 3))")->str(), "CeilToInt(IntTrueDiv(s0, 3))");
+  EXPECT_EQ(parse("Integer(-9223372036854775808)"), ctx.constant(INT64_MIN));
+}
+
+TEST_F(SympyTest, CollectsSymbolsWithTheirAssumptions) {
+  std::vector<pt2::SympySymbolRef> refs;
+  pt2::collectSympySymbols(
+      "Add(Symbol('s7', positive=True, integer=True), Symbol('u3', integer=True))", refs);
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_EQ(refs[0].name, "s7");
+  EXPECT_TRUE(refs[0].positive);
+  EXPECT_EQ(refs[1].name, "u3");
+  EXPECT_FALSE(refs[1].positive);
+}
+
+TEST_F(SympyTest, BadTextIsAnErrorNamingIt) {
+  auto bad = [&](llvm::StringRef text) {
+    absl::StatusOr<const SymExpr *> e = pt2::parseSympy(ctx, text, lookup);
+    EXPECT_FALSE(e.ok()) << text.str();
+    return e.ok() ? std::string() : std::string(e.status().message());
+  };
+  EXPECT_THAT(bad("Symbol('s9', integer=True)"), HasSubstr("unknown symbol `s9`"));
+  EXPECT_THAT(bad("Mul(Integer(2), s0"), HasSubstr("cannot read symbolic expression `Mul(Integer(2), s0`"));
+  EXPECT_THAT(bad("Integer(99999999999999999999)"), HasSubstr("bad integer"));
+  EXPECT_THAT(bad(std::string(500, '(') + "s0" + std::string(500, ')')),
+              HasSubstr("nested too deeply"));
+  EXPECT_THAT(bad("s0 $ 2"), HasSubstr("unexpected text"));
+}
