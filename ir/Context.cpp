@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -245,17 +246,35 @@ const SymExpr *Context::add(llvm::ArrayRef<const SymExpr *> terms) {
   }
   int64_t konst = 0;
   llvm::SmallVector<std::pair<const SymExpr *, int64_t>, 8> bases; // base -> coeff
+  llvm::DenseMap<const SymExpr *, size_t> index;
   for (const SymExpr *t : flat) {
     auto [coeff, base] = splitTerm(*this, t);
     if (!base) {
       konst = wrapAdd(konst, coeff);
       continue;
     }
-    auto it = llvm::find_if(bases, [&](auto &p) { return p.first == base; });
-    if (it == bases.end())
+    // Like terms found by a map once sums get long (a linear scan stays cheaper for
+    // the short sums shapes usually have).
+    if (bases.size() >= 16 && index.empty())
+      for (size_t i = 0; i < bases.size(); ++i)
+        index[bases[i].first] = i;
+    size_t at = bases.size();
+    if (!index.empty()) {
+      auto found = index.find(base);
+      if (found != index.end())
+        at = found->second;
+    } else {
+      for (size_t i = 0; i < bases.size(); ++i)
+        if (bases[i].first == base)
+          at = i;
+    }
+    if (at == bases.size()) {
+      if (!index.empty())
+        index[base] = bases.size();
       bases.push_back({base, coeff});
-    else
-      it->second = wrapAdd(it->second, coeff);
+    } else {
+      bases[at].second = wrapAdd(bases[at].second, coeff);
+    }
   }
   llvm::sort(bases, [](auto &a, auto &b) { return exprLess(a.first, b.first); });
   llvm::SmallVector<const SymExpr *, 8> out;

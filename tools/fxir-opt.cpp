@@ -198,7 +198,8 @@ int main(int argc, char **argv) {
       for (const fxir::Diagnostic &d : diags)
         llvm::errs() << d.str() << "\n";
       llvm::errs() << "fxir-opt: " << input << ": the imported program does not verify "
-                   << "(an fxir bug: please report it with the archive)\n";
+                   << "(a malformed archive, or an fxir bug: please report it with the "
+                      "archive)\n";
       return 1;
     }
     fxir::PrintOptions po;

@@ -88,8 +88,11 @@ UnzHandle openZip(llvm::MemoryBuffer &buf) {
   return UnzHandle(unzOpen2_64("archive", &fns));
 }
 
-// Largest entry fxir inflates (compressed entries only; stored ones are views).
+// Compressed entries only (stored ones are views): the largest fxir inflates, and the
+// largest inflation ratio it believes (deflate cannot do better than about 1032:1, so
+// more is a lie about sizes or a bomb).
 constexpr uint64_t kMaxInflatedBytes = uint64_t(1) << 31;
+constexpr uint64_t kMaxInflateRatio = 1032;
 
 } // namespace
 
@@ -127,11 +130,12 @@ absl::Status Archive::index() {
     return bad("the ZIP archive has no entries");
   for (; rc == UNZ_OK; rc = unzGoToNextFile(zip.get())) {
     unz_file_info64 info;
-    char nameBuf[1024];
-    if (unzGetCurrentFileInfo64(zip.get(), &info, nameBuf, sizeof nameBuf, nullptr, 0,
-                                nullptr, 0) != UNZ_OK)
+    if (unzGetCurrentFileInfo64(zip.get(), &info, nullptr, 0, nullptr, 0, nullptr, 0) != UNZ_OK)
       return bad("unreadable ZIP directory entry");
-    std::string name(nameBuf, strnlen(nameBuf, sizeof nameBuf));
+    std::string name(info.size_filename, '\0');
+    if (unzGetCurrentFileInfo64(zip.get(), &info, name.data(), name.size(), nullptr, 0, nullptr,
+                                0) != UNZ_OK)
+      return bad("unreadable ZIP directory entry");
     if (info.flag & 1)
       return bad("entry " + name + " is encrypted");
     if (info.compression_method != 0 && info.compression_method != Z_DEFLATED)
@@ -185,7 +189,7 @@ absl::StatusOr<llvm::ArrayRef<uint8_t>> Archive::read(llvm::StringRef relName) c
     return llvm::ArrayRef<uint8_t>(*cached->second);
   // A compressed entry (not written by torch, but legal ZIP): inflate it, growing the
   // buffer as data arrives rather than trusting the declared size.
-  if (e.size > kMaxInflatedBytes)
+  if (e.size > kMaxInflatedBytes || e.size / kMaxInflateRatio > e.compressedSize)
     return absl::InvalidArgumentError(path_ + ": entry " + relName.str() + " declares " +
                                       std::to_string(e.size) + " bytes when inflated, more "
                                       "than fxir inflates");

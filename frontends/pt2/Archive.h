@@ -46,6 +46,11 @@ public:
   /// Entry names relative to the top folder, in archive order.
   const std::vector<std::string> &entries() const { return order_; }
   bool has(llvm::StringRef relName) const { return entries_.count(relName.str()) != 0; }
+  /// Whether `relName` is stored (its bytes are a view into the mapping).
+  bool isStored(llvm::StringRef relName) const {
+    auto it = entries_.find(relName.str());
+    return it != entries_.end() && it->second.stored;
+  }
 
   /// The bytes of entry `relName` (relative to the top folder). For stored entries a
   /// view into the mapped file, valid as long as the Archive.

@@ -197,9 +197,13 @@ public:
     entry_ = modelEntry;
     readHeader();
     declareSymbols();
-    readTensors("data/weights/model_weights_config.json", "data/weights/", false);
-    readTensors("data/constants/model_constants_config.json", "data/constants/", true);
+    // models/<name>.json goes with data/weights/<name>_weights_config.json and
+    // data/constants/<name>_constants_config.json.
+    std::string model = llvm::StringRef(modelEntry).drop_front(7).drop_back(5).str();
+    readTensors("data/weights/" + model + "_weights_config.json", "data/weights/", false);
+    readTensors("data/constants/" + model + "_constants_config.json", "data/constants/", true);
     readProgramGraph();
+    checkTensorsAgainstSignature();
   }
 
 private:
@@ -212,6 +216,7 @@ private:
   std::string entry_;
   std::string node_; // the node being read, for messages
   llvm::DenseMap<const Value *, llvm::StringRef> paramOf_;
+  const Provenance *enclosing_ = nullptr; // the HOP whose body is being read
 
   [[noreturn]] void fail(const std::string &msg) const {
     throw ReadError{archive_.path() + ": " + msg};
@@ -236,6 +241,11 @@ private:
     llvm::StringRef format = entryText("archive_format").trim();
     if (format != "pt2")
       fail("archive_format is `" + format.str() + "`, expected `pt2`");
+    if (archive_.has("byteorder")) {
+      llvm::StringRef order = entryText("byteorder").trim();
+      if (order != "little")
+        fail("byteorder is `" + order.str() + "`; fxir reads little-endian archives only");
+    }
     if (archive_.has("archive_version")) {
       llvm::StringRef v = entryText("archive_version").trim();
       if (v != "0")
@@ -244,12 +254,17 @@ private:
   }
 
   std::string findModelEntry() {
-    if (archive_.has("models/model.json"))
-      return "models/model.json";
+    std::vector<std::string> models;
     for (const std::string &e : archive_.entries())
-      if (llvm::StringRef(e).starts_with("models/") && llvm::StringRef(e).ends_with(".json"))
-        return e;
-    fail("no models/<name>.json entry (the exported program) in the archive");
+      if (llvm::StringRef(e).starts_with("models/") && llvm::StringRef(e).ends_with(".json") &&
+          e.size() > 12)
+        models.push_back(e);
+    if (models.empty())
+      fail("no models/<name>.json entry (the exported program) in the archive");
+    if (models.size() > 1)
+      fail("holds " + std::to_string(models.size()) + " programs (models/*.json); fxir reads "
+           "archives with one");
+    return models[0];
   }
 
   void readHeader() {
@@ -274,71 +289,58 @@ private:
   }
 
   // ---- symbols ----
-  void collectExprStrings(J v, std::vector<std::string_view> &out, int depth) {
+  // Every SymInt expression in the program ({"expr_str", "hint"} objects, in value
+  // tables and tensor sizes/strides alike, subgraphs included), in one walk.
+  struct ExprSeen {
+    std::string_view text;
+    std::optional<int64_t> hint;
+  };
+  void collectExprs(J v, std::vector<ExprSeen> &out, int depth) {
     if (depth > 200)
       fail(entry_ + ": JSON nested too deeply");
     simdjson::dom::object o;
     simdjson::dom::array a;
     if (!v.get(o)) {
-      for (auto [k, val] : o) {
-        if (k == "expr_str")
-          out.push_back(str(val));
-        else
-          collectExprStrings(val, out, depth + 1);
+      if (auto es = field(v, "expr_str")) {
+        std::optional<int64_t> hint;
+        if (auto h = field(v, "hint"))
+          if (auto hi = field(*h, "as_int"))
+            hint = integer(*hi);
+        out.push_back({str(*es), hint});
+        return;
       }
+      for (auto [k, val] : o)
+        collectExprs(val, out, depth + 1);
     } else if (!v.get(a)) {
       for (J e : a)
-        collectExprStrings(e, out, depth + 1);
+        collectExprs(e, out, depth + 1);
     }
   }
 
   void declareSymbols() {
-    std::vector<std::string_view> exprs;
-    collectExprStrings(*field(root_, "graph_module"), exprs, 0);
+    std::vector<ExprSeen> exprs;
+    collectExprs(*field(root_, "graph_module"), exprs, 0);
     struct Info {
       bool positive = false;
       std::optional<int64_t> hint;
       bool sawHint = false;
     };
     std::map<std::string, Info> syms;
-    for (std::string_view e : exprs) {
+    for (const ExprSeen &e : exprs) {
       std::vector<SympySymbolRef> refs;
-      collectSympySymbols(llvm::StringRef(e.data(), e.size()), refs);
-      for (const SympySymbolRef &r : refs)
-        syms[r.name].positive |= r.positive;
-    }
-    // Hints: a SymInt value whose expression is the bare symbol carries its hint.
-    auto noteHints = [&](J graph, auto &self, int depth) -> void {
-      if (depth > 100)
-        return;
-      if (auto siv = field(graph, "sym_int_values")) {
-        simdjson::dom::object o;
-        if (!siv->get(o))
-          for (auto [k, val] : o) {
-            auto ex = field(val, "as_expr");
-            if (!ex)
-              continue;
-            std::string_view es = field(*ex, "expr_str") ? str(*field(*ex, "expr_str")) : "";
-            std::vector<SympySymbolRef> refs;
-            collectSympySymbols(llvm::StringRef(es.data(), es.size()), refs);
-            auto hint = field(*ex, "hint");
-            std::optional<int64_t> h =
-                hint && field(*hint, "as_int") ? integer(*field(*hint, "as_int")) : std::nullopt;
-            if (refs.size() == 1 && h && llvm::StringRef(es.data(), es.size()).trim().starts_with("Symbol"))
-              syms[refs[0].name].hint = h;
-            if (h)
-              for (const SympySymbolRef &r : refs)
-                syms[r.name].sawHint = true;
-          }
+      llvm::StringRef text(e.text.data(), e.text.size());
+      collectSympySymbols(text, refs);
+      for (const SympySymbolRef &r : refs) {
+        Info &info = syms[r.name];
+        info.positive |= r.positive;
+        info.sawHint |= e.hint.has_value();
       }
-      for (J node : field(graph, "nodes") ? array(*field(graph, "nodes")) : std::vector<J>())
-        for (J in : field(node, "inputs") ? array(*field(node, "inputs")) : std::vector<J>())
-          if (auto arg = field(in, "arg"))
-            if (auto g = field(*arg, "as_graph"))
-              if (auto sub = field(*g, "graph"))
-                self(*sub, self, depth + 1);
-    };
-    noteHints(*field(*field(root_, "graph_module"), "graph"), noteHints, 0);
+      // A bare symbol with a hint gives the symbol's hint.
+      if (refs.size() == 1 && e.hint && text.trim().starts_with("Symbol"))
+        syms[refs[0].name].hint = e.hint;
+      else if (refs.size() == 1 && e.hint && text.trim() == refs[0].name)
+        syms[refs[0].name].hint = e.hint;
+    }
     // Ranges: range_constraints keys are plain forms; a bare symbol gives its range.
     std::map<std::string, std::pair<std::optional<int64_t>, std::optional<int64_t>>> ranges;
     if (auto rc = field(root_, "range_constraints")) {
@@ -360,12 +362,16 @@ private:
         lo = it->second.first;
         hi = it->second.second;
       }
-      // A symbol never seen with a hint is data-dependent (unbacked).
+      // A symbol never seen in an expression with a hint is data-dependent (unbacked).
       bool unbacked = !info.hint && !info.sawHint;
+      std::optional<int64_t> hint = info.hint;
+      if (hint && ((lo && *hint < *lo) || (hi && *hint > *hi)))
+        fail(entry_ + ": symbol " + name + " has hint " + std::to_string(*hint) +
+             " outside its range_constraints");
       if (lo && hi && *lo > *hi)
         fail(entry_ + ": range_constraints give symbol " + name + " the empty range [" +
              std::to_string(*lo) + ", " + std::to_string(*hi) + "]");
-      absl::StatusOr<const Symbol *> s = ctx_.declareSymbol(name, lo, hi, info.hint, unbacked);
+      absl::StatusOr<const Symbol *> s = ctx_.declareSymbol(name, lo, hi, hint, unbacked);
       if (!s.ok())
         fail(entry_ + ": " + std::string(s.status().message()));
     }
@@ -421,7 +427,13 @@ private:
       if (!tm)
         fail(where + ": no tensor_meta");
       std::optional<int64_t> code = field(*tm, "dtype") ? integer(*field(*tm, "dtype")) : std::nullopt;
-      std::optional<DType> dt = code ? dtypeFromPt2Code(static_cast<int>(*code)) : std::nullopt;
+      std::optional<DType> dt = code && *code >= 0 && *code <= 1000
+                                    ? dtypeFromPt2Code(static_cast<int>(*code))
+                                    : std::nullopt;
+      if (auto layout = field(*tm, "layout"))
+        if (integer(*layout) != std::optional<int64_t>(7))
+          fail(where + ": layout code " + std::to_string(integer(*layout).value_or(-1)) +
+               " is not strided; fxir reads dense (strided) tensors only");
       if (!dt)
         fail(where + ": unknown dtype code " + (code ? std::to_string(*code) : "(none)"));
       t.dtype = *dt;
@@ -454,6 +466,14 @@ private:
       if (!bytes.ok())
         fail(where + ": " + std::string(bytes.status().message()));
       t.storageBytes = *bytes;
+      // A compressed entry was inflated into the Archive, which may not outlive the
+      // program: the program keeps its own copy (one per storage).
+      if (!archive_.isStored(t.storage)) {
+        auto &copy = prog_.ownedStorages[t.storage];
+        if (!copy)
+          copy = std::make_shared<std::vector<uint8_t>>(bytes->begin(), bytes->end());
+        t.storageBytes = *copy;
+      }
       checkExtent(t, where);
       prog_.tensors.push_back(std::move(t));
     }
@@ -462,8 +482,10 @@ private:
   // The bytes a tensor's sizes, strides and offset reach must lie in its storage.
   // Arithmetic is checked, so absurd sizes are an error, not an overflow.
   void checkExtent(const TensorData &t, const std::string &where) {
-    if (t.storageBytes.empty())
-      return; // a fake tensor (0-byte record): no data to check
+    bool empty = llvm::is_contained(t.sizes, 0);
+    if (t.storageBytes.empty() && !empty)
+      fail(where + ": storage " + t.storage + " is empty (a fake-tensor record); fxir "
+                   "needs the tensor's data");
     if (t.storageOffset < 0)
       fail(where + ": negative or symbolic storage_offset");
     uint64_t maxIndex = static_cast<uint64_t>(t.storageOffset);
@@ -495,7 +517,9 @@ private:
     if (!meta)
       failNode("tensor value " + name.str() + " has no entry in tensor_values");
     std::optional<int64_t> code = field(*meta, "dtype") ? integer(*field(*meta, "dtype")) : std::nullopt;
-    std::optional<DType> dt = code ? dtypeFromPt2Code(static_cast<int>(*code)) : std::nullopt;
+    std::optional<DType> dt = code && *code >= 0 && *code <= 1000
+                                  ? dtypeFromPt2Code(static_cast<int>(*code))
+                                  : std::nullopt;
     if (!dt)
       failNode("tensor value " + name.str() + " has unknown dtype code " +
                (code ? std::to_string(*code) : "(none)"));
@@ -704,6 +728,8 @@ private:
       case DefaultValue::Kind::Float: return Attr::floating(e.floatValue);
       case DefaultValue::Kind::Str: return Attr::string(ctx_.intern(e.strValue));
       case DefaultValue::Kind::Int:
+        if (t.kind == SchemaType::Kind::Float)
+          return Attr::floating(static_cast<double>(e.intValue)); // `float? correction=1`
         if (t.kind == SchemaType::Kind::ScalarType) {
           std::optional<DType> dt = dtypeFromC10Code(static_cast<int>(e.intValue));
           if (!dt)
@@ -760,6 +786,11 @@ private:
         p.moduleType = ctx_.intern(type);
       }
     }
+    // Ops in a HOP body whose metadata names no module are in the HOP's module.
+    if (p.modulePath.empty() && p.moduleType.empty() && enclosing_) {
+      p.modulePath = enclosing_->modulePath;
+      p.moduleType = enclosing_->moduleType;
+    }
     // The parameter or buffer this op reads, if any: the link from FQN to module to op
     // that non-strict exports lose with from_node.
     for (Value *v : operands)
@@ -812,8 +843,11 @@ private:
       } else if (k == "as_none") {
         types.push_back(ctx_.noneType());
         names.push_back("");
-      } else if (k == "as_int" || k == "as_ints") {
+      } else if (k == "as_int") {
         types.push_back(ctx_.intType());
+        names.push_back("");
+      } else if (k == "as_ints") {
+        types.push_back(ctx_.listType(ctx_.intType()));
         names.push_back("");
       } else {
         failNode("output kind `" + std::string(k) + "` is not supported by fxir");
@@ -839,8 +873,10 @@ private:
     llvm::SmallVector<Arg, 8> args;
     std::vector<J> inputs = field(node, "inputs") ? array(*field(node, "inputs")) : std::vector<J>();
     unsigned numRegions = 0;
-    std::vector<std::unique_ptr<Region>> regions;
+    std::vector<J> subgraphs;                // HOP bodies, converted once the op exists
+    llvm::SmallVector<Value *, 8> listOperands; // what feeds the bodies' arguments
     std::string opName;
+    const OpSchema *schema = nullptr;
 
     if (t.consume_front("torch.ops.higher_order.")) {
       static const std::set<std::string> kSupported = {"scan", "cond", "while_loop", "map_impl"};
@@ -865,21 +901,16 @@ private:
       // Region arguments line up with the operands of the list args, in order (scan:
       // init, xs, additional; cond: operands; while_loop: carried, additional; map_impl:
       // xs, pos_args).
-      llvm::SmallVector<Value *, 8> listOperands;
       for (const Arg &a : args)
         if (a.value.kind() == Attr::Kind::List)
           for (const Attr &e : a.value.listValue())
             if (e.kind() == Attr::Kind::Operand)
               listOperands.push_back(operands[e.index()]);
-      std::string saved = node_;
       for (auto &[argIndex, g] : graphs) {
         std::optional<J> sub = field(g, "graph");
         if (!sub)
           failNode("subgraph without a graph");
-        auto region = std::make_unique<Region>(nullptr);
-        convertGraph(*sub, *region, nullptr, listOperands);
-        node_ = saved;
-        regions.push_back(std::move(region));
+        subgraphs.push_back(*sub);
       }
     } else if (t.consume_front("torch.ops.")) {
       llvm::SmallVector<llvm::StringRef, 4> parts;
@@ -887,11 +918,12 @@ private:
       if (parts.size() != 3)
         failNode("target " + target + " is not of the form torch.ops.<ns>.<op>.<overload>");
       opName = t.str();
-      absl::StatusOr<const OpSchema *> schema = OpSchemaTable::builtin().lookup(
+      absl::StatusOr<const OpSchema *> schemaOr = OpSchemaTable::builtin().lookup(
           (parts[0] + "::" + parts[1]).str(), parts[2]);
-      if (!schema.ok())
-        failNode(std::string(schema.status().message()));
-      const OpSchema &s = **schema;
+      if (!schemaOr.ok())
+        failNode(std::string(schemaOr.status().message()));
+      const OpSchema &s = **schemaOr;
+      schema = &s;
       llvm::StringMap<J> byName;
       size_t positional = 0;
       for (J in : inputs) {
@@ -907,7 +939,8 @@ private:
         ++positional;
         if (!s.argumentIndex(n))
           failNode(s.fullName() + " has no argument `" + n + "` (" + s.str() + ")");
-        byName[n] = *arg;
+        if (!byName.try_emplace(n, *arg).second)
+          failNode("argument `" + n + "` is given twice");
       }
       for (const SchemaArgument &param : s.arguments) {
         Attr value;
@@ -942,21 +975,23 @@ private:
     resultsOf(scope, node, types, names);
     const Provenance *prov = nodeProvenance(node, operands);
     Op *op = b.create(opName, operands, args, types, prov, numRegions);
+    // Bodies are built straight into the op's regions; their ops inherit the HOP's
+    // module when their own metadata has none (non-strict exports).
+    std::string saved = node_;
     for (unsigned i = 0; i < numRegions; ++i) {
-      Region &dst = op->region(i);
-      Region &src = *regions[i];
-      for (unsigned a = 0; a < src.numArgs(); ++a) {
-        Value *nv = dst.addArg(src.arg(a)->type(), src.arg(a)->nameRef());
-        src.arg(a)->replaceAllUsesWith(nv);
-        if (auto pit = paramOf_.find(src.arg(a)); pit != paramOf_.end())
-          paramOf_[nv] = pit->second;
-      }
-      while (!src.empty()) {
-        Op *o = &src.ops().front();
-        src.remove(o);
-        dst.push_back(o);
-      }
+      convertGraph(subgraphs[i], op->region(i), nullptr, listOperands, prov);
+      node_ = saved;
     }
+    // A view or in-place result aliases an argument: it reads the same parameter.
+    if (schema)
+      for (unsigned i = 0; i < op->numResults(); ++i)
+        if (std::optional<unsigned> a = schema->aliasedArgument(i)) {
+          // The reader writes every schema argument, in schema order.
+          Attr value = op->args()[*a].value;
+          if (value.kind() == Attr::Kind::Operand)
+            if (auto it = paramOf_.find(op->operandValue(value.index())); it != paramOf_.end())
+              paramOf_[op->result(i)] = it->second;
+        }
     bindResults(scope, op, names);
   }
 
@@ -981,7 +1016,10 @@ private:
 
   // Converts a graph (top level or subgraph) into `region`. `argParams` are the values
   // whose parameter FQNs flow to the region's arguments, by position.
-  void convertGraph(J graph, Region &region, Graph *top, llvm::ArrayRef<Value *> argParams) {
+  void convertGraph(J graph, Region &region, Graph *top, llvm::ArrayRef<Value *> argParams,
+                    const Provenance *enclosing = nullptr) {
+    const Provenance *savedEnclosing = enclosing_;
+    enclosing_ = enclosing;
     Scope scope;
     scope.graph = graph;
     scope.tensorValues = field(graph, "tensor_values");
@@ -1056,6 +1094,7 @@ private:
       yieldArgs.push_back({{}, Attr::operand(i)});
     b.create("fxir.yield", outs, yieldArgs, {}, ctx_.provenance(p));
     node_ = saved;
+    enclosing_ = savedEnclosing;
   }
 
   // Subgraphs are built into detached regions; the Builder needs a graph for its
@@ -1066,6 +1105,34 @@ private:
     return scratch_.get();
   }
   std::unique_ptr<Graph> scratch_;
+
+  // Every parameter, buffer and tensor constant the signature names has stored data of
+  // the placeholder's dtype and shape.
+  void checkTensorsAgainstSignature() {
+    Graph &g = *prog_.graph;
+    for (unsigned i = 0; i < g.inputSpecs().size(); ++i) {
+      const InputSpec &spec = g.inputSpecs()[i];
+      if (spec.kind != InputSpec::Kind::Parameter && spec.kind != InputSpec::Kind::Buffer &&
+          spec.kind != InputSpec::Kind::TensorConstant)
+        continue;
+      std::string what = entry_ + ": " + inputKindName(spec.kind).str() + " " + spec.target.str();
+      const TensorData *t = prog_.tensor(spec.target);
+      if (!t)
+        fail(what + " has no stored tensor in the weights or constants config");
+      const Type *ty = g.body().arg(i)->type();
+      if (!ty->isTensor())
+        fail(what + " is not a tensor in the graph");
+      if (ty->dtype() != t->dtype)
+        fail(what + " is " + std::string(irName(ty->dtype())) + " in the graph but stored as " +
+             std::string(irName(t->dtype)));
+      bool sameShape = ty->rank() == t->sizes.size();
+      for (size_t d = 0; sameShape && d < t->sizes.size(); ++d)
+        sameShape = ty->shape()[d] == ctx_.constant(t->sizes[d]);
+      if (!sameShape)
+        fail(what + " has shape " + ty->str() + " in the graph but the stored tensor's sizes "
+                    "differ");
+    }
+  }
 
   // ---- signature ----
   std::optional<J> signature() {
@@ -1104,6 +1171,20 @@ private:
       } else {
         fail(entry_ + ": unknown input spec kind `" + std::string(k) + "`");
       }
+      // The spec names its placeholder: it must be the graph input at its position.
+      std::string argName;
+      if (auto arg = field(v, "arg")) {
+        if (auto n = field(*arg, "name"))
+          argName = std::string(str(*n));
+        else if (auto t = field(*arg, "as_tensor"))
+          argName = field(*t, "name") ? std::string(str(*field(*t, "name"))) : "";
+      }
+      size_t idx = g.inputSpecs().size();
+      if (!argName.empty() && idx < g.body().numArgs() && !g.body().arg(idx)->name().empty() &&
+          g.body().arg(idx)->name() != argName)
+        fail(entry_ + ": input spec " + std::to_string(idx) + " names `" + argName +
+             "` but graph input " + std::to_string(idx) + " is `" +
+             g.body().arg(idx)->name().str() + "`");
       g.inputSpecs().push_back(s);
     }
     if (g.inputSpecs().size() != g.body().numArgs())

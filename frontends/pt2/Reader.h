@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,8 @@ struct Program {
   std::string dialect;             ///< "TRAINING" (default export) or "ATEN" (decomposed)
   std::string inSpec, outSpec;     ///< pytree specs, JSON text as torch wrote them
   std::shared_ptr<llvm::MemoryBuffer> mapping;
+  /// Storages of compressed entries (torch never writes them), copied out of the Archive.
+  std::map<std::string, std::shared_ptr<std::vector<uint8_t>>> ownedStorages;
 
   /// The tensor with this FQN, or null.
   const TensorData *tensor(llvm::StringRef fqn) const;

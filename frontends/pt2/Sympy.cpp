@@ -17,6 +17,9 @@ public:
       : ctx_(ctx), text_(text), lookup_(lookup), collect_(collect) {}
 
   absl::StatusOr<const SymExpr *> parse() {
+    if (text_.size() > kMaxTextBytes)
+      return absl::InvalidArgumentError("symbolic expression of " +
+                                        std::to_string(text_.size()) + " bytes is too long");
     const SymExpr *e = sum();
     skip();
     if (error_.empty() && pos_ != text_.size())
@@ -29,6 +32,8 @@ public:
 
 private:
   static constexpr int kMaxDepth = 200;
+  static constexpr size_t kMaxTerms = 4096;
+  static constexpr size_t kMaxTextBytes = 1 << 20;
   Context &ctx_;
   llvm::StringRef text_;
   const std::function<const Symbol *(llvm::StringRef)> *lookup_;
@@ -92,17 +97,23 @@ private:
       --depth_;
       return fail("expression nested too deeply");
     }
-    const SymExpr *acc = product();
+    // Terms are collected and added once: adding them one by one would renormalize
+    // the growing sum each time.
+    llvm::SmallVector<const SymExpr *, 8> terms{product()};
     while (error_.empty()) {
+      if (terms.size() > kMaxTerms) {
+        --depth_;
+        return fail("expression has more than " + std::to_string(kMaxTerms) + " terms");
+      }
       if (eat("+"))
-        acc = ctx_.add(acc, product());
+        terms.push_back(product());
       else if (eat("-"))
-        acc = ctx_.sub(acc, product());
+        terms.push_back(ctx_.mul(ctx_.constant(-1), product()));
       else
         break;
     }
     --depth_;
-    return acc;
+    return terms.size() == 1 ? terms[0] : ctx_.add(terms);
   }
   // product := power (('*' | '//' | '%') power)*
   const SymExpr *product() {
@@ -139,7 +150,11 @@ private:
   }
   const SymExpr *unary() {
     skip();
-    if (eat("-"))
+    // A run of unary minuses is counted, not recursed into.
+    bool negate = false;
+    while (eat("-"))
+      negate = !negate;
+    if (negate)
       return ctx_.mul(ctx_.constant(-1), unary());
     if (eat("(")) {
       const SymExpr *e = sum();

@@ -66,4 +66,20 @@ TEST_F(SympyTest, BadTextIsAnErrorNamingIt) {
   EXPECT_THAT(bad(std::string(500, '(') + "s0" + std::string(500, ')')),
               HasSubstr("nested too deeply"));
   EXPECT_THAT(bad("s0 $ 2"), HasSubstr("unexpected text"));
+  EXPECT_THAT(bad(std::string(2 << 20, ' ') + "s0"), HasSubstr("too long"));
+  std::string manyTerms = "s0";
+  for (int i = 0; i < 5000; ++i)
+    manyTerms += " + " + std::to_string(i);
+  EXPECT_THAT(bad(manyTerms), HasSubstr("more than 4096 terms"));
+}
+
+TEST_F(SympyTest, LongInputsStayCheap) {
+  // A long run of unary minuses is counted, not recursed into.
+  EXPECT_EQ(parse(std::string(300000, '-') + "s0"), ctx.sym(s0));
+  EXPECT_EQ(parse(std::string(300001, '-') + "s0"), ctx.mul(ctx.constant(-1), ctx.sym(s0)));
+  // A sum of 4000 terms is normalized once.
+  std::string sum = "s0";
+  for (int i = 0; i < 3999; ++i)
+    sum += " + s0";
+  EXPECT_EQ(parse(sum), ctx.mul(ctx.constant(4000), ctx.sym(s0)));
 }

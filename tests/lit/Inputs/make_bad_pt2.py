@@ -91,6 +91,35 @@ def main():
         meta["strides"] = [{"as_int": 2**62}, {"as_int": 1}]
     write(p("absurd_sizes"), edit_json(entries, "model_weights_config.json", absurd))
 
+    def first_meta(o):
+        return next(iter(o["config"].values()))["tensor_meta"]
+
+    write(p("zero_byte_weight"), [(n, b"" if n.endswith("data/weights/weight_0") else d)
+                                  for n, d in entries])
+    write(p("empty_config"), edit_json(entries, "model_weights_config.json",
+                                       lambda o: o.__setitem__("config", [])))
+    write(p("dtype_mismatch"), edit_json(entries, "model_weights_config.json",
+                                         lambda o: first_meta(o).__setitem__("dtype", 6)))
+    write(p("sparse_layout"), edit_json(entries, "model_weights_config.json",
+                                        lambda o: first_meta(o).__setitem__("layout", 1)))
+    write(p("huge_dtype_code"), edit_json(entries, "model_weights_config.json",
+                                          lambda o: first_meta(o).__setitem__("dtype", 2**32 + 7)))
+    write(p("big_endian"), [(n, b"big\n" if n.endswith("/byteorder") else d) for n, d in entries])
+
+    def spec_name(o):
+        o["graph_module"]["signature"]["input_specs"][0]["parameter"]["arg"]["name"] = "p_wrong"
+    write(p("spec_name_mismatch"), edit_json(entries, "models/model.json", spec_name))
+
+    def duplicate_arg(o):
+        node = first_node(o, lambda n: n["target"].startswith("torch.ops.aten.") and n["inputs"])
+        node["inputs"].append(dict(node["inputs"][0]))
+    write(p("duplicate_arg"), edit_json(entries, "models/model.json", duplicate_arg))
+
+    # Not bad: the same archive with compressed (deflated) entries must import.
+    with zipfile.ZipFile(p("deflated"), "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+
     def bad_meta(o):
         o["graph_module"]["graph"]["tensor_values"].clear()
     write(p("missing_tensor_meta"), edit_json(entries, "models/model.json", bad_meta))
