@@ -17,7 +17,8 @@
 #include "fxir/frontends/pt2/Reader.h"
 #include "fxir/ir/Verifier.h"
 
-#include <csignal>
+#include "FuzzSupport.h"
+
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -100,27 +101,13 @@ std::string mutate(std::string s, std::mt19937_64 &rng, std::string &kind) {
   return s;
 }
 
-void onAlarm(int) {
-  static const char msg[] = "fxir-pt2-fuzz: a mutant took longer than 10 s (hang)\n";
-  (void)!write(2, msg, sizeof msg - 1);
-  _exit(3);
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
-  uint64_t seed = 1;
-  long count = 2000;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--seed" && i + 1 < argc)
-      seed = std::stoull(argv[++i]);
-    else if (a == "--count" && i + 1 < argc)
-      count = std::stol(argv[++i]);
-    else
-      files.push_back(a);
-  }
+  fxir::fuzz::Options opts = fxir::fuzz::parseOptions(argc, argv);
+  uint64_t seed = opts.seed;
+  long count = opts.count;
+  const std::vector<std::string> &files = opts.files;
   std::vector<std::string> seeds;
   for (const std::string &f : files)
     seeds.push_back(readFile(f));
@@ -128,7 +115,7 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "fxir-pt2-fuzz: no archives\n");
     return 2;
   }
-  std::signal(SIGALRM, onAlarm);
+  fxir::fuzz::installWatchdog("fxir-pt2-fuzz: a mutant took longer than 10 s (hang)\n");
   std::mt19937_64 rng(seed);
   long imported = 0, failed = 0;
   unsigned checksum = 0;

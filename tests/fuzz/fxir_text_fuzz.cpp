@@ -15,7 +15,8 @@
 #include "fxir/ir/TextFormat.h"
 #include "fxir/ir/Verifier.h"
 
-#include <csignal>
+#include "FuzzSupport.h"
+
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -122,12 +123,6 @@ std::string mutate(std::string s, const std::vector<std::string> &seeds, std::mt
   return s;
 }
 
-void onAlarm(int) {
-  static const char msg[] = "fxir-text-fuzz: a mutant took longer than 5 s (hang)\n";
-  (void)!write(2, msg, sizeof msg - 1);
-  _exit(3);
-}
-
 // The round-trip invariant for a parsed graph; "" when it holds.
 std::string checkRoundTrip(const fxir::Graph &g, bool debugInfo) {
   fxir::PrintOptions po;
@@ -148,24 +143,16 @@ std::string checkRoundTrip(const fxir::Graph &g, bool debugInfo) {
 } // namespace
 
 int main(int argc, char **argv) {
-  uint64_t seed = 1;
-  long count = 2000;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--seed" && i + 1 < argc)
-      seed = std::stoull(argv[++i]);
-    else if (a == "--count" && i + 1 < argc)
-      count = std::stol(argv[++i]);
-    else
-      files.push_back(a);
-  }
+  fxir::fuzz::Options opts = fxir::fuzz::parseOptions(argc, argv);
+  uint64_t seed = opts.seed;
+  long count = opts.count;
+  const std::vector<std::string> &files = opts.files;
   std::vector<std::string> seeds = loadSeeds(files);
   if (seeds.empty()) {
     std::fprintf(stderr, "fxir-text-fuzz: no seed files\n");
     return 2;
   }
-  std::signal(SIGALRM, onAlarm);
+  fxir::fuzz::installWatchdog("fxir-text-fuzz: a mutant took longer than 5 s (hang)\n");
   std::mt19937_64 rng(seed);
   long parsed = 0, clean = 0, failed = 0;
   for (long i = 0; i < count; ++i) {
