@@ -1,6 +1,9 @@
 //===- Graph.cpp - use lists, op lifetime, regions -------------------------------===//
 #include "fxir/ir/Graph.h"
 
+#include <cstring>
+
+#include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/Twine.h"
@@ -18,6 +21,56 @@ bool Attr::isLayoutName(llvm::StringRef s) {
 bool Attr::isMemoryFormatName(llvm::StringRef s) {
   return llvm::is_contained(
       {"contiguous_format", "preserve_format", "channels_last", "channels_last_3d"}, s);
+}
+
+bool operator==(const Attr &a, const Attr &b) {
+  if (a.kind() != b.kind())
+    return false;
+  switch (a.kind()) {
+  case Attr::Kind::None: return true;
+  case Attr::Kind::Float: {
+    double x = a.floatValue(), y = b.floatValue();
+    return std::memcmp(&x, &y, sizeof x) == 0;
+  }
+  case Attr::Kind::Str:
+  case Attr::Kind::Device:
+  case Attr::Kind::Layout:
+  case Attr::Kind::MemoryFormat: return a.stringValue() == b.stringValue();
+  case Attr::Kind::List: {
+    llvm::ArrayRef<Attr> x = a.listValue(), y = b.listValue();
+    if (x.size() != y.size())
+      return false;
+    for (size_t i = 0; i < x.size(); ++i)
+      if (x[i] != y[i])
+        return false;
+    return true;
+  }
+  default: return a.intValue() == b.intValue();
+  }
+}
+
+size_t hashAttr(const Attr &a) {
+  switch (a.kind()) {
+  case Attr::Kind::None: return llvm::hash_value(0);
+  case Attr::Kind::Float: {
+    double x = a.floatValue();
+    uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    return llvm::hash_combine(static_cast<int>(a.kind()), bits);
+  }
+  case Attr::Kind::Str:
+  case Attr::Kind::Device:
+  case Attr::Kind::Layout:
+  case Attr::Kind::MemoryFormat:
+    return llvm::hash_combine(static_cast<int>(a.kind()), a.stringValue());
+  case Attr::Kind::List: {
+    llvm::hash_code h = llvm::hash_value(static_cast<int>(a.kind()));
+    for (const Attr &e : a.listValue())
+      h = llvm::hash_combine(h, hashAttr(e));
+    return h;
+  }
+  default: return llvm::hash_combine(static_cast<int>(a.kind()), a.intValue());
+  }
 }
 
 //===----------------------------------------------------------------------------===//

@@ -108,6 +108,12 @@ private:
   };
 };
 
+/// Deep equality (lists element-wise; floats compared bit for bit, so nan == nan and
+/// 0.0 != -0.0) and a matching hash, for cse and other maps keyed by args.
+bool operator==(const Attr &a, const Attr &b);
+inline bool operator!=(const Attr &a, const Attr &b) { return !(a == b); }
+size_t hashAttr(const Attr &a);
+
 /// One call argument: positional (empty name) or keyword.
 struct Arg {
   llvm::StringRef name;

@@ -109,6 +109,14 @@ int runOpt(llvm::StringRef buffer, llvm::StringRef fileName, const OptOptions &o
       for (const Diagnostic &d : diags)
         produced.push_back({d.loc.file == fileName ? d.loc.line : 0, d.str()});
     }
+    if (g.ok() && produced.empty() && opts.pipeline) {
+      PassManager pm(opts.instrumentation, err);
+      absl::Status st = pm.add(*opts.pipeline);
+      if (st.ok())
+        st = pm.run(**g);
+      if (!st.ok())
+        produced.push_back({0, "error: " + std::string(st.message())});
+    }
 
     if (opts.verifyDiagnostics) {
       std::vector<Expected> expected = findExpectations(chunk.text);

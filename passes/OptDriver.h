@@ -11,11 +11,15 @@
 // An annotation names the line it sits on, or `@+N` / `@-N` lines from it. Every
 // expected error must occur and every error must be expected.
 //
-// Does not: read .pt2 archives (the tool does, through the frontend) or run passes yet.
+// Does not: read .pt2 archives (the tool does, through the frontend).
 //===----------------------------------------------------------------------------===//
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "fxir/passes/PassManager.h"
+#include "fxir/passes/Pipeline.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
@@ -27,6 +31,8 @@ struct OptOptions {
   bool verifyDiagnostics = false; ///< check errors against expected-error annotations
   bool printDebugInfo = false;    ///< print provenance
   bool verify = true;             ///< verify after parsing
+  std::optional<Pipeline> pipeline; ///< passes to run on each parsed graph
+  Instrumentation instrumentation;
 };
 
 /// Runs fxir-opt on `buffer` (named `fileName` in messages); output to `out`, errors to

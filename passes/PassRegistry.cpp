@@ -7,7 +7,7 @@ namespace fxir {
 
 llvm::ArrayRef<PassInfo> registeredPasses() {
   static const std::vector<PassInfo> kPasses = {
-#define FXIR_PASS(Name, Summary) PassInfo{Name, Summary},
+#define FXIR_PASS(Name, Summary, Create, Options) PassInfo{Name, Summary, &Create, &Options},
 #include "fxir/passes/Passes.def"
   };
   return kPasses;
@@ -18,6 +18,72 @@ const PassInfo *lookupPass(std::string_view name) {
     if (p.name == name)
       return &p;
   return nullptr;
+}
+
+llvm::StringRef optionTypeName(PassOptionSpec::Type t) {
+  switch (t) {
+  case PassOptionSpec::Type::Bool: return "bool";
+  case PassOptionSpec::Type::Int: return "int";
+  case PassOptionSpec::Type::Float: return "float";
+  case PassOptionSpec::Type::String: return "string";
+  }
+  return "?";
+}
+
+absl::StatusOr<PassOptions::Value> PassOptions::parseValue(const PassOptionSpec &spec,
+                                                           llvm::StringRef text) {
+  auto bad = [&]() {
+    return absl::InvalidArgumentError("option `" + spec.key.str() + "` expects " +
+                                      (spec.type == PassOptionSpec::Type::Int ? "an " : "a ") +
+                                      optionTypeName(spec.type).str() + ", not `" + text.str() +
+                                      "`");
+  };
+  switch (spec.type) {
+  case PassOptionSpec::Type::Bool:
+    if (text == "true")
+      return Value(true);
+    if (text == "false")
+      return Value(false);
+    return bad();
+  case PassOptionSpec::Type::Int: {
+    int64_t v;
+    if (text.getAsInteger(10, v))
+      return bad();
+    return Value(v);
+  }
+  case PassOptionSpec::Type::Float: {
+    double v;
+    if (text.getAsDouble(v))
+      return bad();
+    return Value(v);
+  }
+  case PassOptionSpec::Type::String:
+    return Value(text.str());
+  }
+  return bad();
+}
+
+PassOptions PassOptions::defaults(llvm::ArrayRef<PassOptionSpec> specs) {
+  PassOptions o;
+  for (const PassOptionSpec &s : specs) {
+    absl::StatusOr<Value> v = parseValue(s, s.defaultValue);
+    if (v.ok())
+      o.values_[s.key.str()] = *v;
+  }
+  return o;
+}
+
+bool PassOptions::getBool(llvm::StringRef key) const {
+  return std::get<bool>(values_.at(key.str()));
+}
+int64_t PassOptions::getInt(llvm::StringRef key) const {
+  return std::get<int64_t>(values_.at(key.str()));
+}
+double PassOptions::getFloat(llvm::StringRef key) const {
+  return std::get<double>(values_.at(key.str()));
+}
+const std::string &PassOptions::getString(llvm::StringRef key) const {
+  return std::get<std::string>(values_.at(key.str()));
 }
 
 } // namespace fxir

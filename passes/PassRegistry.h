@@ -1,21 +1,31 @@
 //===- PassRegistry.h - the table of every fxir pass --------------------------===//
 //
-// One place lists every pass (Passes.def), as LLVM's PassRegistry.def does: no
-// static-initializer self-registration, which static linking silently drops.
+// One place lists every pass (Passes.def). Each entry knows its name, summary, options
+// and how to make an instance.
 //
-// Does not: run passes or parse pipelines (the pass manager does).
+// Does not: run passes (PassManager.h) or parse pipelines (Pipeline.h).
 //===----------------------------------------------------------------------------===//
 #pragma once
 
+#include <memory>
 #include <string_view>
+
+#include "fxir/passes/Pass.h"
 
 #include "llvm/ADT/ArrayRef.h"
 
 namespace fxir {
 
+#define FXIR_PASS(Name, Summary, Create, Options)                                      \
+  std::unique_ptr<Pass> Create(const PassOptions &);                                   \
+  llvm::ArrayRef<PassOptionSpec> Options();
+#include "fxir/passes/Passes.def"
+
 struct PassInfo {
   std::string_view name;    ///< kebab-case, the user-facing name
   std::string_view summary; ///< one line
+  std::unique_ptr<Pass> (*create)(const PassOptions &);
+  llvm::ArrayRef<PassOptionSpec> (*options)();
 };
 
 /// Every registered pass, in Passes.def order.

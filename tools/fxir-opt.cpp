@@ -14,6 +14,8 @@
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Version.h"
 #include "fxir/passes/OptDriver.h"
+#include "fxir/passes/PassManager.h"
+#include "fxir/passes/Pipeline.h"
 #include "fxir/passes/PassRegistry.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -136,6 +138,19 @@ int main(int argc, char **argv) {
       "verify-diagnostics",
       cl::desc("Check errors against `// expected-error {{...}}` annotations"));
   cl::opt<bool> debugInfo("print-debuginfo", cl::desc("Print provenance (loc #N, #N = prov(...))"));
+  cl::opt<std::string> pipelineText(
+      "pass-pipeline", cl::desc("Passes to run, e.g. 'canonicalize,cse,dce' or 'default'"),
+      cl::init(""));
+  cl::list<std::string> printIrAfter(
+      "print-ir-after", cl::desc("Print the IR after this pass (or `all`) when it changed"),
+      cl::CommaSeparated);
+  cl::opt<bool> timing("timing", cl::desc("Print a per-pass time table"));
+  cl::opt<bool> statistics("print-statistics", cl::desc("Print the passes' counters"));
+  cl::opt<std::string> dumpDir("dump-dir", cl::desc("Write numbered IR files after each pass"),
+                               cl::init(""));
+  cl::opt<bool> noVerifyEach("no-verify-each", cl::desc("Do not verify after every pass"));
+  cl::opt<bool> printPipeline("print-pipeline",
+                              cl::desc("Print the parsed --pass-pipeline canonically and exit"));
   cl::opt<bool> listPasses("list-passes", cl::desc("List every registered pass"));
   cl::list<std::string> printSchema(
       "print-op-schema", cl::desc("Describe an operator from the schema table "
@@ -153,10 +168,36 @@ int main(int argc, char **argv) {
 
   if (listPasses) {
     llvm::outs() << "registered passes: " << fxir::registeredPasses().size() << "\n";
-    for (const fxir::PassInfo &p : fxir::registeredPasses())
+    for (const fxir::PassInfo &p : fxir::registeredPasses()) {
       llvm::outs() << "  " << p.name << "  " << p.summary << "\n";
+      for (const fxir::PassOptionSpec &o : p.options())
+        llvm::outs() << "      " << o.key << "=<" << fxir::optionTypeName(o.type)
+                     << "> (default " << o.defaultValue << ")  " << o.help << "\n";
+    }
+    llvm::outs() << "named pipelines:\n  default = " << fxir::namedPipelineText("default")
+                 << "\n";
     return 0;
   }
+  std::optional<fxir::Pipeline> pipeline;
+  if (!pipelineText.empty()) {
+    absl::StatusOr<fxir::Pipeline> p = fxir::Pipeline::parse(pipelineText);
+    if (!p.ok()) {
+      llvm::errs() << "fxir-opt: error: " << std::string(p.status().message()) << "\n";
+      return 2;
+    }
+    pipeline = *p;
+    if (printPipeline) {
+      llvm::outs() << pipeline->str() << "\n";
+      return 0;
+    }
+  }
+  fxir::Instrumentation inst;
+  inst.verifyEach = !noVerifyEach;
+  inst.printIrAfter.insert(printIrAfter.begin(), printIrAfter.end());
+  inst.printDebugInfo = debugInfo;
+  inst.timing = timing;
+  inst.statistics = statistics;
+  inst.dumpDir = dumpDir;
   if (dumpSchemas) {
     for (const fxir::OpSchema &s : fxir::OpSchemaTable::builtin().all())
       dumpOpSchemaFields(s, llvm::outs());
@@ -202,6 +243,16 @@ int main(int argc, char **argv) {
                       "archive)\n";
       return 1;
     }
+    if (pipeline) {
+      fxir::PassManager pm(inst);
+      absl::Status st = pm.add(*pipeline);
+      if (st.ok())
+        st = pm.run(*(*prog)->graph);
+      if (!st.ok()) {
+        llvm::errs() << "fxir-opt: error: " << input << ": " << std::string(st.message()) << "\n";
+        return 1;
+      }
+    }
     fxir::PrintOptions po;
     po.debugInfo = debugInfo;
     printProgramHeader(**prog, llvm::outs());
@@ -219,6 +270,8 @@ int main(int argc, char **argv) {
   opts.splitInputFile = splitInput;
   opts.verifyDiagnostics = verifyDiags;
   opts.printDebugInfo = debugInfo;
+  opts.pipeline = pipeline;
+  opts.instrumentation = inst;
   return fxir::runOpt((*buf)->getBuffer(), input == "-" ? std::string("<stdin>") : input.getValue(), opts,
                       llvm::outs(), llvm::errs());
 }

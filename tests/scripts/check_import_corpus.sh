@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every archive of the export corpus imports, verifies and prints, and the printed IR
-# (with provenance) parses back to the same text.
+# Every archive of the export corpus imports, verifies and prints, the printed IR (with
+# provenance) parses back to the same text, and the `default` pass pipeline runs on it
+# with verification and the provenance check after every pass.
 # usage: check_import_corpus.sh FXIR_OPT CORPUS_DIR
 set -u
 opt=$1; dir=$2
@@ -11,7 +12,8 @@ for f in "$dir"/*.pt2; do
   if "$opt" --print-debuginfo "$f" > "$tmp/out" 2> "$tmp/err" &&
      grep -v '^//' "$tmp/out" > "$tmp/ir" &&
      "$opt" --print-debuginfo "$tmp/ir" > "$tmp/again" 2>> "$tmp/err" &&
-     diff -q "$tmp/ir" "$tmp/again" > /dev/null; then
+     diff -q "$tmp/ir" "$tmp/again" > /dev/null &&
+     "$opt" --pass-pipeline=default "$f" > /dev/null 2>> "$tmp/err"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))

@@ -1,0 +1,170 @@
+//===- Canonicalize.cpp - a first set of foldings --------------------------------------===//
+//
+// Rewrites, applied until nothing changes or `max-iterations` rounds have run:
+//  1. a symbolic-int op whose result type says it is a constant (`symint<8>`), and
+//     `aten.sym_size.int(x, d)` of a static dim, become `fxir.constant`;
+//  2. `_operator.add|sub|mul|floordiv|mod|neg` of constants fold (Python floor
+//     semantics), as do `_operator.eq|ne|lt|le|gt|ge` to a bool constant;
+//  3. a view (`aten.view.default`, `aten.reshape.default`, `aten.alias.default`) whose
+//     result type equals its input's type (shape, strides, dtype, device) is its input.
+// Every new op takes the folded op's provenance plus (canonicalize, folded ...).
+//
+// Does not: fold tensor arithmetic (that needs kernels), or simplify in-place ops.
+//===----------------------------------------------------------------------------===//
+#include "fxir/ir/Builder.h"
+#include "fxir/ir/SymExpr.h"
+#include "fxir/passes/Effects.h"
+#include "fxir/passes/PassRegistry.h"
+
+namespace fxir {
+namespace {
+
+const PassOptionSpec kOptions[] = {
+    {"max-iterations", PassOptionSpec::Type::Int, "4",
+     "Rounds of rewriting at most (each round visits every op once)"},
+};
+
+class CanonicalizePass : public Pass {
+public:
+  explicit CanonicalizePass(const PassOptions &o) : maxIterations_(o.getInt("max-iterations")) {}
+
+  absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
+    if (maxIterations_ < 1)
+      return absl::InvalidArgumentError("canonicalize: max-iterations must be at least 1");
+    Rewriter rw(g, "canonicalize");
+    bool changed = false;
+    for (int64_t round = 0; round < maxIterations_; ++round) {
+      int64_t n = 0;
+      visit(g.body(), rw, n, stats);
+      stats["rounds"] += 1;
+      if (!n)
+        break;
+      changed = true;
+    }
+    return changed;
+  }
+
+private:
+  int64_t maxIterations_;
+
+  // The int an operand arg stands for, if known: an int literal, or an fxir.constant.
+  static std::optional<int64_t> intOf(const Op &op, const Attr &a) {
+    if (a.kind() == Attr::Kind::Int)
+      return a.intValue();
+    if (a.kind() == Attr::Kind::Bool)
+      return a.boolValue();
+    if (a.kind() != Attr::Kind::Operand)
+      return std::nullopt;
+    const Value *v = op.operandValue(a.index());
+    if (const Op *def = v->definingOp(); def && def->name() == "fxir.constant" &&
+                                        def->args().size() == 1 &&
+                                        def->args()[0].value.kind() == Attr::Kind::Int)
+      return def->args()[0].value.intValue();
+    if (v->type()->kind() == Type::Kind::SymInt && v->type()->symExpr())
+      return v->type()->symExpr()->asConst();
+    return std::nullopt;
+  }
+
+  Value *constant(Rewriter &rw, Op &root, Attr value, const Type *type, llvm::StringRef what) {
+    rw.setInsertionPoint(&root);
+    rw.setRoot(&root, what);
+    return rw.create("fxir.constant", {}, {{{}, value}}, {type})->result(0);
+  }
+
+  // Folds `op` if it can; returns whether it did.
+  bool fold(Op &op, Rewriter &rw) {
+    llvm::StringRef name = op.name();
+    Context &ctx = rw.context();
+    if (name == "fxir.constant" || op.numResults() != 1 || op.numRegions())
+      return false;
+    const Type *rt = op.result(0)->type();
+    // 1. Symbolic ints known to be constant.
+    if (rt->kind() == Type::Kind::SymInt && rt->symExpr() && rt->symExpr()->isConst() &&
+        (name.starts_with("_operator.") || name == "aten.sym_size.int" ||
+         name == "aten.sym_numel.default" || name.starts_with("torch.sym_"))) {
+      int64_t v = *rt->symExpr()->asConst();
+      rw.replaceOp(&op, {constant(rw, op, Attr::integer(v), ctx.intType(),
+                                  "folded to the constant " + std::to_string(v))});
+      return true;
+    }
+    if (name == "aten.sym_size.int" && op.args().size() == 2 && op.numOperands() == 1) {
+      const Type *in = op.operandValue(0)->type();
+      std::optional<int64_t> d = intOf(op, op.args()[1].value);
+      if (in->isTensor() && d) {
+        int64_t dim = *d < 0 ? *d + static_cast<int64_t>(in->rank()) : *d;
+        if (dim >= 0 && dim < static_cast<int64_t>(in->rank()))
+          if (std::optional<int64_t> size = in->shape()[dim]->asConst()) {
+            rw.replaceOp(&op, {constant(rw, op, Attr::integer(*size), ctx.intType(),
+                                        "static size folded")});
+            return true;
+          }
+      }
+    }
+    // 2. Python int arithmetic and comparisons on constants.
+    if (name.consume_front("_operator.")) {
+      llvm::SmallVector<int64_t, 2> xs;
+      for (const Arg &a : op.args()) {
+        std::optional<int64_t> v = intOf(op, a.value);
+        if (!v)
+          return false;
+        xs.push_back(*v);
+      }
+      std::optional<Attr> result;
+      auto wrap = [](uint64_t v) { return Attr::integer(static_cast<int64_t>(v)); };
+      if (xs.size() == 1 && name == "neg")
+        result = wrap(0 - static_cast<uint64_t>(xs[0]));
+      if (xs.size() == 2) {
+        int64_t a = xs[0], b = xs[1];
+        if (name == "add") result = wrap(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+        else if (name == "sub") result = wrap(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+        else if (name == "mul") result = wrap(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+        else if (name == "floordiv" && b != 0) result = Attr::integer(floorDiv(a, b));
+        else if (name == "mod" && b != 0) result = Attr::integer(floorMod(a, b));
+        else if (name == "eq") result = Attr::boolean(a == b);
+        else if (name == "ne") result = Attr::boolean(a != b);
+        else if (name == "lt") result = Attr::boolean(a < b);
+        else if (name == "le") result = Attr::boolean(a <= b);
+        else if (name == "gt") result = Attr::boolean(a > b);
+        else if (name == "ge") result = Attr::boolean(a >= b);
+      }
+      if (!result)
+        return false;
+      const Type *t = result->kind() == Attr::Kind::Bool ? ctx.boolType() : ctx.intType();
+      rw.replaceOp(&op, {constant(rw, op, *result, t, "folded _operator." + name.str())});
+      return true;
+    }
+    // 3. Identity views.
+    if ((name == "aten.view.default" || name == "aten.reshape.default" ||
+         name == "aten.alias.default") &&
+        op.numOperands() >= 1 && op.args().size() >= 1 &&
+        op.args()[0].value.kind() == Attr::Kind::Operand) {
+      Value *in = op.operandValue(op.args()[0].value.index());
+      if (in->type() == rt) {
+        rw.replaceOp(&op, {in});
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void visit(Region &r, Rewriter &rw, int64_t &n, PassStatistics &stats) {
+    for (auto it = r.ops().begin(); it != r.ops().end();) {
+      Op &op = *it++;
+      for (unsigned i = 0; i < op.numRegions(); ++i)
+        visit(op.region(i), rw, n, stats);
+      if (fold(op, rw)) {
+        ++n;
+        stats["ops-folded"] += 1;
+      }
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createCanonicalizePass(const PassOptions &o) {
+  return std::make_unique<CanonicalizePass>(o);
+}
+llvm::ArrayRef<PassOptionSpec> canonicalizeOptions() { return kOptions; }
+
+} // namespace fxir

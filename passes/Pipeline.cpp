@@ -1,0 +1,151 @@
+//===- Pipeline.cpp --------------------------------------------------------------------===//
+#include "fxir/passes/Pipeline.h"
+
+#include <cctype>
+
+#include "fxir/passes/PassRegistry.h"
+
+namespace fxir {
+
+llvm::StringRef namedPipelineText(llvm::StringRef name) {
+  if (name == "default")
+    // canonicalize first: folding constant shape arithmetic and identity views exposes
+    // duplicates to cse; cse then merges what is left identical; dce last removes what
+    // the two made dead (folded sym_size ops, merged-away producers). functionalize and
+    // lower-control-flow will go in front of these (their issues).
+    return "canonicalize,cse,dce";
+  return {};
+}
+
+std::string Pipeline::str() const {
+  std::string out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i)
+      out += ',';
+    out += entries[i].pass;
+    if (!entries[i].options.empty()) {
+      out += '{';
+      for (size_t j = 0; j < entries[i].options.size(); ++j) {
+        if (j)
+          out += ',';
+        out += entries[i].options[j].first + "=" + entries[i].options[j].second;
+      }
+      out += '}';
+    }
+  }
+  return out;
+}
+
+namespace {
+class PipelineParser {
+public:
+  explicit PipelineParser(llvm::StringRef text) : text_(text) {}
+
+  absl::StatusOr<Pipeline> parse(int depth = 0) {
+    Pipeline p;
+    skip();
+    if (pos_ == text_.size())
+      return error("empty pipeline");
+    while (true) {
+      size_t nameAt = pos_;
+      std::string name = word();
+      if (name.empty())
+        return error("expected a pass name");
+      skip();
+      llvm::StringRef named = namedPipelineText(name);
+      const PassInfo *info = lookupPass(name);
+      if (!named.empty() && depth < 4) {
+        if (peek() == '{')
+          return error("the named pipeline `" + name + "` takes no options");
+        absl::StatusOr<Pipeline> sub = PipelineParser(named).parse(depth + 1);
+        if (!sub.ok())
+          return sub.status();
+        p.entries.insert(p.entries.end(), sub->entries.begin(), sub->entries.end());
+      } else if (!info) {
+        pos_ = nameAt;
+        return error("unknown pass `" + name + "` (see fxir-opt --list-passes)");
+      } else {
+        PipelineEntry e{name, {}};
+        if (peek() == '{') {
+          ++pos_;
+          while (true) {
+            skip();
+            size_t keyAt = pos_;
+            std::string key = word();
+            if (key.empty())
+              return error("expected an option name");
+            const PassOptionSpec *spec = nullptr;
+            for (const PassOptionSpec &s : info->options())
+              if (s.key == key)
+                spec = &s;
+            if (!spec) {
+              pos_ = keyAt;
+              return error("pass `" + name + "` has no option `" + key + "`");
+            }
+            skip();
+            if (peek() != '=')
+              return error("expected `=` after option `" + key + "`");
+            ++pos_;
+            skip();
+            size_t valueAt = pos_;
+            while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}')
+              ++pos_;
+            std::string value = text_.substr(valueAt, pos_ - valueAt).rtrim().str();
+            absl::StatusOr<PassOptions::Value> v = PassOptions::parseValue(*spec, value);
+            if (!v.ok()) {
+              pos_ = valueAt;
+              return error("pass `" + name + "`: " + std::string(v.status().message()));
+            }
+            e.options.push_back({key, value});
+            if (peek() == ',') {
+              ++pos_;
+              continue;
+            }
+            if (peek() == '}') {
+              ++pos_;
+              break;
+            }
+            return error("expected `,` or `}` in the options of `" + name + "`");
+          }
+        }
+        p.entries.push_back(std::move(e));
+      }
+      skip();
+      if (pos_ == text_.size())
+        return p;
+      if (peek() != ',')
+        return error("expected `,` between passes");
+      ++pos_;
+      skip();
+    }
+  }
+
+private:
+  llvm::StringRef text_;
+  size_t pos_ = 0;
+
+  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+  void skip() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])))
+      ++pos_;
+  }
+  std::string word() {
+    size_t start = pos_;
+    while (pos_ < text_.size() &&
+           (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-' ||
+            text_[pos_] == '_'))
+      ++pos_;
+    return text_.substr(start, pos_ - start).str();
+  }
+  absl::Status error(const std::string &msg) const {
+    return absl::InvalidArgumentError("pipeline column " + std::to_string(pos_ + 1) + ": " +
+                                      msg + " in `" + text_.str() + "`");
+  }
+};
+} // namespace
+
+absl::StatusOr<Pipeline> Pipeline::parse(llvm::StringRef text) {
+  return PipelineParser(text).parse();
+}
+
+} // namespace fxir
