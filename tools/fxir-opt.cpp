@@ -13,6 +13,7 @@
 #include "fxir/ir/DType.h"
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Version.h"
+#include "fxir/passes/Config.h"
 #include "fxir/passes/OptDriver.h"
 #include "fxir/passes/PassManager.h"
 #include "fxir/passes/Pipeline.h"
@@ -149,6 +150,11 @@ int main(int argc, char **argv) {
   cl::opt<std::string> dumpDir("dump-dir", cl::desc("Write numbered IR files after each pass"),
                                cl::init(""));
   cl::opt<bool> noVerifyEach("no-verify-each", cl::desc("Do not verify after every pass"));
+  cl::opt<std::string> configFile(
+      "pipeline-config",
+      cl::desc("YAML file with the pipeline, instrumentation and backend (docs/passes.md); "
+               "command-line flags override it"),
+      cl::init(""));
   cl::opt<bool> printPipeline("print-pipeline",
                               cl::desc("Print the parsed --pass-pipeline canonically and exit"));
   cl::opt<bool> listPasses("list-passes", cl::desc("List every registered pass"));
@@ -178,26 +184,6 @@ int main(int argc, char **argv) {
                  << "\n";
     return 0;
   }
-  std::optional<fxir::Pipeline> pipeline;
-  if (!pipelineText.empty()) {
-    absl::StatusOr<fxir::Pipeline> p = fxir::Pipeline::parse(pipelineText);
-    if (!p.ok()) {
-      llvm::errs() << "fxir-opt: error: " << std::string(p.status().message()) << "\n";
-      return 2;
-    }
-    pipeline = *p;
-    if (printPipeline) {
-      llvm::outs() << pipeline->str() << "\n";
-      return 0;
-    }
-  }
-  fxir::Instrumentation inst;
-  inst.verifyEach = !noVerifyEach;
-  inst.printIrAfter.insert(printIrAfter.begin(), printIrAfter.end());
-  inst.printDebugInfo = debugInfo;
-  inst.timing = timing;
-  inst.statistics = statistics;
-  inst.dumpDir = dumpDir;
   if (dumpSchemas) {
     for (const fxir::OpSchema &s : fxir::OpSchemaTable::builtin().all())
       dumpOpSchemaFields(s, llvm::outs());
@@ -224,6 +210,44 @@ int main(int argc, char **argv) {
       llvm::outs() << fxir::torchName(t) << " " << fxir::pt2Code(t) << "\n";
     return 0;
   }
+  // The configuration file first, then the flags given on the command line over it.
+  std::optional<fxir::Pipeline> pipeline;
+  fxir::Instrumentation inst;
+  if (!configFile.empty()) {
+    absl::StatusOr<fxir::PipelineConfig> config = fxir::loadPipelineConfig(configFile);
+    if (!config.ok()) {
+      llvm::errs() << "fxir-opt: " << std::string(config.status().message()) << "\n";
+      return 2;
+    }
+    pipeline = config->pipeline;
+    inst = config->instrumentation;
+  }
+  if (!pipelineText.empty()) {
+    absl::StatusOr<fxir::Pipeline> p = fxir::Pipeline::parse(pipelineText);
+    if (!p.ok()) {
+      llvm::errs() << "fxir-opt: error: " << std::string(p.status().message()) << "\n";
+      return 2;
+    }
+    pipeline = *p;
+  }
+  if (printPipeline) {
+    llvm::outs() << (pipeline ? pipeline->str() : std::string()) << "\n";
+    return 0;
+  }
+  if (noVerifyEach.getNumOccurrences())
+    inst.verifyEach = !noVerifyEach;
+  if (printIrAfter.getNumOccurrences()) {
+    inst.printIrAfter.clear();
+    inst.printIrAfter.insert(printIrAfter.begin(), printIrAfter.end());
+  }
+  if (debugInfo.getNumOccurrences())
+    inst.printDebugInfo = debugInfo;
+  if (timing.getNumOccurrences())
+    inst.timing = timing;
+  if (statistics.getNumOccurrences())
+    inst.statistics = statistics;
+  if (dumpDir.getNumOccurrences())
+    inst.dumpDir = dumpDir;
   if (input.empty()) {
     llvm::errs() << "fxir-opt: no input file (see --help)\n";
     return 2;
@@ -254,7 +278,7 @@ int main(int argc, char **argv) {
       }
     }
     fxir::PrintOptions po;
-    po.debugInfo = debugInfo;
+    po.debugInfo = inst.printDebugInfo;
     printProgramHeader(**prog, llvm::outs());
     fxir::printGraph(*(*prog)->graph, llvm::outs(), po);
     return 0;
@@ -269,7 +293,7 @@ int main(int argc, char **argv) {
   fxir::OptOptions opts;
   opts.splitInputFile = splitInput;
   opts.verifyDiagnostics = verifyDiags;
-  opts.printDebugInfo = debugInfo;
+  opts.printDebugInfo = inst.printDebugInfo;
   opts.pipeline = pipeline;
   opts.instrumentation = inst;
   return fxir::runOpt((*buf)->getBuffer(), input == "-" ? std::string("<stdin>") : input.getValue(), opts,
