@@ -726,29 +726,37 @@ std::string Provenance::brief() const {
 }
 
 const Provenance *Context::provenance(const Provenance &init) {
-  auto *p = new (allocate(sizeof(Provenance), alignof(Provenance))) Provenance(init);
-  p->nodeName = intern(init.nodeName);
-  p->source.file = intern(init.source.file);
-  p->source.function = intern(init.source.function);
-  p->source.code = intern(init.source.code);
-  p->modulePath = intern(init.modulePath);
-  p->moduleType = intern(init.moduleType);
-  p->paramFqn = intern(init.paramFqn);
+  Provenance p = init;
+  p.nodeName = intern(init.nodeName);
+  p.source.file = intern(init.source.file);
+  p.source.function = intern(init.source.function);
+  p.source.code = intern(init.source.code);
+  p.modulePath = intern(init.modulePath);
+  p.moduleType = intern(init.moduleType);
+  p.paramFqn = intern(init.paramFqn);
   llvm::SmallVector<PassRecord, 4> history;
   for (const PassRecord &r : init.history)
     history.push_back({intern(r.pass), intern(r.action)});
-  p->history = copy<PassRecord>(history);
-  p->sources = copy(init.sources);
-  return p;
+  p.history = history;
+  return store(p);
+}
+
+// `p`'s strings are interned already; its arrays are copied into the arena.
+const Provenance *Context::store(const Provenance &p) {
+  auto *stored = new (allocate(sizeof(Provenance), alignof(Provenance))) Provenance(p);
+  stored->history = copy(p.history);
+  stored->sources = copy(p.sources);
+  return stored;
 }
 
 const Provenance *Context::withRecord(const Provenance *p, llvm::StringRef pass,
                                       llvm::StringRef action) {
+  // Derived from a stored provenance: only the new record's strings need interning.
   Provenance next = *p;
   llvm::SmallVector<PassRecord, 4> history(p->history.begin(), p->history.end());
-  history.push_back({pass, action});
+  history.push_back({intern(pass), intern(action)});
   next.history = history;
-  return provenance(next);
+  return store(next);
 }
 
 const Provenance *Context::merged(llvm::ArrayRef<const Provenance *> from,
@@ -769,9 +777,9 @@ const Provenance *Context::merged(llvm::ArrayRef<const Provenance *> from,
       m.paramFqn = p->paramFqn;
   }
   m.sources = from;
-  PassRecord r{pass, action};
+  PassRecord r{intern(pass), intern(action)};
   m.history = llvm::ArrayRef<PassRecord>(r);
-  return provenance(m);
+  return store(m); // the fields come from stored provenances: interned already
 }
 
 } // namespace fxir

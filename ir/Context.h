@@ -123,6 +123,7 @@ public:
 private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  const Provenance *store(const Provenance &p);
   void *allocate(size_t size, size_t align);
   const SymExpr *unique(SymExpr &&e);
   const Type *unique(Type &&t);

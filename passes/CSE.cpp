@@ -7,13 +7,13 @@
 // reused after it, since what it read may have changed. Ops in different regions are
 // never merged.
 //===----------------------------------------------------------------------------===//
-#include <unordered_map>
 #include <vector>
 
 #include "fxir/ir/Builder.h"
 #include "fxir/passes/Effects.h"
 #include "fxir/passes/PassRegistry.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/Hashing.h"
 
 namespace fxir {
@@ -23,8 +23,8 @@ size_t hashOp(const Op &op) {
   llvm::hash_code h = llvm::hash_value(op.name().data());
   for (unsigned i = 0; i < op.numOperands(); ++i)
     h = llvm::hash_combine(h, op.operandValue(i));
-  for (const Arg &a : op.args())
-    h = llvm::hash_combine(h, a.name, hashAttr(a.value));
+  for (const Arg &a : op.args()) // arg names are interned: hash the pointer
+    h = llvm::hash_combine(h, a.name.data(), hashAttr(a.value));
   for (unsigned i = 0; i < op.numResults(); ++i)
     h = llvm::hash_combine(h, op.result(i)->type());
   return h;
@@ -46,6 +46,29 @@ bool sameOp(const Op &a, const Op &b) {
   return true;
 }
 
+// Ops keyed by what they compute, with the hash stored next to the pointer: an
+// open-addressing set that neither allocates per entry nor re-reads ops when it grows.
+struct Key {
+  unsigned hash;
+  Op *op;
+};
+struct KeyInfo {
+  static Key getEmptyKey() { return {0, llvm::DenseMapInfo<Op *>::getEmptyKey()}; }
+  static Key getTombstoneKey() { return {0, llvm::DenseMapInfo<Op *>::getTombstoneKey()}; }
+  static unsigned getHashValue(const Key &k) { return k.hash; }
+  static bool isEqual(const Key &a, const Key &b) {
+    if (a.op == b.op)
+      return true;
+    if (a.hash != b.hash || isSpecial(a.op) || isSpecial(b.op))
+      return false;
+    return sameOp(*a.op, *b.op);
+  }
+  static bool isSpecial(const Op *op) {
+    return op == llvm::DenseMapInfo<Op *>::getEmptyKey() ||
+           op == llvm::DenseMapInfo<Op *>::getTombstoneKey();
+  }
+};
+
 class CSEPass : public Pass {
 public:
   absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
@@ -60,7 +83,13 @@ private:
   EffectAnalysis effects_;
 
   void visit(Region &r, Rewriter &rw, int64_t &merged) {
-    std::unordered_multimap<size_t, Op *> seen;
+    llvm::DenseSet<Key, KeyInfo> seen;
+    size_t n = 0;
+    for (const Op &op : r.ops()) {
+      (void)op;
+      ++n;
+    }
+    seen.reserve(n);
     for (auto it = r.ops().begin(); it != r.ops().end();) {
       Op &op = *it++;
       for (unsigned i = 0; i < op.numRegions(); ++i)
@@ -71,20 +100,14 @@ private:
       }
       if (op.numRegions() || !op.numResults() || op.isTerminator() || effects_.hasEffect(op))
         continue;
-      size_t h = hashOp(op);
-      Op *earlier = nullptr;
-      auto range = seen.equal_range(h);
-      for (auto s = range.first; s != range.second && !earlier; ++s)
-        if (sameOp(*s->second, op))
-          earlier = s->second;
-      if (!earlier) {
-        seen.emplace(h, &op);
+      auto [slot, inserted] = seen.insert({static_cast<unsigned>(hashOp(op)), &op});
+      if (inserted)
         continue;
-      }
+      Op *earlier = slot->op;
       Context &ctx = rw.context();
-      std::string action = "merged with " + op.provenance()->nodeName.str();
-      earlier->setProvenance(
-          ctx.merged({earlier->provenance(), op.provenance()}, rw.passName(), action));
+      // Both ops stay listed as sources of the merged provenance.
+      earlier->setProvenance(ctx.merged({earlier->provenance(), op.provenance()},
+                                        rw.passName(), "merged a duplicate op"));
       llvm::SmallVector<Value *, 4> repl;
       for (unsigned i = 0; i < earlier->numResults(); ++i)
         repl.push_back(earlier->result(i));
