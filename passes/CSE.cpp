@@ -13,7 +13,6 @@
 #include "fxir/passes/Effects.h"
 #include "fxir/passes/PassRegistry.h"
 
-#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/Hashing.h"
 
 namespace fxir {
@@ -46,27 +45,44 @@ bool sameOp(const Op &a, const Op &b) {
   return true;
 }
 
-// Ops keyed by what they compute, with the hash stored next to the pointer: an
-// open-addressing set that neither allocates per entry nor re-reads ops when it grows.
-struct Key {
-  unsigned hash;
-  Op *op;
-};
-struct KeyInfo {
-  static Key getEmptyKey() { return {0, llvm::DenseMapInfo<Op *>::getEmptyKey()}; }
-  static Key getTombstoneKey() { return {0, llvm::DenseMapInfo<Op *>::getTombstoneKey()}; }
-  static unsigned getHashValue(const Key &k) { return k.hash; }
-  static bool isEqual(const Key &a, const Key &b) {
-    if (a.op == b.op)
-      return true;
-    if (a.hash != b.hash || isSpecial(a.op) || isSpecial(b.op))
-      return false;
-    return sameOp(*a.op, *b.op);
+// The ops seen so far in a region, keyed by what they compute: open addressing with
+// linear probing, sized once for the region (load at most 1/2), the hash stored next to
+// the pointer so probes rarely read an op, and a generation number so that clearing it
+// at a barrier costs nothing. lookupOrInsert can be told where the next ops will land
+// (prefetch), which hides the memory latency of a large table.
+class OpTable {
+public:
+  explicit OpTable(size_t expected) {
+    size_t cap = 16;
+    while (cap < 2 * expected)
+      cap <<= 1;
+    slots_.assign(cap, Slot{});
+    mask_ = cap - 1;
   }
-  static bool isSpecial(const Op *op) {
-    return op == llvm::DenseMapInfo<Op *>::getEmptyKey() ||
-           op == llvm::DenseMapInfo<Op *>::getTombstoneKey();
+  void clear() { ++gen_; }
+  void prefetch(unsigned hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  /// The earlier op identical to `op`, or null after recording `op`.
+  Op *lookupOrInsert(unsigned hash, Op *op) {
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      Slot &s = slots_[i];
+      if (s.gen != gen_) {
+        s = {hash, gen_, op};
+        return nullptr;
+      }
+      if (s.hash == hash && sameOp(*s.op, *op))
+        return s.op;
+    }
   }
+
+private:
+  struct Slot {
+    unsigned hash = 0;
+    unsigned gen = 0; // 0: never used; a slot is live when gen == gen_
+    Op *op = nullptr;
+  };
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  unsigned gen_ = 1;
 };
 
 class CSEPass : public Pass {
@@ -82,28 +98,35 @@ public:
 private:
   EffectAnalysis effects_;
 
+  bool candidate(const Op &op) {
+    return !op.numRegions() && op.numResults() && !op.isTerminator() && !effects_.hasEffect(op);
+  }
+
   void visit(Region &r, Rewriter &rw, int64_t &merged) {
-    llvm::DenseSet<Key, KeyInfo> seen;
-    size_t n = 0;
-    for (const Op &op : r.ops()) {
-      (void)op;
-      ++n;
-    }
-    seen.reserve(n);
-    for (auto it = r.ops().begin(); it != r.ops().end();) {
-      Op &op = *it++;
+    // Regions first (their tables are their own), so the walk below sees no nesting.
+    std::vector<Op *> ops;
+    for (Op &op : r.ops()) {
+      ops.push_back(&op);
       for (unsigned i = 0; i < op.numRegions(); ++i)
         visit(op.region(i), rw, merged);
+    }
+    OpTable seen(ops.size());
+    // Prefetching pays only when the table is larger than the caches.
+    constexpr size_t kAhead = 8;
+    bool prefetch = ops.size() > (size_t(1) << 15);
+    for (size_t k = 0; k < ops.size(); ++k) {
+      Op &op = *ops[k];
+      if (prefetch && k + kAhead < ops.size() && candidate(*ops[k + kAhead]))
+        seen.prefetch(static_cast<unsigned>(hashOp(*ops[k + kAhead])));
       if (effects_.writes(op)) {
         seen.clear(); // a barrier: values read before may have changed
         continue;
       }
-      if (op.numRegions() || !op.numResults() || op.isTerminator() || effects_.hasEffect(op))
+      if (!candidate(op))
         continue;
-      auto [slot, inserted] = seen.insert({static_cast<unsigned>(hashOp(op)), &op});
-      if (inserted)
+      Op *earlier = seen.lookupOrInsert(static_cast<unsigned>(hashOp(op)), &op);
+      if (!earlier)
         continue;
-      Op *earlier = slot->op;
       Context &ctx = rw.context();
       // Both ops stay listed as sources of the merged provenance.
       earlier->setProvenance(ctx.merged({earlier->provenance(), op.provenance()},
