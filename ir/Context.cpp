@@ -762,10 +762,14 @@ const Provenance *Context::withRecord(const Provenance *p, llvm::StringRef pass,
 const Provenance *Context::merged(llvm::ArrayRef<const Provenance *> from,
                                   llvm::StringRef pass, llvm::StringRef action) {
   Provenance m;
-  // The primary location is the first source that knows a user source line; the
-  // others stay reachable through `sources`.
+  // The primary location is the most informative source (file and line, then
+  // function, then the code line; the first of equals); the others stay reachable
+  // through `sources`.
+  auto score = [](const SourceLoc &l) {
+    return (l.valid() ? 4 : 0) + (l.function.empty() ? 0 : 2) + (l.code.empty() ? 0 : 1);
+  };
   for (const Provenance *p : from) {
-    if (!m.source.valid() && p->source.valid())
+    if (score(p->source) > score(m.source))
       m.source = p->source;
     if (m.nodeName.empty())
       m.nodeName = p->nodeName;

@@ -1,6 +1,7 @@
 //===- Graph.cpp - use lists, op lifetime, regions -------------------------------===//
 #include "fxir/ir/Graph.h"
 
+#include <atomic>
 #include <cstring>
 
 #include "llvm/ADT/Hashing.h"
@@ -127,6 +128,12 @@ Region *Value::parentRegion() const {
 // Ops
 //===----------------------------------------------------------------------------===//
 
+namespace {
+std::atomic<uint64_t> gNextOpSerial{1};
+} // namespace
+
+uint64_t Op::nextSerial() { return gNextOpSerial.load(); }
+
 Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> operands,
                llvm::ArrayRef<Arg> args, llvm::ArrayRef<const Type *> resultTypes,
                unsigned numRegions, const Provenance *prov) {
@@ -138,6 +145,7 @@ Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> opera
   void *mem = ::operator new(opBytes + operandBytes + sizeof(Value) * resultTypes.size());
   Op *op = new (mem) Op();
   op->name_ = ctx.intern(name);
+  op->serial_ = gNextOpSerial.fetch_add(1);
   op->numOperands_ = static_cast<unsigned>(operands.size());
   op->operands_ = reinterpret_cast<OpOperand *>(static_cast<char *>(mem) + opBytes);
   for (unsigned i = 0; i < operands.size(); ++i) {

@@ -224,6 +224,11 @@ public:
   Region &region(unsigned i) const { return *regions_[i]; }
 
   const Provenance *provenance() const { return prov_; }
+  /// Increases with every op created in the process: "was this op made after X?"
+  /// without comparing addresses (a freed op's address can be reused).
+  uint64_t serial() const { return serial_; }
+  /// The serial the next op will get.
+  static uint64_t nextSerial();
   /// `p` must not be null.
   void setProvenance(const Provenance *p);
 
@@ -258,6 +263,7 @@ private:
   std::vector<std::unique_ptr<Region>> regions_;
   const Provenance *prov_ = nullptr;
   Region *parent_ = nullptr;
+  uint64_t serial_ = 0;
 };
 
 /// An ordered list of ops with typed arguments. Nested regions may use values defined

@@ -88,6 +88,8 @@ private:
 class CSEPass : public Pass {
 public:
   absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
+    effects_.reset();
+    written_ = std::make_unique<WrittenValues>(g, effects_);
     Rewriter rw(g, "cse");
     int64_t merged = 0;
     visit(g.body(), rw, merged);
@@ -97,9 +99,17 @@ public:
 
 private:
   EffectAnalysis effects_;
+  std::unique_ptr<WrittenValues> written_;
 
+  // Pure, no regions, and no result written in place later (directly or through an
+  // alias): two fresh tensors that are each written must stay two tensors.
   bool candidate(const Op &op) {
-    return !op.numRegions() && op.numResults() && !op.isTerminator() && !effects_.hasEffect(op);
+    if (op.numRegions() || !op.numResults() || op.isTerminator() || effects_.hasEffect(op))
+      return false;
+    for (unsigned i = 0; i < op.numResults(); ++i)
+      if (written_->written(op.result(i)))
+        return false;
+    return true;
   }
 
   void visit(Region &r, Rewriter &rw, int64_t &merged) {

@@ -31,6 +31,7 @@ public:
   absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
     if (maxIterations_ < 1)
       return absl::InvalidArgumentError("canonicalize: max-iterations must be at least 1");
+    effects_.reset();
     Rewriter rw(g, "canonicalize");
     bool changed = false;
     for (int64_t round = 0; round < maxIterations_; ++round) {
@@ -46,6 +47,7 @@ public:
 
 private:
   int64_t maxIterations_;
+  EffectAnalysis effects_;
 
   // The int an operand arg stands for, if known: an int literal, or an fxir.constant.
   static std::optional<int64_t> intOf(const Op &op, const Attr &a) {
@@ -110,15 +112,17 @@ private:
         xs.push_back(*v);
       }
       std::optional<Attr> result;
-      auto wrap = [](uint64_t v) { return Attr::integer(static_cast<int64_t>(v)); };
-      if (xs.size() == 1 && name == "neg")
-        result = wrap(0 - static_cast<uint64_t>(xs[0]));
+      if (xs.size() == 1 && name == "neg" && xs[0] != INT64_MIN)
+        result = Attr::integer(-xs[0]);
       if (xs.size() == 2) {
         int64_t a = xs[0], b = xs[1];
-        if (name == "add") result = wrap(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-        else if (name == "sub") result = wrap(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-        else if (name == "mul") result = wrap(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-        else if (name == "floordiv" && b != 0) result = Attr::integer(floorDiv(a, b));
+        int64_t r;
+        // Python ints do not overflow: leave what int64 cannot hold unfolded.
+        if (name == "add") { if (!__builtin_add_overflow(a, b, &r)) result = Attr::integer(r); }
+        else if (name == "sub") { if (!__builtin_sub_overflow(a, b, &r)) result = Attr::integer(r); }
+        else if (name == "mul") { if (!__builtin_mul_overflow(a, b, &r)) result = Attr::integer(r); }
+        else if (name == "floordiv" && b != 0 && !(a == INT64_MIN && b == -1))
+          result = Attr::integer(floorDiv(a, b));
         else if (name == "mod" && b != 0) result = Attr::integer(floorMod(a, b));
         else if (name == "eq") result = Attr::boolean(a == b);
         else if (name == "ne") result = Attr::boolean(a != b);
@@ -139,7 +143,12 @@ private:
         op.numOperands() >= 1 && op.args().size() >= 1 &&
         op.args()[0].value.kind() == Attr::Kind::Operand) {
       Value *in = op.operandValue(op.args()[0].value.index());
-      if (in->type() == rt) {
+      // Not when the view itself is written: an in-place op on it (unsqueeze_, copy_)
+      // must not be redirected to the input.
+      bool writtenUser = false;
+      for (OpOperand *u = op.result(0)->firstUse(); u && !writtenUser; u = u->nextUse())
+        writtenUser = effects_.writes(*u->owner());
+      if (in->type() == rt && !writtenUser) {
         rw.replaceOp(&op, {in});
         return true;
       }

@@ -7,6 +7,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "fxir/passes/PassRegistry.h"
+
 namespace fxir {
 namespace {
 
@@ -24,14 +26,15 @@ public:
       return c;
     if (!root.IsMap())
       fail(root, "the configuration must be a map with keys pipeline, instrumentation, backend");
+    checkUnique(root);
     for (auto it = root.begin(); it != root.end(); ++it) {
       std::string key = scalar(it->first, "key");
       if (key == "pipeline")
-        c.pipeline = pipeline(it->second);
+        c.pipeline = pipeline(it->second, it->first);
       else if (key == "instrumentation")
-        instrumentation(it->second, c.instrumentation);
+        instrumentation(it->second, it->first, c.instrumentation);
       else if (key == "backend")
-        backend(it->second, c.backend);
+        backend(it->second, it->first, c.backend);
       else
         fail(it->first, "unknown key `" + key + "` (expected pipeline, instrumentation, backend)");
     }
@@ -66,47 +69,64 @@ private:
     return *p;
   }
 
-  Pipeline pipeline(const YAML::Node &n) {
+  Pipeline pipeline(const YAML::Node &n, const YAML::Node &key) {
+    if (n.IsNull())
+      fail(key, "`pipeline` is empty");
     if (n.IsScalar())
       return parsed(n, n.Scalar());
     if (!n.IsSequence())
       fail(n, "`pipeline` must be a pipeline string or a list of passes");
     Pipeline p;
     for (const YAML::Node &item : n) {
-      std::string text;
+      // An entry is a pass name (or a named pipeline) or {name: {option: value}}; its
+      // options are checked as values, never spliced into pipeline text.
       if (item.IsScalar()) {
-        text = item.Scalar();
-      } else if (item.IsMap() && item.size() == 1) {
-        auto kv = item.begin();
-        text = scalar(kv->first, "pass name");
-        const YAML::Node &opts = kv->second;
-        if (!opts.IsNull()) {
-          if (!opts.IsMap())
-            fail(opts, "the options of pass `" + text + "` must be a map");
-          text += "{";
-          bool first = true;
-          for (auto o = opts.begin(); o != opts.end(); ++o) {
-            text += (first ? "" : ",") + scalar(o->first, "option name") + "=" +
-                    scalar(o->second, "option value");
-            first = false;
-          }
-          text += "}";
-        }
-      } else {
-        fail(item, "a pipeline entry must be a pass name or {name: {options}}");
+        Pipeline one = parsed(item, item.Scalar());
+        p.entries.insert(p.entries.end(), one.entries.begin(), one.entries.end());
+        continue;
       }
-      Pipeline one = parsed(item, text);
-      p.entries.insert(p.entries.end(), one.entries.begin(), one.entries.end());
+      if (!item.IsMap() || item.size() != 1)
+        fail(item, "a pipeline entry must be a pass name or {name: {options}}");
+      auto kv = item.begin();
+      std::string name = scalar(kv->first, "pass name");
+      std::vector<std::pair<std::string, std::string>> options;
+      YAML::Node opts = kv->second; // a handle: the iterator proxy is a temporary
+      if (!opts.IsNull()) {
+        if (!opts.IsMap())
+          fail(opts, "the options of pass `" + name + "` must be a map");
+        for (auto o = opts.begin(); o != opts.end(); ++o)
+          options.push_back({scalar(o->first, "option name"), scalar(o->second, "option value")});
+      }
+      absl::StatusOr<PipelineEntry> e = Pipeline::makeEntry(name, options);
+      if (!e.ok())
+        fail(kv->first, std::string(e.status().message()));
+      p.entries.push_back(*e);
     }
     return p;
   }
 
-  void instrumentation(const YAML::Node &n, Instrumentation &inst) {
+  // Duplicate keys are errors (YAML would silently keep one).
+  void checkUnique(const YAML::Node &map) {
+    std::map<std::string, int> seen;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      if (!it->first.IsScalar())
+        continue;
+      auto [pos, inserted] = seen.emplace(it->first.Scalar(), it->first.Mark().line + 1);
+      if (!inserted)
+        fail(it->first, "duplicate key `" + it->first.Scalar() + "` (first on line " +
+                            std::to_string(pos->second) + ")");
+    }
+  }
+
+  void instrumentation(const YAML::Node &n, const YAML::Node &at, Instrumentation &inst) {
     if (!n.IsMap())
-      fail(n, "`instrumentation` must be a map");
+      fail(n.IsNull() ? at : n, "`instrumentation` must be a map");
+    checkUnique(n);
     for (auto it = n.begin(); it != n.end(); ++it) {
       std::string key = scalar(it->first, "key");
-      const YAML::Node &v = it->second;
+      YAML::Node v = it->second; // a handle: the iterator proxy is a temporary
+      if (v.IsNull())
+        fail(it->first, "`" + key + "` has no value");
       if (key == "verify-each")
         inst.verifyEach = boolean(v, key);
       else if (key == "check-provenance")
@@ -120,11 +140,17 @@ private:
       else if (key == "dump-dir")
         inst.dumpDir = scalar(v, key);
       else if (key == "print-ir-after") {
+        auto add = [&](const YAML::Node &e) {
+          std::string pass = scalar(e, "print-ir-after entry");
+          if (pass != "all" && !lookupPass(pass))
+            fail(e, "print-ir-after names no pass: `" + pass + "`");
+          inst.printIrAfter.insert(pass);
+        };
         if (v.IsScalar()) {
-          inst.printIrAfter.insert(v.Scalar());
+          add(v);
         } else if (v.IsSequence()) {
           for (const YAML::Node &e : v)
-            inst.printIrAfter.insert(scalar(e, "print-ir-after entry"));
+            add(e);
         } else {
           fail(v, "`print-ir-after` must be a pass name or a list of them");
         }
@@ -136,9 +162,10 @@ private:
     }
   }
 
-  void backend(const YAML::Node &n, BackendConfig &b) {
+  void backend(const YAML::Node &n, const YAML::Node &at, BackendConfig &b) {
     if (!n.IsMap())
-      fail(n, "`backend` must be a map");
+      fail(n.IsNull() ? at : n, "`backend` must be a map");
+    checkUnique(n);
     for (auto it = n.begin(); it != n.end(); ++it) {
       std::string key = scalar(it->first, "key");
       if (key == "name") {
@@ -160,8 +187,12 @@ private:
 absl::StatusOr<PipelineConfig> parsePipelineConfig(llvm::StringRef text,
                                                    llvm::StringRef fileName) {
   try {
-    YAML::Node root = YAML::Load(text.str());
-    return ConfigReader(fileName).read(root);
+    std::vector<YAML::Node> docs = YAML::LoadAll(text.str());
+    if (docs.size() > 1)
+      return absl::InvalidArgumentError(fileName.str() + ": error: holds " +
+                                        std::to_string(docs.size()) +
+                                        " YAML documents; a configuration is one");
+    return ConfigReader(fileName).read(docs.empty() ? YAML::Node() : docs[0]);
   } catch (const ConfigError &e) {
     return absl::InvalidArgumentError(e.message);
   } catch (const YAML::Exception &e) {

@@ -15,6 +15,7 @@ namespace {
 class DCEPass : public Pass {
 public:
   absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
+    effects_.reset();
     Rewriter rw(g, "dce");
     int64_t removed = 0;
     sweep(g.body(), rw, removed);

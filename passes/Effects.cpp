@@ -4,6 +4,8 @@
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Verifier.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 namespace fxir {
 
 EffectAnalysis::Info EffectAnalysis::infoFor(const Op &op) {
@@ -12,14 +14,19 @@ EffectAnalysis::Info EffectAnalysis::infoFor(const Op &op) {
   if (it != byName_.end())
     return it->second;
   Info info{true, false};
+  // Pure apart from their bodies: the control-flow HOPs. Any other HOP (with_effects,
+  // triton kernels, ...) is assumed to have an effect.
+  static const llvm::StringRef kPureHops[] = {"higher_order.cond", "higher_order.while_loop",
+                                              "higher_order.scan", "higher_order.map_impl"};
   if (name == "fxir.constant") {
     info = {false, false};
   } else if (name.starts_with("fxir.")) {
     info = {true, false};
   } else if (name.starts_with("higher_order.")) {
-    info = {false, false}; // decided by the bodies, below
-  } else if (isPythonLevelOp(name)) {
-    info = {false, false};
+    info = {!llvm::is_contained(kPureHops, name), false};
+  } else if (name.starts_with("_operator.") || name.starts_with("math.") ||
+             name.starts_with("torch.sym_")) {
+    info = {false, false}; // Python arithmetic on (symbolic) scalars
   } else if (auto split = splitDispatcherName(name)) {
     absl::StatusOr<const OpSchema *> s =
         OpSchemaTable::builtin().lookup(split->first, split->second);
@@ -29,6 +36,9 @@ EffectAnalysis::Info EffectAnalysis::infoFor(const Op &op) {
               writes};
     }
   }
+  // An op with no results exists for what it does.
+  if (!op.numResults())
+    info.effect = true;
   byName_[name.data()] = info;
   return info;
 }
@@ -51,6 +61,90 @@ bool EffectAnalysis::writes(const Op &op) {
       if (writes(nested))
         return true;
   return false;
+}
+
+} // namespace fxir
+
+namespace fxir {
+
+const OpSchema *schemaOf(const Op &op) {
+  auto split = splitDispatcherName(op.name());
+  if (!split)
+    return nullptr;
+  absl::StatusOr<const OpSchema *> s = OpSchemaTable::builtin().lookup(split->first, split->second);
+  return s.ok() ? *s : nullptr;
+}
+
+const Attr *schemaArg(const Op &op, const OpSchema &schema, unsigned index) {
+  unsigned positional = 0;
+  for (const Arg &a : op.args()) {
+    if (a.name.empty()) {
+      if (positional++ == index)
+        return &a.value;
+    } else if (index < schema.arguments.size() && a.name == schema.arguments[index].name) {
+      return &a.value;
+    }
+  }
+  return nullptr;
+}
+
+const Value *WrittenValues::find(const Value *v) const {
+  const Value *root = v;
+  for (auto it = parent_.find(root); it != parent_.end() && it->second != root;
+       it = parent_.find(root))
+    root = it->second;
+  // Path compression.
+  for (const Value *x = v; x != root;) {
+    auto it = parent_.find(x);
+    if (it == parent_.end())
+      break;
+    const Value *next = it->second;
+    it->second = root;
+    x = next;
+  }
+  return root;
+}
+
+void WrittenValues::unite(const Value *a, const Value *b) {
+  const Value *ra = find(a), *rb = find(b);
+  if (ra != rb)
+    parent_[ra] = rb;
+}
+
+WrittenValues::WrittenValues(const Graph &g, EffectAnalysis &effects) {
+  std::vector<const Value *> writtenValues;
+  auto operandsOf = [](const Op &op, const Attr *a, auto &&f) {
+    if (!a)
+      return;
+    if (a->kind() == Attr::Kind::Operand && a->index() < op.numOperands())
+      f(op.operandValue(a->index()));
+    if (a->kind() == Attr::Kind::List)
+      for (const Attr &e : a->listValue())
+        if (e.kind() == Attr::Kind::Operand && e.index() < op.numOperands())
+          f(op.operandValue(e.index()));
+  };
+  g.walk([&](Op &op) {
+    if (op.name().starts_with("higher_order.")) {
+      if (effects.writes(op))
+        for (unsigned i = 0; i < op.numOperands(); ++i)
+          writtenValues.push_back(op.operandValue(i));
+      return;
+    }
+    const OpSchema *s = schemaOf(op);
+    if (!s)
+      return;
+    for (unsigned r = 0; r < op.numResults() && r < s->returns.size(); ++r)
+      if (std::optional<unsigned> a = s->aliasedArgument(r))
+        operandsOf(op, schemaArg(op, *s, *a), [&](const Value *v) { unite(op.result(r), v); });
+    for (unsigned w : s->writtenArguments())
+      operandsOf(op, schemaArg(op, *s, w), [&](const Value *v) { writtenValues.push_back(v); });
+  });
+  for (const Value *v : writtenValues)
+    writtenRoots_.insert(find(v));
+}
+
+bool WrittenValues::written(const Value *v) const {
+  return !writtenRoots_.empty() && writtenRoots_.count(find(v));
 }
 
 } // namespace fxir

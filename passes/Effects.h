@@ -11,13 +11,17 @@
 #pragma once
 
 #include "fxir/ir/Graph.h"
+#include "fxir/ir/OpSchema.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace fxir {
 
 class EffectAnalysis {
 public:
+  /// Forgets cached answers (op names are per Context).
+  void reset() { byName_.clear(); }
   /// Whether `op` (and, for region ops, anything nested) has an effect.
   bool hasEffect(const Op &op);
   /// Whether `op` writes one of its arguments (a barrier for cse).
@@ -30,6 +34,28 @@ private:
   };
   Info infoFor(const Op &op);
   llvm::DenseMap<const char *, Info> byName_; // op names are interned
+};
+
+/// The arg an op passes for schema argument `index` (by position or by name), or null.
+const Attr *schemaArg(const Op &op, const OpSchema &schema, unsigned index);
+/// The op's schema, if it is a dispatcher op in the table.
+const OpSchema *schemaOf(const Op &op);
+
+/// Which values may be written in place, directly or through an alias. Values joined by
+/// the schema's alias sets (a view or an in-place result and the argument it aliases)
+/// form one class; a class is written when any op writes one of its values
+/// (`Tensor(a!)`), or when a higher-order op whose body writes takes one as an operand.
+class WrittenValues {
+public:
+  WrittenValues(const Graph &g, EffectAnalysis &effects);
+  /// Whether `v`, or anything aliasing it, is written somewhere in the graph.
+  bool written(const Value *v) const;
+
+private:
+  const Value *find(const Value *v) const;
+  void unite(const Value *a, const Value *b);
+  mutable llvm::DenseMap<const Value *, const Value *> parent_;
+  llvm::DenseSet<const Value *> writtenRoots_;
 };
 
 } // namespace fxir

@@ -110,7 +110,11 @@ int runOpt(llvm::StringRef buffer, llvm::StringRef fileName, const OptOptions &o
         produced.push_back({d.loc.file == fileName ? d.loc.line : 0, d.str()});
     }
     if (g.ok() && produced.empty() && opts.pipeline) {
-      PassManager pm(opts.instrumentation, err);
+      Instrumentation inst = opts.instrumentation;
+      // One dump directory per case, so cases do not overwrite each other's files.
+      if (!inst.dumpDir.empty() && chunks.size() > 1)
+        inst.dumpDir += "/case" + std::to_string(ci);
+      PassManager pm(inst, err);
       absl::Status st = pm.add(*opts.pipeline);
       if (st.ok())
         st = pm.run(**g);

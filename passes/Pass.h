@@ -39,6 +39,8 @@ public:
   using Value = std::variant<bool, int64_t, double, std::string>;
   /// Parses `text` as the option's type; errors say what was expected.
   static absl::StatusOr<Value> parseValue(const PassOptionSpec &spec, llvm::StringRef text);
+  /// The canonical text of a value (`04` -> `4`, `1.50` -> `1.5`).
+  static std::string format(const Value &v);
   /// Every option at its default.
   static PassOptions defaults(llvm::ArrayRef<PassOptionSpec> specs);
 

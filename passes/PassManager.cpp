@@ -8,7 +8,6 @@
 #include "fxir/ir/Verifier.h"
 #include "fxir/passes/PassRegistry.h"
 
-#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
@@ -66,12 +65,11 @@ absl::Status PassManager::run(Graph &g) {
   if (!inst_.dumpDir.empty())
     if (absl::Status st = dump(g, 0, "input"); !st.ok())
       return st;
+  records_.clear();
   unsigned index = 0;
   for (auto &[name, pass] : passes_) {
     ++index;
-    llvm::DenseSet<const Op *> before;
-    if (inst_.checkProvenance)
-      g.walk([&](Op &op) { before.insert(&op); });
+    uint64_t firstNew = Op::nextSerial(); // ops from here on are the pass's
     Record rec;
     rec.pass = name;
     auto t0 = std::chrono::steady_clock::now();
@@ -97,7 +95,8 @@ absl::Status PassManager::run(Graph &g) {
         const Provenance *p = op.provenance();
         if (!p || p->empty())
           problems += "\n  " + op.name().str() + " has no provenance";
-        else if (!before.count(&op) && !p->touchedBy(name))
+        else if (op.serial() >= firstNew &&
+                 (p->history.empty() || p->history.back().pass != name))
           problems += "\n  " + op.name().str() + " (node " + p->nodeName.str() +
                       ") was created without a (" + name + ", ...) record";
       });

@@ -1,6 +1,7 @@
 //===- PassRegistry.cpp -------------------------------------------------------===//
 #include "fxir/passes/PassRegistry.h"
 
+#include <cstdio>
 #include <vector>
 
 namespace fxir {
@@ -61,6 +62,19 @@ absl::StatusOr<PassOptions::Value> PassOptions::parseValue(const PassOptionSpec 
     return Value(text.str());
   }
   return bad();
+}
+
+std::string PassOptions::format(const Value &v) {
+  if (const bool *b = std::get_if<bool>(&v))
+    return *b ? "true" : "false";
+  if (const int64_t *i = std::get_if<int64_t>(&v))
+    return std::to_string(*i);
+  if (const double *d = std::get_if<double>(&v)) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", *d);
+    return buf;
+  }
+  return std::get<std::string>(v);
 }
 
 PassOptions PassOptions::defaults(llvm::ArrayRef<PassOptionSpec> specs) {

@@ -96,7 +96,12 @@ public:
               pos_ = valueAt;
               return error("pass `" + name + "`: " + std::string(v.status().message()));
             }
-            e.options.push_back({key, value});
+            for (const auto &[seen, v] : e.options)
+              if (seen == key) {
+                pos_ = keyAt;
+                return error("option `" + key + "` of `" + name + "` is given twice");
+              }
+            e.options.push_back({key, PassOptions::format(*v)});
             if (peek() == ',') {
               ++pos_;
               continue;
@@ -143,6 +148,34 @@ private:
   }
 };
 } // namespace
+
+absl::StatusOr<PipelineEntry>
+Pipeline::makeEntry(llvm::StringRef pass,
+                    llvm::ArrayRef<std::pair<std::string, std::string>> options) {
+  const PassInfo *info = lookupPass(pass);
+  if (!info)
+    return absl::InvalidArgumentError("unknown pass `" + pass.str() +
+                                      "` (see fxir-opt --list-passes)");
+  PipelineEntry e{pass.str(), {}};
+  for (const auto &[key, text] : options) {
+    const PassOptionSpec *spec = nullptr;
+    for (const PassOptionSpec &s : info->options())
+      if (s.key == key)
+        spec = &s;
+    if (!spec)
+      return absl::InvalidArgumentError("pass `" + pass.str() + "` has no option `" + key + "`");
+    for (const auto &[seen, v] : e.options)
+      if (seen == key)
+        return absl::InvalidArgumentError("option `" + key + "` of `" + pass.str() +
+                                          "` is given twice");
+    absl::StatusOr<PassOptions::Value> v = PassOptions::parseValue(*spec, text);
+    if (!v.ok())
+      return absl::InvalidArgumentError("pass `" + pass.str() + "`: " +
+                                        std::string(v.status().message()));
+    e.options.push_back({key, PassOptions::format(*v)});
+  }
+  return e;
+}
 
 absl::StatusOr<Pipeline> Pipeline::parse(llvm::StringRef text) {
   return PipelineParser(text).parse();

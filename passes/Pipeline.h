@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace fxir {
@@ -25,6 +26,10 @@ struct PipelineEntry {
 
 struct Pipeline {
   std::vector<PipelineEntry> entries;
+  /// One entry from a pass name and option values as text (as a config file gives
+  /// them); errors name the pass and option, without a column.
+  static absl::StatusOr<PipelineEntry>
+  makeEntry(llvm::StringRef pass, llvm::ArrayRef<std::pair<std::string, std::string>> options);
   std::string str() const;
   static absl::StatusOr<Pipeline> parse(llvm::StringRef text);
 };

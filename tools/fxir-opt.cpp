@@ -222,7 +222,7 @@ int main(int argc, char **argv) {
     pipeline = config->pipeline;
     inst = config->instrumentation;
   }
-  if (!pipelineText.empty()) {
+  if (pipelineText.getNumOccurrences()) {
     absl::StatusOr<fxir::Pipeline> p = fxir::Pipeline::parse(pipelineText);
     if (!p.ok()) {
       llvm::errs() << "fxir-opt: error: " << std::string(p.status().message()) << "\n";
@@ -237,6 +237,11 @@ int main(int argc, char **argv) {
   if (noVerifyEach.getNumOccurrences())
     inst.verifyEach = !noVerifyEach;
   if (printIrAfter.getNumOccurrences()) {
+    for (const std::string &pass : printIrAfter)
+      if (pass != "all" && !fxir::lookupPass(pass)) {
+        llvm::errs() << "fxir-opt: error: --print-ir-after names no pass: `" << pass << "`\n";
+        return 2;
+      }
     inst.printIrAfter.clear();
     inst.printIrAfter.insert(printIrAfter.begin(), printIrAfter.end());
   }
