@@ -123,6 +123,7 @@ WrittenValues::WrittenValues(const Graph &g, EffectAnalysis &effects) {
         if (e.kind() == Attr::Kind::Operand && e.index() < op.numOperands())
           f(op.operandValue(e.index()));
   };
+  llvm::DenseMap<const char *, const OpSchema *> schemas; // op names are interned
   g.walk([&](Op &op) {
     if (op.name().starts_with("higher_order.")) {
       if (effects.writes(op))
@@ -130,9 +131,14 @@ WrittenValues::WrittenValues(const Graph &g, EffectAnalysis &effects) {
           writtenValues.push_back(op.operandValue(i));
       return;
     }
-    const OpSchema *s = schemaOf(op);
-    if (!s)
-      return;
+    auto [cached, fresh] = schemas.try_emplace(op.name().data(), nullptr);
+    if (fresh)
+      cached->second = schemaOf(op);
+    const OpSchema *s = cached->second;
+    if (!s || (!s->isMutating() && llvm::none_of(s->returns, [](const SchemaReturn &r) {
+          return r.type.anyAlias() != nullptr;
+        })))
+      return; // neither writes nor aliases: nothing to record
     for (unsigned r = 0; r < op.numResults() && r < s->returns.size(); ++r)
       if (std::optional<unsigned> a = s->aliasedArgument(r))
         operandsOf(op, schemaArg(op, *s, *a), [&](const Value *v) { unite(op.result(r), v); });
