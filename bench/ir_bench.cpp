@@ -9,9 +9,7 @@
 #include "fxir/ir/TextFormat.h"
 #include "fxir/ir/Verifier.h"
 
-#include <malloc.h>
-
-#include <benchmark/benchmark.h>
+#include "SteadyStateMain.h"
 
 using namespace fxir;
 
@@ -119,19 +117,5 @@ BENCHMARK(BM_Build)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::
 BENCHMARK(BM_Verify)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Print)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Parse)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
-// Steady state: glibc would otherwise hand the freed graph back to the kernel after
-// every iteration, so each large iteration would start by page-faulting its memory in
-// again while small ones reuse warm pages. Keeping freed memory in the process makes
-// every size measure the same thing. (The cold, first-touch cost is reported apart in
-// docs/benchmarks.md.)
-int main(int argc, char **argv) {
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 256 << 20);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv))
-    return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+
+FXIR_STEADY_STATE_BENCHMARK_MAIN()

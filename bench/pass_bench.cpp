@@ -8,9 +8,7 @@
 #include "fxir/ir/Context.h"
 #include "fxir/passes/PassRegistry.h"
 
-#include <malloc.h>
-
-#include <benchmark/benchmark.h>
+#include "SteadyStateMain.h"
 
 using namespace fxir;
 
@@ -94,15 +92,5 @@ BENCHMARK(BM_DCE)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kM
 BENCHMARK(BM_CSE)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Canonicalize)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 
-// Steady state, as in ir_bench.cpp: freed memory stays in the process.
-int main(int argc, char **argv) {
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 256 << 20);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv))
-    return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+
+FXIR_STEADY_STATE_BENCHMARK_MAIN()
