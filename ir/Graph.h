@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -314,6 +315,8 @@ struct InputSpec {
   Kind kind = Kind::UserInput;
   llvm::StringRef target; ///< FQN for parameters, buffers, constants; else empty
   bool persistent = true; ///< buffers only
+  /// ConstantInput only: the value export specialized the input to (`scale=0.5`).
+  std::optional<Attr> value;
 };
 
 /// What one graph output is.

@@ -106,6 +106,10 @@ public:
       }
       if (spec.kind == InputSpec::Kind::Buffer && !spec.persistent)
         os_ << " non_persistent";
+      if (spec.value) {
+        os_ << " = ";
+        printConstant(*spec.value);
+      }
     }
     os_ << ") -> (";
     for (size_t i = 0; i < g_.outputSpecs().size(); ++i) {
@@ -247,6 +251,17 @@ private:
 
   void printValueDef(const Value *v) {
     os_ << "%" << nameOf(v) << ": " << typeStr(v->type());
+  }
+
+  // A constant (no operand or region references), as in a constant_input's value.
+  void printConstant(const Attr &a) {
+    switch (a.kind()) {
+    case Attr::Kind::Int: os_ << a.intValue(); return;
+    case Attr::Kind::Float: printFloat(a.floatValue(), os_); return;
+    case Attr::Kind::Bool: os_ << (a.boolValue() ? "true" : "false"); return;
+    case Attr::Kind::Str: printString(a.stringValue(), os_); return;
+    default: os_ << "none"; return;
+    }
   }
 
   void printAttr(const Op &op, const Attr &a) {
@@ -847,6 +862,20 @@ private:
           if (spec.kind != InputSpec::Kind::Buffer)
             fail("only a buffer can be `non_persistent`");
           spec.persistent = false;
+        }
+        if (consume(Tok::Equal)) {
+          if (spec.kind != InputSpec::Kind::ConstantInput)
+            fail("only a constant_input has a value");
+          llvm::SmallVector<Value *, 1> noOperands;
+          unsigned maxRegion = 0;
+          bool anyRegion = false;
+          Attr value = parseAttr(noOperands, maxRegion, anyRegion);
+          if (!noOperands.empty() || anyRegion ||
+              (value.kind() != Attr::Kind::Int && value.kind() != Attr::Kind::Float &&
+               value.kind() != Attr::Kind::Bool && value.kind() != Attr::Kind::Str &&
+               value.kind() != Attr::Kind::None))
+            fail("a constant_input's value must be an int, float, bool, string or none");
+          spec.value = value;
         }
         (void)v;
         g.inputSpecs().push_back(spec);

@@ -1168,6 +1168,20 @@ private:
       } else if (k == "constant_input") {
         s.kind = InputSpec::Kind::ConstantInput;
         s.target = target("name");
+        // The value export specialized the input to.
+        if (auto value = field(v, "value")) {
+          auto [vk, vv] = unionKey(*value);
+          if (vk == "as_int" && integer(vv))
+            s.value = Attr::integer(*integer(vv));
+          else if (vk == "as_float")
+            s.value = floatAttr(vv, "constant_input " + s.target.str());
+          else if (vk == "as_bool")
+            s.value = Attr::boolean(truthy(vv));
+          else if (vk == "as_string")
+            s.value = Attr::string(ctx_.intern(std::string(str(vv))));
+          else if (vk == "as_none")
+            s.value = Attr::none();
+        }
       } else {
         fail(entry_ + ": unknown input spec kind `" + std::string(k) + "`");
       }
