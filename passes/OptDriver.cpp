@@ -114,11 +114,7 @@ int runOpt(llvm::StringRef buffer, llvm::StringRef fileName, const OptOptions &o
       // One dump directory per case, so cases do not overwrite each other's files.
       if (!inst.dumpDir.empty() && chunks.size() > 1)
         inst.dumpDir += "/case" + std::to_string(ci);
-      PassManager pm(inst, err);
-      absl::Status st = pm.add(*opts.pipeline);
-      if (st.ok())
-        st = pm.run(**g);
-      if (!st.ok())
+      if (absl::Status st = runPipeline(**g, *opts.pipeline, inst, err); !st.ok())
         produced.push_back({0, "error: " + std::string(st.message())});
     }
 

@@ -140,4 +140,12 @@ absl::Status PassManager::run(Graph &g) {
   return absl::OkStatus();
 }
 
+absl::Status runPipeline(Graph &g, const Pipeline &pipeline, const Instrumentation &inst,
+                         llvm::raw_ostream &log) {
+  PassManager pm(inst, log);
+  if (absl::Status st = pm.add(pipeline); !st.ok())
+    return st;
+  return pm.run(g);
+}
+
 } // namespace fxir

@@ -60,4 +60,8 @@ private:
   absl::Status dump(const Graph &g, unsigned index, const std::string &what);
 };
 
+/// Instantiates `pipeline` and runs it on `g` with `inst`; reports go to `log`.
+absl::Status runPipeline(Graph &g, const Pipeline &pipeline, const Instrumentation &inst,
+                         llvm::raw_ostream &log = llvm::errs());
+
 } // namespace fxir

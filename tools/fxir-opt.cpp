@@ -273,11 +273,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     if (pipeline) {
-      fxir::PassManager pm(inst);
-      absl::Status st = pm.add(*pipeline);
-      if (st.ok())
-        st = pm.run(*(*prog)->graph);
-      if (!st.ok()) {
+      if (absl::Status st = fxir::runPipeline(*(*prog)->graph, *pipeline, inst); !st.ok()) {
         llvm::errs() << "fxir-opt: error: " << input << ": " << std::string(st.message()) << "\n";
         return 1;
       }
