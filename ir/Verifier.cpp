@@ -4,6 +4,7 @@
 #include "fxir/ir/OpSchema.h"
 
 #include <atomic>
+#include <cstring>
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -248,6 +249,10 @@ private:
         error(op, "fxir.constant takes one constant argument and has one result");
       return;
     }
+    if (name.starts_with("higher_order.")) {
+      verifyHop(op);
+      return;
+    }
     if (isPythonLevelOp(name))
       return;
     // Op names are interned: look each distinct name up once.
@@ -271,6 +276,75 @@ private:
     }
     schemaCache_[name.data()] = *schema;
     verifyAgainstSchema(op, **schema);
+  }
+
+  // The control-flow higher-order ops, as torch.export writes them (docs/pt2-format.md):
+  // their bodies take the operands of their list args in order and yield what the op
+  // returns. Other higher_order.* ops are kept generic.
+  void verifyHop(const Op &op) {
+    llvm::StringRef hop = op.name().drop_front(strlen("higher_order."));
+    llvm::SmallVector<size_t, 4> lists; // lengths of the list args, in order
+    llvm::SmallVector<unsigned, 2> regions;
+    for (const Arg &a : op.args()) {
+      if (a.value.kind() == Attr::Kind::List)
+        lists.push_back(a.value.listValue().size());
+      if (a.value.kind() == Attr::Kind::Region)
+        regions.push_back(a.value.index());
+    }
+    auto shape = [&](size_t numRegions, size_t numLists) {
+      if (regions.size() == numRegions && lists.size() == numLists)
+        return true;
+      error(op, hop.str() + " takes " + std::to_string(numRegions) + " subgraph(s) and " +
+                    std::to_string(numLists) + " operand list(s); it has " +
+                    std::to_string(regions.size()) + " and " + std::to_string(lists.size()));
+      return false;
+    };
+    auto region = [&](unsigned i) -> const Region & { return op.region(regions[i]); };
+    auto yields = [&](const Region &r) -> int {
+      const Op *t = r.empty() ? nullptr : &r.ops().back();
+      return t && t->isTerminator() ? static_cast<int>(t->numOperands()) : -1;
+    };
+    auto args = [&](unsigned i, size_t expected, const char *what) {
+      if (region(i).numArgs() != expected)
+        error(op, hop.str() + " " + what + " takes " + std::to_string(region(i).numArgs()) +
+                      " arguments; the op passes " + std::to_string(expected));
+    };
+    auto yieldCount = [&](unsigned i, size_t expected, const char *what) {
+      int n = yields(region(i));
+      if (n >= 0 && static_cast<size_t>(n) != expected)
+        error(op, hop.str() + " " + what + " yields " + std::to_string(n) + " values; " +
+                      std::to_string(expected) + " expected");
+    };
+    if (hop == "cond") {
+      if (!shape(2, 1))
+        return;
+      for (unsigned i = 0; i < 2; ++i) {
+        args(i, lists[0], i ? "false branch" : "true branch");
+        yieldCount(i, op.numResults(), i ? "false branch" : "true branch");
+      }
+    } else if (hop == "while_loop") {
+      if (!shape(2, 2))
+        return;
+      args(0, lists[0] + lists[1], "condition");
+      args(1, lists[0] + lists[1], "body");
+      yieldCount(0, 1, "condition");
+      yieldCount(1, lists[0], "body");
+      if (op.numResults() != lists[0])
+        error(op, "while_loop has " + std::to_string(op.numResults()) + " results; it carries " +
+                      std::to_string(lists[0]) + " values");
+    } else if (hop == "scan") {
+      if (!shape(1, 3))
+        return;
+      args(0, lists[0] + lists[1] + lists[2], "combine function");
+      yieldCount(0, op.numResults(), "combine function");
+      if (op.numResults() < lists[0])
+        error(op, "scan has fewer results than carried values");
+    } else if (hop == "map_impl") {
+      if (!shape(1, 2))
+        return;
+      args(0, lists[0] + lists[1], "body");
+      yieldCount(0, op.numResults(), "body");
+    }
   }
 
   void verifyAgainstSchema(const Op &op, const OpSchema &s) {
