@@ -60,6 +60,12 @@ std::string_view str(J v) {
   return v.get(s) ? std::string_view() : s;
 }
 
+// The string member `key` of `obj`, or `fallback` when it is missing, null or no string.
+std::string_view strField(J obj, std::string_view key, std::string_view fallback = {}) {
+  std::optional<J> f = field(obj, key);
+  return f ? str(*f) : fallback;
+}
+
 std::optional<int64_t> integer(J v) {
   int64_t i;
   if (!v.get(i))
@@ -386,7 +392,7 @@ private:
       return ctx_.constant(*i);
     }
     if (k == "as_expr") {
-      std::string_view es = field(v, "expr_str") ? str(*field(v, "expr_str")) : "";
+      std::string_view es = strField(v, "expr_str");
       absl::StatusOr<const SymExpr *> e =
           parseSympy(ctx_, llvm::StringRef(es.data(), es.size()),
                      [&](llvm::StringRef n) { return ctx_.lookupSymbol(n); });
@@ -458,7 +464,7 @@ private:
         t.storageOffset = k == "as_int" ? integer(v).value_or(-1) : -1;
       }
       t.requiresGrad = field(*tm, "requires_grad") && truthy(*field(*tm, "requires_grad"));
-      std::string pathName = field(meta, "path_name") ? std::string(str(*field(meta, "path_name"))) : "";
+      std::string pathName = std::string(strField(meta, "path_name"));
       if (pathName.empty())
         fail(where + ": no path_name");
       t.storage = dir + pathName;
@@ -539,7 +545,7 @@ private:
   }
 
   std::string deviceName(J dev) {
-    std::string type(field(dev, "type") ? str(*field(dev, "type")) : "cpu");
+    std::string type(strField(dev, "type", "cpu"));
     if (type.empty())
       type = "cpu";
     if (auto idx = field(dev, "index"))
@@ -589,7 +595,7 @@ private:
                   const std::string &what) {
     auto [key, v] = unionKey(arg);
     auto ref = [&](J x) -> Attr {
-      std::string_view n = field(x, "name") ? str(*field(x, "name")) : std::string_view();
+      std::string_view n = strField(x, "name");
       if (n.empty())
         failNode(what + ": tensor argument without a name");
       return operandRef(operands, lookup(scope, n, what));
@@ -802,7 +808,7 @@ private:
   }
 
   std::string nodeTarget(J node) {
-    std::string_view t = field(node, "target") ? str(*field(node, "target")) : "";
+    std::string_view t = strField(node, "target");
     if (t.empty())
       failNode("no target");
     return std::string(t);
@@ -814,7 +820,7 @@ private:
     for (J out : field(node, "outputs") ? array(*field(node, "outputs")) : std::vector<J>()) {
       auto [k, v] = unionKey(out);
       auto tensor = [&](J t) {
-        std::string n(field(t, "name") ? str(*field(t, "name")) : "");
+        std::string n(strField(t, "name"));
         types.push_back(tensorTypeOf(scope, n));
         names.push_back(n);
       };
@@ -866,7 +872,7 @@ private:
   }
 
   void convertNode(Scope &scope, Builder &b, J node) {
-    node_ = field(node, "name") ? std::string(str(*field(node, "name"))) : "<unnamed>";
+    node_ = std::string(strField(node, "name", "<unnamed>"));
     std::string target = nodeTarget(node);
     llvm::StringRef t(target);
     llvm::SmallVector<Value *, 8> operands;
@@ -927,7 +933,7 @@ private:
       llvm::StringMap<J> byName;
       size_t positional = 0;
       for (J in : inputs) {
-        std::string n(field(in, "name") ? str(*field(in, "name")) : "");
+        std::string n(strField(in, "name"));
         std::optional<J> arg = field(in, "arg");
         if (!arg)
           failNode("input " + n + " has no arg");
@@ -1034,7 +1040,7 @@ private:
       Value *arg = nullptr;
       std::string name;
       if (k == "as_tensor") {
-        name = std::string(field(v, "name") ? str(*field(v, "name")) : "");
+        name = std::string(strField(v, "name"));
         arg = region.addArg(tensorTypeOf(scope, name), ctx_.name(name));
       } else if (k == "as_sym_int" || k == "as_sym_bool" || k == "as_sym_float") {
         auto [k2, v2] = unionKey(v);
@@ -1073,7 +1079,7 @@ private:
     for (J out : field(graph, "outputs") ? array(*field(graph, "outputs")) : std::vector<J>()) {
       auto [k, v] = unionKey(out);
       if (k == "as_tensor")
-        outs.push_back(lookup(scope, field(v, "name") ? str(*field(v, "name")) : "", "output"));
+        outs.push_back(lookup(scope, strField(v, "name"), "output"));
       else if (k == "as_sym_int" || k == "as_sym_bool" || k == "as_sym_float") {
         auto [k2, v2] = unionKey(v);
         if (k2 == "as_name")
@@ -1082,7 +1088,7 @@ private:
           outs.push_back(constantValue(b, v, "output"));
       } else if (k == "as_tensors") {
         for (J e : array(v))
-          outs.push_back(lookup(scope, field(e, "name") ? str(*field(e, "name")) : "", "output"));
+          outs.push_back(lookup(scope, strField(e, "name"), "output"));
       } else {
         outs.push_back(constantValue(b, out, "output"));
       }
@@ -1146,9 +1152,7 @@ private:
     for (J spec : specs) {
       auto [k, v] = unionKey(spec);
       InputSpec s;
-      auto target = [&](const char *key) {
-        return field(v, key) ? ctx_.intern(std::string(str(*field(v, key)))) : llvm::StringRef();
-      };
+      auto target = [&](const char *key) { return ctx_.intern(strField(v, key)); };
       if (k == "user_input") {
         s.kind = InputSpec::Kind::UserInput;
       } else if (k == "parameter") {
@@ -1191,7 +1195,7 @@ private:
         if (auto n = field(*arg, "name"))
           argName = std::string(str(*n));
         else if (auto t = field(*arg, "as_tensor"))
-          argName = field(*t, "name") ? std::string(str(*field(*t, "name"))) : "";
+          argName = std::string(strField(*t, "name"));
       }
       size_t idx = g.inputSpecs().size();
       if (!argName.empty() && idx < g.body().numArgs() && !g.body().arg(idx)->name().empty() &&
@@ -1222,9 +1226,7 @@ private:
     for (J spec : specs) {
       auto [k, v] = unionKey(spec);
       OutputSpec s;
-      auto target = [&](const char *key) {
-        return field(v, key) ? ctx_.intern(std::string(str(*field(v, key)))) : llvm::StringRef();
-      };
+      auto target = [&](const char *key) { return ctx_.intern(strField(v, key)); };
       if (k == "user_output")
         s.kind = OutputSpec::Kind::UserOutput;
       else if (k == "loss_output")
