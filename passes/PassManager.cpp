@@ -25,16 +25,9 @@ absl::Status PassManager::add(const Pipeline &pipeline) {
       return absl::InvalidArgumentError("unknown pass `" + e.pass + "`");
     PassOptions opts = PassOptions::defaults(info->options());
     for (const auto &[key, text] : e.options) {
-      const PassOptionSpec *spec = nullptr;
-      for (const PassOptionSpec &s : info->options())
-        if (s.key == key)
-          spec = &s;
-      if (!spec)
-        return absl::InvalidArgumentError("pass `" + e.pass + "` has no option `" + key + "`");
-      absl::StatusOr<PassOptions::Value> v = PassOptions::parseValue(*spec, text);
+      absl::StatusOr<PassOptions::Value> v = parseOption(*info, key, text);
       if (!v.ok())
-        return absl::InvalidArgumentError("pass `" + e.pass + "`: " +
-                                          std::string(v.status().message()));
+        return v.status();
       opts.set(key, *v);
     }
     passes_.push_back({e.pass, info->create(opts)});

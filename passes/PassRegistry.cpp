@@ -21,6 +21,25 @@ const PassInfo *lookupPass(std::string_view name) {
   return nullptr;
 }
 
+const PassOptionSpec *lookupOption(const PassInfo &pass, llvm::StringRef key) {
+  for (const PassOptionSpec &s : pass.options())
+    if (s.key == key)
+      return &s;
+  return nullptr;
+}
+
+absl::StatusOr<PassOptions::Value> parseOption(const PassInfo &pass, llvm::StringRef key,
+                                               llvm::StringRef text) {
+  std::string name(pass.name);
+  const PassOptionSpec *spec = lookupOption(pass, key);
+  if (!spec)
+    return absl::InvalidArgumentError("pass `" + name + "` has no option `" + key.str() + "`");
+  absl::StatusOr<PassOptions::Value> v = PassOptions::parseValue(*spec, text);
+  if (!v.ok())
+    return absl::InvalidArgumentError("pass `" + name + "`: " + std::string(v.status().message()));
+  return v;
+}
+
 llvm::StringRef optionTypeName(PassOptionSpec::Type t) {
   switch (t) {
   case PassOptionSpec::Type::Bool: return "bool";

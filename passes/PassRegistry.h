@@ -34,4 +34,10 @@ llvm::ArrayRef<PassInfo> registeredPasses();
 /// nullptr when no pass has that name.
 const PassInfo *lookupPass(std::string_view name);
 
+/// The spec of `pass`'s option `key`, or null.
+const PassOptionSpec *lookupOption(const PassInfo &pass, llvm::StringRef key);
+/// `text` as the value of `pass`'s option `key`; errors name the pass and the option.
+absl::StatusOr<PassOptions::Value> parseOption(const PassInfo &pass, llvm::StringRef key,
+                                               llvm::StringRef text);
+
 } // namespace fxir

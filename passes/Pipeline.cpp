@@ -74,11 +74,7 @@ public:
             std::string key = word();
             if (key.empty())
               return error("expected an option name");
-            const PassOptionSpec *spec = nullptr;
-            for (const PassOptionSpec &s : info->options())
-              if (s.key == key)
-                spec = &s;
-            if (!spec) {
+            if (!lookupOption(*info, key)) {
               pos_ = keyAt;
               return error("pass `" + name + "` has no option `" + key + "`");
             }
@@ -91,10 +87,10 @@ public:
             while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}')
               ++pos_;
             std::string value = text_.substr(valueAt, pos_ - valueAt).rtrim().str();
-            absl::StatusOr<PassOptions::Value> v = PassOptions::parseValue(*spec, value);
+            absl::StatusOr<PassOptions::Value> v = parseOption(*info, key, value);
             if (!v.ok()) {
               pos_ = valueAt;
-              return error("pass `" + name + "`: " + std::string(v.status().message()));
+              return error(std::string(v.status().message()));
             }
             for (const auto &[seen, v] : e.options)
               if (seen == key) {
@@ -158,20 +154,14 @@ Pipeline::makeEntry(llvm::StringRef pass,
                                       "` (see fxir-opt --list-passes)");
   PipelineEntry e{pass.str(), {}};
   for (const auto &[key, text] : options) {
-    const PassOptionSpec *spec = nullptr;
-    for (const PassOptionSpec &s : info->options())
-      if (s.key == key)
-        spec = &s;
-    if (!spec)
-      return absl::InvalidArgumentError("pass `" + pass.str() + "` has no option `" + key + "`");
+    // (An unknown key fails on its first occurrence, so only known keys repeat.)
     for (const auto &[seen, v] : e.options)
       if (seen == key)
         return absl::InvalidArgumentError("option `" + key + "` of `" + pass.str() +
                                           "` is given twice");
-    absl::StatusOr<PassOptions::Value> v = PassOptions::parseValue(*spec, text);
+    absl::StatusOr<PassOptions::Value> v = parseOption(*info, key, text);
     if (!v.ok())
-      return absl::InvalidArgumentError("pass `" + pass.str() + "`: " +
-                                        std::string(v.status().message()));
+      return v.status();
     e.options.push_back({key, PassOptions::format(*v)});
   }
   return e;
