@@ -1033,7 +1033,8 @@ private:
     std::string saved = node_;
     node_ = "<inputs>";
     std::vector<J> inputs = field(graph, "inputs") ? array(*field(graph, "inputs")) : std::vector<J>();
-    Builder b(top ? *top : *dummyGraph());
+    // Subgraph regions belong to ops of the program's graph, built already.
+    Builder b(*prog_.graph);
     b.setInsertionPointToEnd(region);
     for (size_t i = 0; i < inputs.size(); ++i) {
       auto [k, v] = unionKey(inputs[i]);
@@ -1103,14 +1104,6 @@ private:
     enclosing_ = savedEnclosing;
   }
 
-  // Subgraphs are built into detached regions; the Builder needs a graph for its
-  // context only.
-  Graph *dummyGraph() {
-    if (!scratch_)
-      scratch_ = std::make_unique<Graph>(ctx_, "scratch");
-    return scratch_.get();
-  }
-  std::unique_ptr<Graph> scratch_;
 
   // Every parameter, buffer and tensor constant the signature names has stored data of
   // the placeholder's dtype and shape.
