@@ -1,9 +1,12 @@
 //===- FuzzSupport.h - what fxir's mutation fuzzers share ----------------------------===//
-// Command line (`--seed N --count N FILE...`) and the per-mutant watchdog.
+// Command line (`--seed N --count N FILE...`), seed-file reading and the per-mutant
+// watchdog.
 #pragma once
 
 #include <csignal>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -28,6 +31,14 @@ inline Options parseOptions(int argc, char **argv) {
       o.files.push_back(a);
   }
   return o;
+}
+
+// The whole file, byte for byte (empty when it cannot be read).
+inline std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 // A mutant still running when the alarm fires is a hang: exit with a message.

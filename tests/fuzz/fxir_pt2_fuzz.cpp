@@ -20,21 +20,12 @@
 #include "FuzzSupport.h"
 
 #include <cstdio>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
 namespace {
-
-std::string readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string mutate(std::string s, std::mt19937_64 &rng, std::string &kind) {
   auto pick = [&](size_t n) { return n ? static_cast<size_t>(rng() % n) : 0; };
@@ -110,7 +101,7 @@ int main(int argc, char **argv) {
   const std::vector<std::string> &files = opts.files;
   std::vector<std::string> seeds;
   for (const std::string &f : files)
-    seeds.push_back(readFile(f));
+    seeds.push_back(fxir::fuzz::readFile(f));
   if (seeds.empty()) {
     std::fprintf(stderr, "fxir-pt2-fuzz: no archives\n");
     return 2;

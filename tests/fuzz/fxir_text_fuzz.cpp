@@ -18,7 +18,6 @@
 #include "FuzzSupport.h"
 
 #include <cstdio>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -30,11 +29,8 @@ namespace {
 std::vector<std::string> loadSeeds(const std::vector<std::string> &files) {
   std::vector<std::string> seeds;
   for (const std::string &f : files) {
-    std::ifstream in(f);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str(), cur, line;
-    std::istringstream lines(text);
+    std::string cur, line;
+    std::istringstream lines(fxir::fuzz::readFile(f));
     // Each `// -----` case is its own seed.
     while (std::getline(lines, line)) {
       if (line.find("// -----") != std::string::npos) {
