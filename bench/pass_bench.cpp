@@ -70,6 +70,7 @@ void runPass(benchmark::State &state, const char *name) {
     ops = g->numOps();
     auto pass = info->create(PassOptions::defaults(info->options()));
     PassStatistics stats;
+    if (getenv("FLUSH")) free(malloc(size_t(1) << 22));
     state.ResumeTiming();
     absl::StatusOr<bool> changed = pass->run(*g, stats);
     state.PauseTiming();

@@ -53,6 +53,11 @@ int64_t wrapMul(int64_t a, int64_t b) {
 
 struct Context::Impl {
   llvm::BumpPtrAllocator arena;
+  // Op blocks (allocateOpMemory): a bump arena and, per size in 16-byte steps up to
+  // kMaxPooledOp, the released blocks waiting for reuse. Larger ops use the heap.
+  static constexpr size_t kOpGrain = 16, kMaxPooledOp = 1024;
+  llvm::BumpPtrAllocator opArena;
+  std::vector<void *> freeOps[kMaxPooledOp / kOpGrain + 1];
   // Interned strings. (Not llvm::UniqueStringSaver: its out-of-line save() in libLLVM
   // would allocate from our arena without ASan's unpoisoning in sanitizer builds.)
   // Each interned string has one pointer-sized slot (Context::internSlot).
@@ -103,7 +108,35 @@ void *Context::allocate(size_t size, size_t align) {
   return impl_->arena.Allocate(size, llvm::Align(align));
 }
 
-size_t Context::bytesAllocated() const { return impl_->arena.getBytesAllocated(); }
+size_t Context::bytesAllocated() const {
+  return impl_->arena.getBytesAllocated() + impl_->opArena.getBytesAllocated();
+}
+
+size_t Context::opBytesAllocated() const { return impl_->opArena.getBytesAllocated(); }
+
+void *Context::allocateOpMemory(size_t bytes) {
+  bytes = llvm::alignTo(bytes, Impl::kOpGrain);
+  if (bytes > Impl::kMaxPooledOp)
+    return ::operator new(bytes);
+  std::vector<void *> &free = impl_->freeOps[bytes / Impl::kOpGrain];
+  if (free.empty())
+    return impl_->opArena.Allocate(bytes, llvm::Align(Impl::kOpGrain));
+  void *mem = free.back();
+  free.pop_back();
+  __asan_unpoison_memory_region(mem, bytes);
+  return mem;
+}
+
+void Context::releaseOpMemory(void *mem, size_t bytes) {
+  bytes = llvm::alignTo(bytes, Impl::kOpGrain);
+  if (bytes > Impl::kMaxPooledOp) {
+    ::operator delete(mem);
+    return;
+  }
+  // Poisoned while pooled: a use after erase still fails under ASan.
+  __asan_poison_memory_region(mem, bytes);
+  impl_->freeOps[bytes / Impl::kOpGrain].push_back(mem);
+}
 
 absl::StatusOr<const Symbol *> Context::declareSymbol(llvm::StringRef name,
                                                       std::optional<int64_t> min,

@@ -142,8 +142,11 @@ Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> opera
                              " created without provenance");
   size_t opBytes = llvm::alignTo(sizeof(Op), alignof(OpOperand));
   size_t operandBytes = llvm::alignTo(sizeof(OpOperand) * operands.size(), alignof(Value));
-  void *mem = ::operator new(opBytes + operandBytes + sizeof(Value) * resultTypes.size());
+  size_t bytes = opBytes + operandBytes + sizeof(Value) * resultTypes.size();
+  void *mem = ctx.allocateOpMemory(bytes);
   Op *op = new (mem) Op();
+  op->ctx_ = &ctx;
+  op->bytes_ = static_cast<uint32_t>(bytes);
   op->name_ = ctx.intern(name);
   op->serial_ = gNextOpSerial.fetch_add(1);
   op->numOperands_ = static_cast<unsigned>(operands.size());
@@ -198,8 +201,10 @@ Op::~Op() {
 }
 
 void Op::destroy() {
+  Context *ctx = ctx_;
+  uint32_t bytes = bytes_;
   this->~Op();
-  ::operator delete(static_cast<void *>(this));
+  ctx->releaseOpMemory(this, bytes);
 }
 
 void Op::setProvenance(const Provenance *p) {

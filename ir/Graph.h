@@ -265,6 +265,8 @@ private:
   const Provenance *prov_ = nullptr;
   Region *parent_ = nullptr;
   uint64_t serial_ = 0;
+  Context *ctx_ = nullptr; // owns this op's memory (Context::allocateOpMemory)
+  uint32_t bytes_ = 0;     // the size of that block
 };
 
 /// An ordered list of ops with typed arguments. Nested regions may use values defined

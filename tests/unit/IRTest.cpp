@@ -150,6 +150,34 @@ TEST(Graph, UseListsAndReplaceAllUses) {
   EXPECT_EQ(g.numOps(), 3u);
 }
 
+TEST(Graph, ErasedOpMemoryIsReusedBySameSizedOps) {
+  Context ctx;
+  Graph g(ctx, "g");
+  const Type *t = ctx.tensorType(DType::Float32, llvm::ArrayRef<int64_t>{2});
+  Value *x = g.body().addArg(t, ctx.name("x"));
+  const Provenance *p = prov(ctx, "n");
+  Builder b(g);
+  auto churn = [&] {
+    std::vector<Op *> ops;
+    for (int i = 0; i < 1000; ++i)
+      ops.push_back(b.createCall("aten.neg.default", {x}, {t}, p));
+    for (Op *op : ops)
+      op->erase();
+  };
+  churn();
+  // (Op args are copied into the Context's general arena, which is not recycled.)
+  size_t after = ctx.opBytesAllocated();
+  for (int round = 0; round < 5; ++round)
+    churn();
+  EXPECT_EQ(ctx.opBytesAllocated(), after); // every later op landed in an erased one's block
+  EXPECT_EQ(x->numUses(), 0u);
+  // Ops of another size get their own blocks, and the pool still hands out valid ops.
+  Op *add = b.createCall("aten.add.Tensor", {x, x}, {t}, p);
+  EXPECT_GT(ctx.opBytesAllocated(), after);
+  EXPECT_EQ(add->operandValue(1), x);
+  EXPECT_EQ(x->numUses(), 2u);
+}
+
 TEST(Rewriter, NewOpsCarryTheRootsProvenanceAndAPassRecord) {
   Context ctx;
   auto g = parseOk(ctx, R"(graph @g(%x: f32[2] input) -> (output) {
