@@ -1,43 +1,51 @@
 //===- fxir-run.cpp - compile, run, check ---------------------------------------===//
 //
-// The run driver. Today: --version and a dispatcher self-check that calls ATen ops
-// by name (the executor's mechanism). Running imported programs arrives with the
-// reference-executor issue.
+//   fxir-run MODEL.pt2 --inputs IN.safetensors [--expect EXPECTED.safetensors]
+//            [--rtol R] [--atol A] [--backend interp]
+//            [--pass-pipeline P | --pipeline-config FILE] [--output OUT.safetensors]
+//            [--repeat N]
+//   fxir-run MODEL.fxir [--weights FILE.pt2] ...
+//
+// Loads the program, runs the pipeline, runs it once on the inputs and, with --expect,
+// compares every output, mutated input (`mutated_input_<k>`) and mutated buffer
+// (`buffer.<fqn>`) in the file; exit 0 only if all match, else one line per mismatch
+// with the max absolute and relative error and the index. Default tolerances per dtype
+// are those of torch.testing (TensorFile.h); --rtol/--atol override them for every
+// floating-point tensor. --repeat N then runs N more times on copies of the inputs
+// and prints the mean time per run (weights the program mutates keep changing, as
+// for an eager module). Exit codes: 0 ok, 1 mismatch, 2 usage or load/compile error,
+// 3 run error.
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/interp/AtenCall.h"
+#include "fxir/backends/interp/Executor.h"
+#include "fxir/backends/interp/TensorFile.h"
 #include "fxir/ir/Version.h"
+
+#include <chrono>
+#include <cmath>
 
 #include <ATen/ops/add.h>
 #include <ATen/ops/arange.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/mm.h>
+#include <simdjson.h>
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
+using namespace fxir::interp;
 
-int main(int argc, char **argv) {
-  cl::opt<bool> selfCheck("dispatcher-self-check",
-                          cl::desc("Call aten::add.Tensor and aten::mm by name and "
-                                   "check the results against direct ATen calls"));
-  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
-    os << fxir::versionString() << ", LibTorch " << FXIR_TORCH_VERSION << "\n";
-  });
-  if (!cl::ParseCommandLineOptions(argc, argv, "fxir-run: compile, run, check\n"))
-    return 2;
-  if (!selfCheck) {
-    llvm::errs() << "fxir-run: nothing to do (see --help)\n";
-    return 2;
-  }
+namespace {
+
+int selfCheck() {
   at::Tensor a = at::arange(6, at::kFloat).reshape({2, 3});
   at::Tensor b = at::full({2, 3}, 0.5, at::kFloat);
-  auto sum = fxir::interp::callOp("aten::add", "Tensor", {a, b, c10::Scalar(2)});
-  auto mm = fxir::interp::callOp("aten::mm", "", {a, b.t()});
+  auto sum = callOp("aten::add", "Tensor", {a, b, c10::Scalar(2)});
+  auto mm = callOp("aten::mm", "", {a, b.t()});
   if (!sum.ok() || !mm.ok()) {
     llvm::errs() << "fxir-run: error: "
-                 << std::string((sum.ok() ? mm.status() : sum.status()).message())
-                 << "\n";
+                 << std::string((sum.ok() ? mm.status() : sum.status()).message()) << "\n";
     return 1;
   }
   bool sumOk = (*sum)[0].toTensor().equal(at::add(a, b, 2));
@@ -45,4 +53,249 @@ int main(int argc, char **argv) {
   llvm::outs() << "aten::add.Tensor by name: " << (sumOk ? "matches" : "DIFFERS") << "\n"
                << "aten::mm by name:         " << (mmOk ? "matches" : "DIFFERS") << "\n";
   return sumOk && mmOk ? 0 : 1;
+}
+
+std::string describe(const c10::IValue &v) {
+  if (v.isTensor()) {
+    const at::Tensor &t = v.toTensor();
+    return std::string(c10::toString(t.scalar_type())) + c10::str(t.sizes());
+  }
+  return c10::str(v);
+}
+
+c10::IValue cloneValue(const c10::IValue &v) {
+  return v.isTensor() ? c10::IValue(v.toTensor().clone()) : v;
+}
+
+/// Compares a non-tensor output with the expected file's description of it.
+std::string compareNonTensor(const c10::IValue &got, simdjson::dom::element leaf) {
+  std::string_view type;
+  if (leaf["type"].get(type))
+    return "the expected file does not describe this output";
+  simdjson::dom::element v = leaf["value"];
+  if (type == "none")
+    return got.isNone() ? "" : "got " + describe(got) + ", expected None";
+  if (type == "int") {
+    int64_t x;
+    if (v.get(x) || !got.isInt() || got.toInt() != x)
+      return "got " + describe(got) + ", expected " + simdjson::to_string(v);
+    return "";
+  }
+  if (type == "bool") {
+    bool x;
+    if (v.get(x) || !got.isBool() || got.toBool() != x)
+      return "got " + describe(got) + ", expected " + simdjson::to_string(v);
+    return "";
+  }
+  if (type == "float") {
+    double x;
+    std::string_view s;
+    if (v.get(x)) {
+      if (v.get(s))
+        return "bad expected float";
+      x = s == "nan" ? NAN : s == "-inf" ? -INFINITY : INFINITY;
+    }
+    if (!got.isDouble())
+      return "got " + describe(got) + ", expected a float";
+    double y = got.toDouble();
+    if ((std::isnan(x) && std::isnan(y)) || y == x ||
+        std::fabs(y - x) <= 1e-7 + 1e-7 * std::fabs(x))
+      return "";
+    return "got " + std::to_string(y) + ", expected " + std::to_string(x);
+  }
+  return "unsupported expected type " + std::string(type);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::opt<std::string> model(cl::Positional, cl::desc("<model.pt2 | program.fxir>"));
+  cl::opt<std::string> inputsFile("inputs", cl::desc("safetensors file with the inputs"),
+                                  cl::value_desc("file"));
+  cl::opt<std::string> expectFile("expect", cl::desc("safetensors file with expected results"),
+                                  cl::value_desc("file"));
+  cl::opt<std::string> outputFile("output", cl::desc("write the results to this file"),
+                                  cl::value_desc("file"));
+  cl::opt<double> rtol("rtol", cl::desc("relative tolerance for floating-point tensors"),
+                       cl::init(-1));
+  cl::opt<double> atol("atol", cl::desc("absolute tolerance for floating-point tensors"),
+                       cl::init(-1));
+  cl::opt<std::string> backend("backend", cl::desc("backend (interp)"), cl::init("interp"));
+  cl::opt<std::string> pipeline("pass-pipeline", cl::desc("pass pipeline, e.g. default"));
+  cl::opt<std::string> pipelineConfig("pipeline-config", cl::desc("YAML pipeline config"),
+                                      cl::value_desc("file"));
+  cl::opt<std::string> weights("weights", cl::desc("for .fxir input: bind weights from "
+                                                   "this .pt2 archive"),
+                               cl::value_desc("file.pt2"));
+  cl::opt<unsigned> repeat("repeat", cl::desc("time N more runs"), cl::init(0));
+  cl::opt<bool> selfCheckFlag("dispatcher-self-check",
+                              cl::desc("Call aten::add.Tensor and aten::mm by name and "
+                                       "check the results against direct ATen calls"));
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << fxir::versionString() << ", LibTorch " << FXIR_TORCH_VERSION << "\n";
+  });
+  if (!cl::ParseCommandLineOptions(argc, argv, "fxir-run: compile, run, check\n"))
+    return 2;
+  if (selfCheckFlag)
+    return selfCheck();
+  if (model.empty()) {
+    llvm::errs() << "fxir-run: error: no model given (see --help)\n";
+    return 2;
+  }
+  if (!pipeline.empty() && !pipelineConfig.empty()) {
+    llvm::errs() << "fxir-run: error: give --pass-pipeline or --pipeline-config, not both\n";
+    return 2;
+  }
+  auto fail = [](const absl::Status &st, int code) {
+    llvm::errs() << "fxir-run: error: " << std::string(st.message()) << "\n";
+    return code;
+  };
+
+  CompileOptions opts;
+  opts.backend = backend;
+  opts.pipeline = pipeline;
+  opts.pipelineConfig = pipelineConfig;
+  opts.weightsFrom = weights;
+  absl::StatusOr<std::unique_ptr<Executable>> exe = compile(model, opts);
+  if (!exe.ok())
+    return fail(exe.status(), 2);
+
+  std::vector<c10::IValue> inputs;
+  if (!inputsFile.empty()) {
+    absl::StatusOr<TensorFile> f = readTensorFile(inputsFile);
+    if (!f.ok())
+      return fail(f.status(), 2);
+    absl::StatusOr<std::vector<c10::IValue>> in = inputsFromFile(*f, inputsFile);
+    if (!in.ok())
+      return fail(in.status(), 2);
+    inputs = std::move(*in);
+  }
+  std::vector<c10::IValue> pristine;
+  for (const c10::IValue &v : inputs)
+    pristine.push_back(cloneValue(v));
+
+  absl::StatusOr<std::vector<c10::IValue>> outs = (*exe)->run(inputs);
+  if (!outs.ok())
+    return fail(outs.status(), 3);
+  for (size_t i = 0; i < outs->size(); ++i)
+    llvm::outs() << "output " << i << ": " << describe((*outs)[i]) << "\n";
+
+  int rc = 0;
+  if (!expectFile.empty()) {
+    absl::StatusOr<TensorFile> f = readTensorFile(expectFile);
+    if (!f.ok())
+      return fail(f.status(), 2);
+    std::optional<Tolerance> tol;
+    auto tolFor = [&](const at::Tensor &t) -> std::optional<Tolerance> {
+      if (rtol < 0 && atol < 0)
+        return std::nullopt;
+      Tolerance d = defaultTolerance(t.scalar_type());
+      if (!at::isFloatingType(t.scalar_type()))
+        return d;
+      return Tolerance{rtol >= 0 ? rtol : d.rtol, atol >= 0 ? atol : d.atol};
+    };
+    simdjson::dom::parser parser;
+    simdjson::dom::element meta;
+    bool haveMeta = false;
+    auto m = f->metadata.find("fxir_corpus");
+    if (m != f->metadata.end() && !parser.parse(m->second).get(meta))
+      haveMeta = true;
+    size_t compared = 0, mismatched = 0;
+    auto report = [&](const std::string &name, const std::string &problem) {
+      ++compared;
+      if (problem.empty())
+        return;
+      ++mismatched;
+      llvm::outs() << "MISMATCH " << name << ": " << problem << "\n";
+    };
+    // User outputs.
+    int64_t numLeaves = -1;
+    if (haveMeta)
+      if (meta["num_leaves"].get(numLeaves))
+        numLeaves = -1;
+    size_t expectedOutputs = 0;
+    for (auto &[name, t] : f->tensors)
+      if (llvm::StringRef(name).starts_with("output_"))
+        ++expectedOutputs;
+    if (numLeaves >= 0)
+      expectedOutputs = static_cast<size_t>(numLeaves);
+    if (expectedOutputs != outs->size())
+      report("outputs", "the program gave " + std::to_string(outs->size()) +
+                            " outputs, the file expects " + std::to_string(expectedOutputs));
+    for (size_t i = 0; i < outs->size(); ++i) {
+      std::string name = "output_" + std::to_string(i);
+      auto it = f->tensors.find(name);
+      const c10::IValue &got = (*outs)[i];
+      if (it != f->tensors.end()) {
+        if (!got.isTensor())
+          report(name, "got " + describe(got) + ", expected a tensor");
+        else
+          report(name, compareTensors(got.toTensor(), it->second, tolFor(it->second)));
+        continue;
+      }
+      simdjson::dom::element leaf;
+      if (haveMeta && !meta["non_tensor_leaves"][std::to_string(i)].get(leaf))
+        report(name, compareNonTensor(got, leaf));
+      else if (i < expectedOutputs)
+        report(name, "the expected file has no value for it");
+    }
+    // Mutated inputs and buffers.
+    for (auto &[name, t] : f->tensors) {
+      llvm::StringRef n(name);
+      if (n.consume_front("mutated_input_")) {
+        size_t k = 0;
+        if (n.getAsInteger(10, k) || k >= inputs.size() || !inputs[k].isTensor()) {
+          report(name, "names no tensor input");
+          continue;
+        }
+        report(name, compareTensors(inputs[k].toTensor(), t, tolFor(t)));
+      } else if (n.consume_front("buffer.")) {
+        std::optional<at::Tensor> w = (*exe)->weight(n);
+        if (!w)
+          report(name, "the program has no weight " + n.str());
+        else
+          report(name, compareTensors(*w, t, tolFor(t)));
+      }
+    }
+    // Inputs the program changed that the file says stay unchanged.
+    for (size_t k = 0; k < inputs.size(); ++k)
+      if (inputs[k].isTensor() && !f->tensors.count("mutated_input_" + std::to_string(k)) &&
+          !compareTensors(inputs[k].toTensor(), pristine[k].toTensor(), Tolerance{0, 0})
+               .empty())
+        report("input_" + std::to_string(k), "changed by the program, but eager leaves it as is");
+    llvm::outs() << (mismatched ? "FAIL" : "OK") << ": " << compared - mismatched << " of "
+                 << compared << " compared values match " << expectFile << "\n";
+    rc = mismatched ? 1 : 0;
+  }
+
+  if (!outputFile.empty()) {
+    TensorFile out;
+    for (size_t i = 0; i < outs->size(); ++i)
+      if ((*outs)[i].isTensor())
+        out.tensors["output_" + std::to_string(i)] = (*outs)[i].toTensor();
+    for (size_t k = 0; k < inputs.size(); ++k)
+      if (inputs[k].isTensor() && (*exe)->inputs()[k].mutated)
+        out.tensors["mutated_input_" + std::to_string(k)] = inputs[k].toTensor();
+    for (const std::string &fqn : (*exe)->mutatedWeights())
+      if (std::optional<at::Tensor> w = (*exe)->weight(fqn))
+        out.tensors["buffer." + fqn] = *w;
+    if (absl::Status st = writeTensorFile(outputFile, out); !st.ok())
+      return fail(st, 2);
+  }
+
+  if (repeat > 0) {
+    double total = 0;
+    for (unsigned r = 0; r < repeat; ++r) {
+      std::vector<c10::IValue> in;
+      for (const c10::IValue &v : pristine)
+        in.push_back(cloneValue(v));
+      auto t0 = std::chrono::steady_clock::now();
+      absl::StatusOr<std::vector<c10::IValue>> o = (*exe)->run(std::move(in));
+      total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!o.ok())
+        return fail(o.status(), 3);
+    }
+    llvm::outs() << "repeat " << repeat << ": " << (total / repeat) * 1e3 << " ms per run\n";
+  }
+  return rc;
 }
