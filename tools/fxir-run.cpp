@@ -17,6 +17,7 @@
 // 3 run error.
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/interp/AtenCall.h"
+#include "fxir/backends/interp/Check.h"
 #include "fxir/backends/interp/Executor.h"
 #include "fxir/backends/interp/TensorFile.h"
 #include "fxir/ir/Version.h"
@@ -28,7 +29,6 @@
 #include <ATen/ops/arange.h>
 #include <ATen/ops/full.h>
 #include <ATen/ops/mm.h>
-#include <simdjson.h>
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
@@ -65,45 +65,6 @@ std::string describe(const c10::IValue &v) {
 
 c10::IValue cloneValue(const c10::IValue &v) {
   return v.isTensor() ? c10::IValue(v.toTensor().clone()) : v;
-}
-
-/// Compares a non-tensor output with the expected file's description of it.
-std::string compareNonTensor(const c10::IValue &got, simdjson::dom::element leaf) {
-  std::string_view type;
-  if (leaf["type"].get(type))
-    return "the expected file does not describe this output";
-  simdjson::dom::element v = leaf["value"];
-  if (type == "none")
-    return got.isNone() ? "" : "got " + describe(got) + ", expected None";
-  if (type == "int") {
-    int64_t x;
-    if (v.get(x) || !got.isInt() || got.toInt() != x)
-      return "got " + describe(got) + ", expected " + simdjson::to_string(v);
-    return "";
-  }
-  if (type == "bool") {
-    bool x;
-    if (v.get(x) || !got.isBool() || got.toBool() != x)
-      return "got " + describe(got) + ", expected " + simdjson::to_string(v);
-    return "";
-  }
-  if (type == "float") {
-    double x;
-    std::string_view s;
-    if (v.get(x)) {
-      if (v.get(s))
-        return "bad expected float";
-      x = s == "nan" ? NAN : s == "-inf" ? -INFINITY : INFINITY;
-    }
-    if (!got.isDouble())
-      return "got " + describe(got) + ", expected a float";
-    double y = got.toDouble();
-    if ((std::isnan(x) && std::isnan(y)) || y == x ||
-        std::fabs(y - x) <= 1e-7 + 1e-7 * std::fabs(x))
-      return "";
-    return "got " + std::to_string(y) + ", expected " + std::to_string(x);
-  }
-  return "unsupported expected type " + std::string(type);
 }
 
 } // namespace
@@ -185,84 +146,10 @@ int main(int argc, char **argv) {
     absl::StatusOr<TensorFile> f = readTensorFile(expectFile);
     if (!f.ok())
       return fail(f.status(), 2);
-    std::optional<Tolerance> tol;
-    auto tolFor = [&](const at::Tensor &t) -> std::optional<Tolerance> {
-      if (rtol < 0 && atol < 0)
-        return std::nullopt;
-      Tolerance d = defaultTolerance(t.scalar_type());
-      if (!at::isFloatingType(t.scalar_type()))
-        return d;
-      return Tolerance{rtol >= 0 ? rtol : d.rtol, atol >= 0 ? atol : d.atol};
-    };
-    simdjson::dom::parser parser;
-    simdjson::dom::element meta;
-    bool haveMeta = false;
-    auto m = f->metadata.find("fxir_corpus");
-    if (m != f->metadata.end() && !parser.parse(m->second).get(meta))
-      haveMeta = true;
-    size_t compared = 0, mismatched = 0;
-    auto report = [&](const std::string &name, const std::string &problem) {
-      ++compared;
-      if (problem.empty())
-        return;
-      ++mismatched;
+    ExpectReport report = checkExpected(**exe, inputs, pristine, *outs, *f, rtol, atol);
+    for (const auto &[name, problem] : report.mismatches)
       llvm::outs() << "MISMATCH " << name << ": " << problem << "\n";
-    };
-    // User outputs.
-    int64_t numLeaves = -1;
-    if (haveMeta)
-      if (meta["num_leaves"].get(numLeaves))
-        numLeaves = -1;
-    size_t expectedOutputs = 0;
-    for (auto &[name, t] : f->tensors)
-      if (llvm::StringRef(name).starts_with("output_"))
-        ++expectedOutputs;
-    if (numLeaves >= 0)
-      expectedOutputs = static_cast<size_t>(numLeaves);
-    if (expectedOutputs != outs->size())
-      report("outputs", "the program gave " + std::to_string(outs->size()) +
-                            " outputs, the file expects " + std::to_string(expectedOutputs));
-    for (size_t i = 0; i < outs->size(); ++i) {
-      std::string name = "output_" + std::to_string(i);
-      auto it = f->tensors.find(name);
-      const c10::IValue &got = (*outs)[i];
-      if (it != f->tensors.end()) {
-        if (!got.isTensor())
-          report(name, "got " + describe(got) + ", expected a tensor");
-        else
-          report(name, compareTensors(got.toTensor(), it->second, tolFor(it->second)));
-        continue;
-      }
-      simdjson::dom::element leaf;
-      if (haveMeta && !meta["non_tensor_leaves"][std::to_string(i)].get(leaf))
-        report(name, compareNonTensor(got, leaf));
-      else if (i < expectedOutputs)
-        report(name, "the expected file has no value for it");
-    }
-    // Mutated inputs and buffers.
-    for (auto &[name, t] : f->tensors) {
-      llvm::StringRef n(name);
-      if (n.consume_front("mutated_input_")) {
-        size_t k = 0;
-        if (n.getAsInteger(10, k) || k >= inputs.size() || !inputs[k].isTensor()) {
-          report(name, "names no tensor input");
-          continue;
-        }
-        report(name, compareTensors(inputs[k].toTensor(), t, tolFor(t)));
-      } else if (n.consume_front("buffer.")) {
-        std::optional<at::Tensor> w = (*exe)->weight(n);
-        if (!w)
-          report(name, "the program has no weight " + n.str());
-        else
-          report(name, compareTensors(*w, t, tolFor(t)));
-      }
-    }
-    // Inputs the program changed that the file says stay unchanged.
-    for (size_t k = 0; k < inputs.size(); ++k)
-      if (inputs[k].isTensor() && !f->tensors.count("mutated_input_" + std::to_string(k)) &&
-          !compareTensors(inputs[k].toTensor(), pristine[k].toTensor(), Tolerance{0, 0})
-               .empty())
-        report("input_" + std::to_string(k), "changed by the program, but eager leaves it as is");
+    size_t compared = report.compared, mismatched = report.mismatches.size();
     llvm::outs() << (mismatched ? "FAIL" : "OK") << ": " << compared - mismatched << " of "
                  << compared << " compared values match " << expectFile << "\n";
     rc = mismatched ? 1 : 0;

@@ -532,22 +532,19 @@ absl::Status Executable::Impl::bindWeights() {
         elem && reinterpret_cast<uintptr_t>(t.storageBytes.data()) % elem != 0;
     privateStorage[t.storage] |= mutatedFqns.count(t.fqn) || misaligned;
   }
-  for (unsigned i = 0; i < g.inputSpecs().size(); ++i) {
-    const InputSpec &spec = g.inputSpecs()[i];
-    if (spec.kind != InputSpec::Kind::Parameter && spec.kind != InputSpec::Kind::Buffer &&
-        spec.kind != InputSpec::Kind::TensorConstant)
-      continue;
-    std::string what = program->path + ": " + inputKindName(spec.kind).str() + " " +
-                       spec.target.str();
-    const pt2::TensorData *t = program->tensor(spec.target);
-    if (!t)
-      return absl::InvalidArgumentError(what + " has no stored tensor");
-    int64_t extent = 0; // one past the last element, in elements
+  // Every stored tensor, used by the graph or not (a tied FQN export dropped from the
+  // signature still names the same memory).
+  for (const pt2::TensorData &td : program->tensors) {
+    const pt2::TensorData *t = &td;
+    std::string what = program->path + ": weight " + t->fqn;
+    int64_t extent = 0; // offset of the last element, in elements
     bool empty = false;
     for (size_t d = 0; d < t->sizes.size(); ++d) {
       empty |= t->sizes[d] == 0;
       extent += (t->sizes[d] - 1) * (d < t->strides.size() ? t->strides[d] : 0);
     }
+    if (t->strides.size() != t->sizes.size())
+      return absl::InvalidArgumentError(what + ": strides and sizes differ in rank");
     at::TensorOptions opts = at::TensorOptions().dtype(toScalarType(t->dtype));
     at::Tensor w;
     if (empty) {
@@ -555,6 +552,8 @@ absl::Status Executable::Impl::bindWeights() {
     } else {
       size_t elem = byteSize(t->dtype);
       size_t need = static_cast<size_t>(t->storageOffset + extent + 1) * elem;
+      if (t->storageBytes.empty())
+        return absl::InvalidArgumentError(what + ": the archive holds no data for it");
       if (t->storageBytes.size() < need)
         return absl::InvalidArgumentError(
             what + ": its storage " + t->storage + " holds " +
@@ -562,6 +561,8 @@ absl::Status Executable::Impl::bindWeights() {
             std::to_string(need));
       at::Tensor &base = storages[t->storage];
       if (!base.defined()) {
+        // Read-only memory: nothing may write through this view (only private
+        // storages are ever written).
         base = at::from_blob(const_cast<uint8_t *>(t->storageBytes.data()),
                              {static_cast<int64_t>(t->storageBytes.size())},
                              at::TensorOptions().dtype(at::kByte));
@@ -573,10 +574,20 @@ absl::Status Executable::Impl::bindWeights() {
       w = at::from_blob(base.data_ptr<uint8_t>() + t->storageOffset * elem, t->sizes,
                         t->strides, opts);
     }
-    if (mutatedFqns.count(spec.target))
-      mutatedWeights.push_back(spec.target.str());
-    weights[i] = w;
-    weightsByFqn[spec.target] = w;
+    if (mutatedFqns.count(t->fqn))
+      mutatedWeights.push_back(t->fqn);
+    weightsByFqn[t->fqn] = w;
+  }
+  for (unsigned i = 0; i < g.inputSpecs().size(); ++i) {
+    const InputSpec &spec = g.inputSpecs()[i];
+    if (spec.kind != InputSpec::Kind::Parameter && spec.kind != InputSpec::Kind::Buffer &&
+        spec.kind != InputSpec::Kind::TensorConstant)
+      continue;
+    auto it = weightsByFqn.find(spec.target);
+    if (it == weightsByFqn.end())
+      return absl::InvalidArgumentError(program->path + ": " + inputKindName(spec.kind).str() +
+                                        " " + spec.target.str() + " has no stored tensor");
+    weights[i] = it->second;
   }
   return absl::OkStatus();
 }
