@@ -97,8 +97,12 @@ if(FXIR_ENABLE_TORCH)
   set_target_properties(torch PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${FXIR_TORCH_ROOT}/include")
   add_library(fxir_libtorch INTERFACE)
+  set_target_properties(fxir_libtorch PROPERTIES EXPORT_NAME libtorch)
   target_link_libraries(fxir_libtorch INTERFACE torch)
-  target_include_directories(fxir_libtorch SYSTEM INTERFACE "${FXIR_TORCH_ROOT}/include")
+  # (An installed fxir gets this from the consumer's own find_package(Torch):
+  # fxirConfig.cmake, component interp.)
+  target_include_directories(fxir_libtorch SYSTEM INTERFACE
+    $<BUILD_INTERFACE:${FXIR_TORCH_ROOT}/include>)
   message(STATUS "fxir: LibTorch ${FXIR_TORCH_VERSION} from ${FXIR_TORCH_ROOT}, "
     "_GLIBCXX_USE_CXX11_ABI=${FXIR_TORCH_CXX11_ABI}")
 endif()
