@@ -145,6 +145,23 @@ TEST(Interp, WrongInputsAreRejectedWithTheRule) {
   EXPECT_TRUE(derived->run({at::ones({4, 3}), at::ones({8, 3})}).ok());
 }
 
+TEST(Interp, OneSymbolMeansOneSizeAcrossInputs) {
+  auto exe = fromText(R"(sym s0 : [2, 10]
+graph @f(%a: f32[s0] input, %b: f32[s0] input) -> (output) {
+  %add: f32[s0] = aten.add.Tensor(%a, %b, alpha=1)
+  fxir.yield(%add)
+})");
+  ASSERT_TRUE(exe);
+  EXPECT_TRUE(exe->run({at::ones({4}), at::ones({4})}).ok());
+  absl::StatusOr<std::vector<c10::IValue>> out = exe->run({at::ones({4}), at::ones({5})});
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(msg(out.status()),
+              HasSubstr("input 'b' (#1): dim 0 is 5, but s0 is 4 from input 'a' (#0)"));
+  out = exe->run({at::ones({1}), at::ones({1})});
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(msg(out.status()), HasSubstr("dim 0 is 1, outside the range of s0: [2, 10]"));
+}
+
 TEST(Interp, OverlappingMutatedInputsAreRejected) {
   REQUIRE_CORPUS();
   auto exe = load("mut_user_inputs.strict"); // writes x and y in place
