@@ -586,7 +586,9 @@ absl::Status Executable::Impl::bindWeights() {
     auto it = weightsByFqn.find(spec.target);
     if (it == weightsByFqn.end())
       return absl::InvalidArgumentError(program->path + ": " + inputKindName(spec.kind).str() +
-                                        " " + spec.target.str() + " has no stored tensor");
+                                        " " + spec.target.str() +
+                                        " has no stored tensor (a .fxir program takes its "
+                                        "weights from a .pt2: fxir-run --weights FILE.pt2)");
     weights[i] = it->second;
   }
   return absl::OkStatus();
