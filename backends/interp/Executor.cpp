@@ -1064,6 +1064,19 @@ absl::Status Executable::Impl::runRegion(const Region &r, llvm::ArrayRef<c10::IV
 
 absl::StatusOr<std::vector<c10::IValue>>
 Executable::run(std::vector<c10::IValue> inputs) const {
+  // ATen calls catch their own errors; this catches what an IValue accessor or a
+  // tensor method outside them might throw, so no exception crosses the API.
+  try {
+    return runImpl(std::move(inputs));
+  } catch (const c10::Error &e) {
+    return absl::InternalError(std::string("interp: ") + e.what_without_backtrace());
+  } catch (const std::exception &e) {
+    return absl::InternalError(std::string("interp: ") + e.what());
+  }
+}
+
+absl::StatusOr<std::vector<c10::IValue>>
+Executable::runImpl(std::vector<c10::IValue> inputs) const {
   const Impl &im = *impl_;
   if (absl::Status st = im.checkInputs(inputs); !st.ok())
     return st;
@@ -1128,8 +1141,22 @@ Executable::run(std::vector<c10::IValue> inputs) const {
   return user;
 }
 
+static absl::StatusOr<std::unique_ptr<Executable>> compileImpl(const std::string &path,
+                                                              const CompileOptions &options);
+
 absl::StatusOr<std::unique_ptr<Executable>> compile(const std::string &path,
                                                    const CompileOptions &options) {
+  try {
+    return compileImpl(path, options);
+  } catch (const c10::Error &e) {
+    return absl::InternalError(path + ": " + e.what_without_backtrace());
+  } catch (const std::exception &e) {
+    return absl::InternalError(path + ": " + e.what());
+  }
+}
+
+static absl::StatusOr<std::unique_ptr<Executable>> compileImpl(const std::string &path,
+                                                              const CompileOptions &options) {
   std::string backend = options.backend;
   std::optional<Pipeline> pipeline;
   Instrumentation inst;

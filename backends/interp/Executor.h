@@ -82,6 +82,7 @@ public:
 private:
   struct Impl;
   explicit Executable(std::unique_ptr<Impl> impl);
+  absl::StatusOr<std::vector<c10::IValue>> runImpl(std::vector<c10::IValue> inputs) const;
   std::unique_ptr<Impl> impl_;
 };
 
