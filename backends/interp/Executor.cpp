@@ -13,6 +13,7 @@
 #include <ATen/ops/empty.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/scalar_tensor.h>
+#include <ATen/ops/set.h>
 #include <ATen/ops/stack.h>
 
 #include "fxir/backends/interp/AtenCall.h"
@@ -23,6 +24,7 @@
 #include "fxir/passes/Effects.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
@@ -267,8 +269,11 @@ absl::StatusOr<c10::IValue> pythonOp(const Op &op, llvm::ArrayRef<c10::IValue> a
         return c10::IValue(asDouble(x) == 0);
       if (fn == "truth")
         return c10::IValue(asDouble(x) != 0);
-      if (fn == "invert")
-        return isInt(x) ? c10::IValue(~asInt(x)) : c10::IValue();
+      if (fn == "invert") {
+        if (!isInt(x))
+          return opError(op, "bad operand type for unary ~: 'float'");
+        return c10::IValue(~asInt(x));
+      }
       if (isInt(x)) {
         int64_t i = asInt(x);
         return c10::IValue(fn == "neg" ? wrap(std::minus<>(), 0, i)
@@ -301,15 +306,40 @@ absl::StatusOr<c10::IValue> pythonOp(const Op &op, llvm::ArrayRef<c10::IValue> a
       if (ints)
         return c10::IValue(fn == "floordiv" ? floorDiv(asInt(x), asInt(y))
                                             : floorMod(asInt(x), asInt(y)));
+      // Python's float divmod: the remainder from fmod (exact), its sign moved to the
+      // divisor's, and the quotient derived from it (so 1 // 0.1 == 9.0 and
+      // 1 % 0.1 == 0.09999999999999995, as in Python).
       double p = asDouble(x), q = asDouble(y);
-      double fl = std::floor(p / q);
-      return c10::IValue(fn == "floordiv" ? fl : p - fl * q);
+      double m = std::fmod(p, q);
+      double d = (p - m) / q;
+      if (m != 0) {
+        if ((q < 0) != (m < 0)) {
+          m += q;
+          d -= 1.0;
+        }
+      } else {
+        m = std::copysign(0.0, q);
+      }
+      double fd;
+      if (d != 0) {
+        fd = std::floor(d);
+        if (d - fd > 0.5)
+          fd += 1.0;
+      } else {
+        fd = std::copysign(0.0, p / q);
+      }
+      return c10::IValue(fn == "floordiv" ? fd : m);
     }
     if (fn == "pow") {
+      if (asDouble(x) == 0 && asDouble(y) < 0)
+        return opError(op, "0 cannot be raised to a negative power");
       if (ints && asInt(y) >= 0) {
         int64_t r = 1, b = asInt(x);
-        for (int64_t e = asInt(y); e > 0; --e)
-          r = wrap(std::multiplies<>(), r, b);
+        for (uint64_t e = static_cast<uint64_t>(asInt(y)); e; e >>= 1) { // by squaring
+          if (e & 1)
+            r = wrap(std::multiplies<>(), r, b);
+          b = wrap(std::multiplies<>(), b, b);
+        }
         return c10::IValue(r);
       }
       return c10::IValue(std::pow(asDouble(x), asDouble(y)));
@@ -336,8 +366,8 @@ absl::StatusOr<c10::IValue> pythonOp(const Op &op, llvm::ArrayRef<c10::IValue> a
       if (isInt(a[0]))
         return c10::IValue(asInt(a[0]));
       double r = fn == "ceil" ? std::ceil(d) : fn == "floor" ? std::floor(d) : std::trunc(d);
-      if (!std::isfinite(r))
-        return opError(op, "cannot convert " + std::to_string(d) + " to an integer");
+      if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0))
+        return opError(op, "cannot convert " + std::to_string(d) + " to a 64-bit integer");
       return c10::IValue(static_cast<int64_t>(r));
     }
     if (fn == "sqrt") return c10::IValue(std::sqrt(d));
@@ -357,7 +387,13 @@ absl::StatusOr<c10::IValue> pythonOp(const Op &op, llvm::ArrayRef<c10::IValue> a
     if (fn == "sym_int") {
       if (absl::Status st = need(1); !st.ok())
         return st;
-      return c10::IValue(isInt(a[0]) ? asInt(a[0]) : static_cast<int64_t>(std::trunc(asDouble(a[0]))));
+      if (isInt(a[0]))
+        return c10::IValue(asInt(a[0]));
+      double t = std::trunc(asDouble(a[0]));
+      if (!(t >= -9223372036854775808.0 && t < 9223372036854775808.0))
+        return opError(op, "cannot convert " + std::to_string(asDouble(a[0])) +
+                               " to a 64-bit integer");
+      return c10::IValue(static_cast<int64_t>(t));
     }
     if (fn == "sym_sqrt") {
       if (absl::Status st = need(1); !st.ok())
@@ -387,6 +423,20 @@ absl::StatusOr<c10::IValue> pythonOp(const Op &op, llvm::ArrayRef<c10::IValue> a
 bool isPythonOp(llvm::StringRef name) {
   return name.starts_with("_operator.") || name.starts_with("math.") ||
          name.starts_with("torch.sym_");
+}
+
+/// The Python-level ops pythonOp() computes.
+bool isSupportedPythonOp(llvm::StringRef name) {
+  static const llvm::StringRef kOps[] = {
+      "_operator.neg", "_operator.pos", "_operator.abs", "_operator.not_",
+      "_operator.truth", "_operator.invert", "_operator.add", "_operator.sub",
+      "_operator.mul", "_operator.truediv", "_operator.floordiv", "_operator.mod",
+      "_operator.pow", "_operator.lt", "_operator.le", "_operator.gt", "_operator.ge",
+      "_operator.eq", "_operator.ne", "_operator.and_", "_operator.or_", "_operator.xor",
+      "math.ceil", "math.floor", "math.trunc", "math.sqrt", "math.exp", "math.log",
+      "torch.sym_not", "torch.sym_float", "torch.sym_int", "torch.sym_sqrt",
+      "torch.sym_max", "torch.sym_min", "torch.sym_ite"};
+  return llvm::is_contained(kOps, name);
 }
 
 absl::StatusOr<bool> truthOf(const c10::IValue &v, const Op &op, llvm::StringRef what) {
@@ -422,6 +472,8 @@ struct Executable::Impl {
     c10::OperatorHandle handle;
     /// Per schema argument: the op's attr for it, or null (use the schema's default).
     std::vector<const Attr *> args;
+    /// Schema arguments the op writes (`Tensor(a!)`).
+    std::vector<unsigned> written;
   };
   llvm::DenseMap<const Op *, std::unique_ptr<AtenPlan>> plans;
 
@@ -431,8 +483,9 @@ struct Executable::Impl {
   std::vector<std::optional<at::Tensor>> weights;
   llvm::StringMap<at::Tensor> weightsByFqn;
   std::vector<std::string> mutatedWeights;
-  /// Private copies of storages the program writes, and their tied views' bases.
-  std::vector<at::Tensor> privateStorages;
+  /// Storages over the archive's read-only mapping: nothing may write them, and an
+  /// output that aliases one is returned as a copy (the caller may write it).
+  llvm::DenseSet<const c10::StorageImpl *> readOnlyStorages;
 
   absl::Status prepare(const Op &op);
   absl::Status bindWeights();
@@ -459,8 +512,13 @@ std::optional<at::Tensor> Executable::weight(llvm::StringRef fqn) const {
 
 absl::Status Executable::Impl::prepare(const Op &op) {
   llvm::StringRef name = op.name();
-  if (name == "fxir.yield" || name == "fxir.constant" || isPythonOp(name))
+  if (name == "fxir.yield" || name == "fxir.constant")
     return absl::OkStatus();
+  if (isPythonOp(name))
+    return isSupportedPythonOp(name)
+               ? absl::OkStatus()
+               : opError(op, "this Python-level operation is not supported by the interp "
+                             "backend");
   if (name.starts_with("higher_order.")) {
     static const llvm::StringRef kHops[] = {"higher_order.cond", "higher_order.while_loop",
                                             "higher_order.scan", "higher_order.map_impl"};
@@ -480,7 +538,7 @@ absl::Status Executable::Impl::prepare(const Op &op) {
       c10::Dispatcher::singleton().findSchema(c10::OperatorName(split->first, overload));
   if (!handle)
     return opError(op, "no such operator is registered in LibTorch");
-  auto plan = std::make_unique<AtenPlan>(AtenPlan{*handle, {}});
+  auto plan = std::make_unique<AtenPlan>(AtenPlan{*handle, {}, {}});
   const c10::FunctionSchema &schema = handle->schema();
   const auto &params = schema.arguments();
   std::vector<const Attr *> positional;
@@ -504,6 +562,8 @@ absl::Status Executable::Impl::prepare(const Op &op) {
     if (!given && !params[i].default_value())
       return opError(op, "argument '" + params[i].name() + "' is missing");
     plan->args.push_back(given);
+    if (params[i].alias_info() && params[i].alias_info()->isWrite())
+      plan->written.push_back(static_cast<unsigned>(i));
   }
   plans[&op] = std::move(plan);
   return absl::OkStatus();
@@ -561,18 +621,21 @@ absl::Status Executable::Impl::bindWeights() {
             std::to_string(need));
       at::Tensor &base = storages[t->storage];
       if (!base.defined()) {
-        // Read-only memory: nothing may write through this view (only private
-        // storages are ever written).
+        // One storage per archive entry. Its memory is the read-only mapping, kept
+        // alive by the storage itself (the deleter holds the program), so tensors that
+        // alias a weight outlive the Executable safely. Storages the program writes are
+        // private copies instead.
+        std::shared_ptr<pt2::Program> keep = program;
         base = at::from_blob(const_cast<uint8_t *>(t->storageBytes.data()),
                              {static_cast<int64_t>(t->storageBytes.size())},
+                             [keep](void *) mutable { keep.reset(); },
                              at::TensorOptions().dtype(at::kByte));
-        if (privateStorage[t->storage]) {
+        if (privateStorage[t->storage])
           base = base.clone();
-          privateStorages.push_back(base);
-        }
+        else
+          readOnlyStorages.insert(base.storage().unsafeGetStorageImpl());
       }
-      w = at::from_blob(base.data_ptr<uint8_t>() + t->storageOffset * elem, t->sizes,
-                        t->strides, opts);
+      w = at::empty({0}, opts).set_(base.storage(), t->storageOffset, t->sizes, t->strides);
     }
     if (mutatedFqns.count(t->fqn))
       mutatedWeights.push_back(t->fqn);
@@ -608,6 +671,8 @@ Executable::create(std::shared_ptr<pt2::Program> program) {
                                       std::to_string(g.inputSpecs().size()) +
                                       " inputs, the graph has " +
                                       std::to_string(body.numArgs()));
+  if (absl::Status st = verify(g); !st.ok())
+    return absl::InvalidArgumentError(program->path + ": " + std::string(st.message()));
   impl->weights.resize(body.numArgs());
   for (const Op &op : body.ops())
     if (absl::Status st = impl->prepare(op); !st.ok())
@@ -696,7 +761,12 @@ absl::Status Executable::Impl::checkInputs(const std::vector<c10::IValue> &in) c
         if ((s->min && x < *s->min) || (s->max && x > *s->max))
           return absl::InvalidArgumentError(where(k) + " is " + std::to_string(x) +
                                             ", outside " + s->name.str() + "'s range");
-        bound[s] = {x, where(k)};
+        auto [it, fresh] = bound.try_emplace(s, x, where(k));
+        if (!fresh && it->second.first != x)
+          return absl::InvalidArgumentError(where(k) + " is " + std::to_string(x) + ", but " +
+                                            s->name.str() + " is " +
+                                            std::to_string(it->second.first) + " from " +
+                                            it->second.second);
       }
       continue;
     }
@@ -706,6 +776,10 @@ absl::Status Executable::Impl::checkInputs(const std::vector<c10::IValue> &in) c
     const at::Tensor &x = v.toTensor();
     if (!x.defined())
       return absl::InvalidArgumentError(where(k) + ": the tensor is undefined");
+    if (x.layout() != at::kStrided)
+      return absl::InvalidArgumentError(where(k) + ": only strided (dense) tensors are "
+                                                   "supported, got layout " +
+                                        c10::str(x.layout()));
     if (!x.device().is_cpu())
       return absl::InvalidArgumentError(where(k) + ": is on " + x.device().str() +
                                         "; the interp backend runs on CPU");
@@ -808,6 +882,22 @@ absl::Status Executable::Impl::runAten(const Op &op, Env &env) const {
     if (!v.ok())
       return v.status();
     stack.push_back(std::move(*v));
+  }
+  // The write analysis (Effects.h) gave every weight the program writes a private
+  // copy; should it ever miss one, refuse rather than write into the read-only mapping.
+  for (unsigned w : plan.written) {
+    auto readOnly = [&](const c10::IValue &v) {
+      return v.isTensor() && v.toTensor().defined() &&
+             readOnlyStorages.count(v.toTensor().storage().unsafeGetStorageImpl());
+    };
+    bool bad = readOnly(stack[w]);
+    if (stack[w].isList())
+      for (const c10::IValue &e : stack[w].toListRef())
+        bad |= readOnly(e);
+    if (bad)
+      return opError(op, "writes argument '" + params[w].name() +
+                             "', which aliases a weight bound read-only (internal error: "
+                             "the write analysis missed this write)");
   }
   try {
     plan.handle.callBoxed(stack);
@@ -914,6 +1004,7 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
     if (!carried.ok() || !extra.ok())
       return !carried.ok() ? carried.status() : extra.status();
     std::vector<c10::IValue> state = *carried;
+    bool iterated = false;
     for (;;) {
       std::vector<c10::IValue> c;
       if (absl::Status st = runRegion(**cond, concat(state, *extra), env, c); !st.ok())
@@ -933,7 +1024,13 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
                                " values for " + std::to_string(state.size()) +
                                " carried values");
       state = std::move(next);
+      iterated = true;
     }
+    // As eager: the results are new tensors even when the body never ran.
+    if (!iterated)
+      for (c10::IValue &v : state)
+        if (v.isTensor())
+          v = v.toTensor().clone();
     return setResults(std::move(state));
   }
   bool scan = name == "higher_order.scan";
@@ -972,6 +1069,10 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
       return opError(op, std::string(scan ? "scan" : "map") +
                              ": xs must have at least one element along dim 0, got 0");
     size_t numCarry = carry.size();
+    if (numCarry > op.numResults())
+      return opError(op, "has " + std::to_string(numCarry) + " carried values but only " +
+                             std::to_string(op.numResults()) + " results");
+    std::vector<c10::IValue> init = carry;
     size_t numYs = op.numResults() - numCarry;
     std::vector<std::vector<at::Tensor>> ys(numYs);
     for (int64_t i = 0; i < n; ++i) {
@@ -994,6 +1095,10 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
         ys[y].push_back(v.toTensor());
       }
     }
+    // A carry the body passed through unchanged is a new tensor, not the init one.
+    for (size_t c = 0; c < numCarry; ++c)
+      if (carry[c].isTensor() && init[c].isTensor() && carry[c].toTensor().is_same(init[c].toTensor()))
+        carry[c] = carry[c].toTensor().clone();
     std::vector<c10::IValue> vals(carry.begin(), carry.end());
     try {
       for (auto &y : ys)
@@ -1072,6 +1177,8 @@ Executable::run(std::vector<c10::IValue> inputs) const {
     return absl::InternalError(std::string("interp: ") + e.what_without_backtrace());
   } catch (const std::exception &e) {
     return absl::InternalError(std::string("interp: ") + e.what());
+  } catch (...) {
+    return absl::InternalError("interp: unknown exception");
   }
 }
 
@@ -1101,7 +1208,15 @@ Executable::runImpl(std::vector<c10::IValue> inputs) const {
     at::Tensor target;
     switch (spec.kind) {
     case OutputSpec::Kind::UserOutput:
-    case OutputSpec::Kind::LossOutput: user.push_back(outs[i]); continue;
+    case OutputSpec::Kind::LossOutput:
+      // A view of a read-only weight (`self.w.t()`) is returned as a copy: the caller
+      // may write it, as in eager.
+      if (outs[i].isTensor() && outs[i].toTensor().defined() &&
+          im.readOnlyStorages.count(outs[i].toTensor().storage().unsafeGetStorageImpl()))
+        user.push_back(outs[i].toTensor().clone());
+      else
+        user.push_back(outs[i]);
+      continue;
     case OutputSpec::Kind::BufferMutation:
     case OutputSpec::Kind::ParameterMutation: {
       auto it = im.weightsByFqn.find(spec.target);
@@ -1152,6 +1267,8 @@ absl::StatusOr<std::unique_ptr<Executable>> compile(const std::string &path,
     return absl::InternalError(path + ": " + e.what_without_backtrace());
   } catch (const std::exception &e) {
     return absl::InternalError(path + ": " + e.what());
+  } catch (...) {
+    return absl::InternalError(path + ": unknown exception");
   }
 }
 

@@ -108,11 +108,17 @@ absl::StatusOr<TensorFile> readTensorFile(const std::string &path) {
     }
     if (off.size() != 2 || off[0] > off[1] || off[1] > data.size() - dataStart)
       return bad("tensor " + name + ": data_offsets outside the file");
-    at::Tensor t = at::empty(sizes, at::TensorOptions().dtype(*st));
-    size_t nbytes = t.numel() * t.element_size();
+    // The byte count the shape needs, computed without overflow before allocating.
+    uint64_t nbytes = c10::elementSize(*st);
+    for (int64_t d : sizes)
+      if (d && nbytes > (off[1] - off[0]) / static_cast<uint64_t>(d) + 1)
+        return bad("tensor " + name + ": its shape needs more bytes than data_offsets give");
+      else
+        nbytes *= static_cast<uint64_t>(d);
     if (nbytes != off[1] - off[0])
       return bad("tensor " + name + ": " + std::to_string(off[1] - off[0]) +
                  " bytes for a shape that needs " + std::to_string(nbytes));
+    at::Tensor t = at::empty(sizes, at::TensorOptions().dtype(*st));
     if (nbytes)
       std::memcpy(t.data_ptr(), data.data() + dataStart + off[0], nbytes);
     file.tensors[name] = t;
@@ -264,6 +270,31 @@ std::string compareTensors(const at::Tensor &actual, const at::Tensor &expected,
     return "shape " + c10::str(actual.sizes()) + ", expected " + c10::str(expected.sizes());
   if (actual.numel() == 0)
     return "";
+  if (!at::isFloatingType(expected.scalar_type()) && !at::isComplexType(expected.scalar_type())) {
+    // Integers and bool: exact, compared as 64-bit integers (no rounding through double).
+    at::Tensor a = actual.contiguous().reshape({-1}).to(at::kLong);
+    at::Tensor e = expected.contiguous().reshape({-1}).to(at::kLong);
+    const int64_t *pa = a.data_ptr<int64_t>(), *pe = e.data_ptr<int64_t>();
+    int64_t bad = 0, first = -1;
+    for (int64_t i = 0; i < a.numel(); ++i)
+      if (pa[i] != pe[i] && bad++ == 0)
+        first = i;
+    if (!bad)
+      return "";
+    std::vector<int64_t> idx(expected.dim());
+    int64_t rest = first;
+    for (int64_t d = expected.dim() - 1; d >= 0; --d) {
+      idx[d] = rest % expected.size(d);
+      rest /= expected.size(d);
+    }
+    std::string index;
+    for (int64_t v : idx)
+      index += (index.empty() ? "" : ", ") + std::to_string(v);
+    std::ostringstream os;
+    os << bad << " of " << a.numel() << " elements differ (exact comparison); first at ["
+       << index << "]: got " << pa[first] << ", expected " << pe[first];
+    return os.str();
+  }
   Tolerance t = tol ? *tol : defaultTolerance(expected.scalar_type());
   at::Tensor a = actual.contiguous().reshape({-1}).to(at::kDouble);
   at::Tensor e = expected.contiguous().reshape({-1}).to(at::kDouble);

@@ -52,11 +52,11 @@ std::unique_ptr<Executable> load(const std::string &name, CompileOptions opts = 
   return e.ok() ? std::move(*e) : nullptr;
 }
 
-std::unique_ptr<Executable> fromText(const std::string &text) {
+std::unique_ptr<Executable> fromText(const std::string &text, CompileOptions opts = {}) {
   std::string path = ::testing::TempDir() + "/prog_" +
                      ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".fxir";
   std::ofstream(path) << text;
-  absl::StatusOr<std::unique_ptr<Executable>> e = compile(path);
+  absl::StatusOr<std::unique_ptr<Executable>> e = compile(path, opts);
   EXPECT_TRUE(e.ok()) << e.status();
   return e.ok() ? std::move(*e) : nullptr;
 }
@@ -213,6 +213,7 @@ TEST(Interp, WeightsAreViewsAndMutatedOnesPrivateCopies) {
   std::optional<at::Tensor> emb = tied->weight("emb.weight"), head = tied->weight("lm_head.weight");
   ASSERT_TRUE(emb && head);
   EXPECT_EQ(emb->data_ptr(), head->data_ptr());
+  EXPECT_TRUE(emb->is_alias_of(*head)); // one storage, as torch.load gives them
   // Mutated buffers: private copies; the archive itself is untouched, so a second
   // program from the same file starts from the stored values.
   auto a = load("mut_buffers.strict"), b = load("mut_buffers.strict");
@@ -291,4 +292,91 @@ TEST(Interp, BadProgramsFailAtCompileTime) {
   EXPECT_THAT(msg(e.status()), HasSubstr("aten.not_an_op"));
   EXPECT_FALSE(compile(path, CompileOptions{.backend = "llvm"}).ok());
   EXPECT_THAT(msg(compile(corpusDir() + "/nope.pt2").status()), HasSubstr("nope.pt2"));
+}
+
+// Python's semantics, not C's: floor division and modulo round toward -inf, float
+// divmod as CPython computes it, integer powers exact (by squaring).
+TEST(Interp, PythonScalarOpsComputeAsPython) {
+  auto exe = fromText(R"(graph @f() -> (output, output, output, output, output, output) {
+  %one: float = fxir.constant(1.0)
+  %tenth: float = fxir.constant(0.1)
+  %fd: float = _operator.floordiv(%one, %tenth)
+  %md: float = _operator.mod(%one, %tenth)
+  %m: int = _operator.mod(-7, 3)
+  %q: int = _operator.floordiv(-7, 2)
+  %p: int = _operator.pow(3, 39)
+  %lt: bool = _operator.lt(%q, %m)
+  fxir.yield(%fd, %md, %m, %q, %p, %lt)
+})");
+  ASSERT_TRUE(exe);
+  absl::StatusOr<std::vector<c10::IValue>> out = exe->run({});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ((*out)[0].toDouble(), 9.0);                  // 1 // 0.1
+  EXPECT_EQ((*out)[1].toDouble(), 0.09999999999999995);  // 1 % 0.1
+  EXPECT_EQ((*out)[2].toInt(), 2);                       // -7 % 3
+  EXPECT_EQ((*out)[3].toInt(), -4);                      // -7 // 2
+  EXPECT_EQ((*out)[4].toInt(), 4052555153018976267LL);   // 3 ** 39
+  EXPECT_TRUE((*out)[5].toBool());
+  // An op pythonOp does not compute fails at compile time, naming it.
+  std::string path = ::testing::TempDir() + "/lshift.fxir";
+  std::ofstream(path) << R"(graph @f() -> (output) {
+  %s: int = _operator.lshift(1, 3)
+  fxir.yield(%s)
+})";
+  absl::StatusOr<std::unique_ptr<Executable>> bad = compile(path);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(msg(bad.status()), HasSubstr("op _operator.lshift"));
+}
+
+// A while_loop whose body never runs still returns new tensors (eager clones), so
+// writing the result does not write the input.
+TEST(Interp, WhileLoopResultsNeverAliasItsInputs) {
+  auto exe = fromText(R"(graph @f(%x: f32[2] input) -> (output) {
+  %r: f32[2] = higher_order.while_loop(^0, ^1, [%x], []) ^0(%a: f32[2]) {
+    %s: f32[] = aten.sum.default(%a, dtype=none)
+    %stop: bool[] = aten.gt.Scalar(%s, 100)
+    fxir.yield(%stop)
+  } ^1(%b: f32[2]) {
+    %c: f32[2] = aten.add.Tensor(%b, 1, alpha=1)
+    fxir.yield(%c)
+  }
+  fxir.yield(%r)
+})");
+  ASSERT_TRUE(exe);
+  at::Tensor x = at::ones({2});
+  absl::StatusOr<std::vector<c10::IValue>> out = exe->run({x});
+  ASSERT_TRUE(out.ok()) << out.status();
+  at::Tensor r = (*out)[0].toTensor();
+  EXPECT_TRUE(r.equal(x));
+  EXPECT_FALSE(r.is_alias_of(x));
+}
+
+// Weights not written are views of the archive's mapping: two executables of one
+// program see the same memory. An output that is a view of such a weight is a copy
+// the caller may write, and it stays valid after the executable is gone.
+TEST(Interp, WeightViewsAreSharedAndOutputsOfThemAreTheCallers) {
+  REQUIRE_CORPUS();
+  absl::StatusOr<std::unique_ptr<fxir::pt2::Program>> read =
+      fxir::pt2::readProgram(corpusDir() + "/linear_mlp.strict.pt2");
+  ASSERT_TRUE(read.ok()) << read.status();
+  std::shared_ptr<fxir::pt2::Program> program = std::move(*read);
+  auto a = Executable::create(program), b = Executable::create(program);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*a)->weight("fc1.weight")->data_ptr(), (*b)->weight("fc1.weight")->data_ptr());
+  CompileOptions opts;
+  opts.weightsFrom = corpusDir() + "/linear_mlp.strict.pt2";
+  auto exe = fromText(R"(graph @f(%w: f32[16, 8] param "fc1.weight", %x: f32[2] input) -> (output) {
+  %t: f32[8, 16]{1, 8} = aten.t.default(%w)
+  fxir.yield(%t)
+})", opts);
+  ASSERT_TRUE(exe);
+  at::Tensor w = exe->weight("fc1.weight")->clone();
+  absl::StatusOr<std::vector<c10::IValue>> out = exe->run({at::ones({2})});
+  ASSERT_TRUE(out.ok()) << out.status();
+  at::Tensor t = (*out)[0].toTensor();
+  EXPECT_FALSE(t.is_alias_of(*exe->weight("fc1.weight")));
+  exe.reset();
+  EXPECT_TRUE(t.equal(w.t()));
+  t.add_(1); // the caller's tensor: writable, and not the archive's memory
+  EXPECT_TRUE(t.equal(at::add(w.t(), 1)));
 }
