@@ -671,6 +671,43 @@ OpSchemaTable::parse(std::string_view text, std::string_view sourceName) {
   return table;
 }
 
+namespace {
+bool sameTypeIgnoringAlias(const SchemaType &a, const SchemaType &b) {
+  if (a.kind != b.kind || a.fixedSize != b.fixedSize || a.className != b.className ||
+      a.elems.size() != b.elems.size())
+    return false;
+  for (size_t i = 0; i < a.elems.size(); ++i)
+    if (!sameTypeIgnoringAlias(a.elems[i], b.elems[i]))
+      return false;
+  return true;
+}
+} // namespace
+
+const OpSchema *OpSchemaTable::functionalVariant(const OpSchema &inplace) const {
+  llvm::SmallVector<unsigned, 2> written = inplace.writtenArguments();
+  if (written.size() != 1 || inplace.name.size() < 2 || inplace.name.back() != '_' ||
+      llvm::StringRef(inplace.name).starts_with("__"))
+    return nullptr;
+  std::string key = inplace.ns + "::" + inplace.name.substr(0, inplace.name.size() - 1);
+  if (!inplace.overload.empty())
+    key += "." + inplace.overload;
+  auto it = byFullName_.find(key);
+  if (it == byFullName_.end())
+    return nullptr;
+  const OpSchema &f = schemas_[it->second];
+  if (f.isMutating() || f.arguments.size() != inplace.arguments.size() || f.returns.empty())
+    return nullptr;
+  for (size_t i = 0; i < f.arguments.size(); ++i) {
+    const SchemaArgument &x = f.arguments[i], &y = inplace.arguments[i];
+    if (x.name != y.name || x.kwargOnly != y.kwargOnly ||
+        !sameTypeIgnoringAlias(x.type, y.type) ||
+        x.defaultValue.has_value() != y.defaultValue.has_value() ||
+        (x.defaultValue && x.defaultValue->text != y.defaultValue->text))
+      return nullptr;
+  }
+  return &f;
+}
+
 absl::StatusOr<const OpSchema *> OpSchemaTable::lookup(std::string_view qualifiedName,
                                                        std::string_view overload) const {
   std::string key(qualifiedName);

@@ -163,6 +163,14 @@ public:
   /// "aten::add.Tensor" / "aten::clone" / "aten::clone.default".
   absl::StatusOr<const OpSchema *> lookup(std::string_view fullName) const;
 
+  /// The functional counterpart of an in-place operator, as torchgen groups them: the
+  /// operator of the same namespace and overload named without the trailing `_`
+  /// (`aten::add_.Tensor` -> `aten::add.Tensor`, `aten::copy_` -> `aten::copy`), accepted
+  /// only if it writes nothing and its arguments are the in-place one's (names, types
+  /// and defaults) without the alias annotations. Null when there is none (out=
+  /// variants, ops that write several arguments, ops without a functional twin).
+  const OpSchema *functionalVariant(const OpSchema &inplace) const;
+
   OpSchemaTable(const OpSchemaTable &) = delete;
   OpSchemaTable &operator=(const OpSchemaTable &) = delete;
   ~OpSchemaTable();

@@ -438,6 +438,25 @@ bool verify(const Graph &g, std::vector<Diagnostic> &diags) {
   return diags.size() == before;
 }
 
+absl::Status verifyFunctional(const Graph &g) {
+  std::string bad;
+  g.walk([&](Op &op) {
+    if (!bad.empty())
+      return;
+    auto split = splitDispatcherName(op.name());
+    if (!split)
+      return;
+    absl::StatusOr<const OpSchema *> s =
+        OpSchemaTable::builtin().lookup(split->first, split->second);
+    if (s.ok() && (*s)->isMutating())
+      bad = op.name().str() + " (" + op.provenance()->brief() + ") writes its argument '" +
+            (*s)->arguments[(*s)->writtenArguments()[0]].name + "'";
+  });
+  if (bad.empty())
+    return absl::OkStatus();
+  return absl::InvalidArgumentError("not functional: " + bad);
+}
+
 absl::Status verify(const Graph &g) {
   std::vector<Diagnostic> diags;
   if (verify(g, diags))

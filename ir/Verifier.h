@@ -45,6 +45,11 @@ bool verify(const Graph &g, std::vector<Diagnostic> &diags);
 /// OK, or InvalidArgument with every problem, one per line.
 absl::Status verify(const Graph &g);
 
+/// The functional stage (after the functionalize pass): OK, or InvalidArgument naming
+/// the first op that writes an argument (`Tensor(a!)` in its schema) and where it came
+/// from.
+absl::Status verifyFunctional(const Graph &g);
+
 /// FX targets kept by name that are neither dispatcher operators nor fxir's own:
 /// `higher_order.*`, `_operator.*`, `math.*`, `torch.*` (torch.sym_max, ...), `builtins.*`.
 bool isPythonLevelOp(llvm::StringRef name);

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------------===//
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 
 #include <sys/mman.h>
@@ -116,7 +117,7 @@ public:
     }
     if (!slots_)
       throw std::bad_alloc();
-    std::memset(slots_, 0, bytes_);
+    std::uninitialized_fill_n(slots_, cap, Slot{});
   }
   ~OpTable() { std::free(slots_); }
   OpTable(const OpTable &) = delete;

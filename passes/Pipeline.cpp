@@ -9,11 +9,14 @@ namespace fxir {
 
 llvm::StringRef namedPipelineText(llvm::StringRef name) {
   if (name == "default")
-    // canonicalize first: folding constant shape arithmetic and identity views exposes
+    // functionalize first: every later pass and backend may then assume no op writes
+    // its arguments (cse and dce stay correct on in-place IR, but see much less).
+    // canonicalize next: folding constant shape arithmetic and identity views exposes
     // duplicates to cse; cse then merges what is left identical; dce last removes what
-    // the two made dead (folded sym_size ops, merged-away producers). functionalize and
-    // lower-control-flow will go in front of these (their issues).
-    return "canonicalize,cse,dce";
+    // the others made dead (views functionalize re-derived and nobody reads, folded
+    // sym_size ops, merged-away producers). lower-control-flow will go right after
+    // functionalize (its issue).
+    return "functionalize,canonicalize,cse,dce";
   return {};
 }
 

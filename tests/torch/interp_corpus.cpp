@@ -4,17 +4,21 @@
 //
 // For every case the corpus manifest lists as exported (strict, non-strict and
 // decomposed exports), compiles the archive for the interp backend as imported and
-// after the `default` pipeline, runs it on the case's inputs and compares every
-// output, mutated input and mutated buffer with eager's (Check.h, per-dtype
-// tolerances). Prints one line per failure naming the case, the pipeline and the
-// tensor, then "interp corpus: N cases x 2 pipelines: P passed, F failed" (also
-// written to SUMMARY_FILE for scripts/test to show). Exit status 1 on any failure.
+// after the `default` pipeline (which functionalizes first) and, for training-IR
+// exports (strict, non-strict), after `functionalize` alone. Each run is on the case's inputs
+// and every output, mutated input and mutated buffer is compared with eager's
+// (Check.h, per-dtype tolerances). A functionalized training-IR program must also
+// compute what the same model's run_decompositions() export computes: same signature
+// (mutation outputs included) and the same values. Prints one line per failure naming
+// the case, the pipeline and the tensor, then the count line (also written to
+// SUMMARY_FILE for scripts/test to show). Exit status 1 on any failure.
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/interp/Check.h"
 #include "fxir/backends/interp/Executor.h"
 #include "fxir/backends/interp/TensorFile.h"
 
 #include <fstream>
+#include <string>
 #include <iostream>
 
 #include <simdjson.h>
@@ -45,8 +49,15 @@ int main(int argc, char **argv) {
       continue;
     ++numCases;
     std::string base = dir + "/" + std::string(name);
-    for (const char *pipeline : {"", "default"}) {
-      std::string label = std::string(name) + (*pipeline ? " [default]" : " [as imported]");
+    std::string_view mode;
+    if (c["mode"].get(mode))
+      mode = "";
+    bool training = mode == "strict" || mode == "nonstrict";
+    std::vector<const char *> pipelines = {"", "default"};
+    if (training)
+      pipelines.push_back("functionalize");
+    for (const char *pipeline : pipelines) {
+      std::string label = std::string(name) + " [" + (*pipeline ? pipeline : "as imported") + "]";
       auto fail = [&](const std::string &why) {
         ++failed;
         std::cout << "FAIL " << label << ": " << why << "\n";
@@ -86,12 +97,52 @@ int main(int argc, char **argv) {
                   : ""));
         continue;
       }
+      // Functionalized training IR against the decomposed export of the same model.
+      std::string model(name.substr(0, name.rfind('.')));
+      std::string decomposed = dir + "/" + model + ".decomposed";
+      if (std::string(pipeline) == "functionalize" &&
+          std::ifstream(decomposed + ".pt2").good()) {
+        absl::StatusOr<std::unique_ptr<Executable>> ref = compile(decomposed + ".pt2");
+        if (!ref.ok()) {
+          fail("decomposed export: " + std::string(ref.status().message()));
+          continue;
+        }
+        auto specs = [](const fxir::Graph &g) {
+          std::string out;
+          for (const fxir::OutputSpec &o : g.outputSpecs())
+            out += fxir::outputKindName(o.kind).str() + ":" + o.target.str() + " ";
+          return out;
+        };
+        if (specs((*exe)->graph()) != specs((*ref)->graph())) {
+          fail("signature " + specs((*exe)->graph()) + "differs from the decomposed export's " +
+               specs((*ref)->graph()));
+          continue;
+        }
+        std::vector<c10::IValue> again;
+        for (const c10::IValue &v : pristine)
+          again.push_back(v.isTensor() ? c10::IValue(v.toTensor().clone()) : v);
+        absl::StatusOr<std::vector<c10::IValue>> refOuts = (*ref)->run(again);
+        if (!refOuts.ok() || refOuts->size() != outs->size()) {
+          fail("decomposed export did not run like it");
+          continue;
+        }
+        std::string diff;
+        for (size_t i = 0; i < outs->size() && diff.empty(); ++i)
+          if ((*outs)[i].isTensor() && (*refOuts)[i].isTensor())
+            if (std::string d = compareTensors((*outs)[i].toTensor(), (*refOuts)[i].toTensor());
+                !d.empty())
+              diff = "output " + std::to_string(i) + " vs the decomposed export: " + d;
+        if (!diff.empty()) {
+          fail(diff);
+          continue;
+        }
+      }
       ++passed;
     }
   }
   std::string summary = "interp corpus: " + std::to_string(numCases) +
-                        " cases x 2 pipelines (as imported, default): " +
-                        std::to_string(passed) + " passed, " + std::to_string(failed) +
+                        " cases (as imported, default; training IR also functionalize): " +
+                        std::to_string(passed) + " runs passed, " + std::to_string(failed) +
                         " failed";
   std::cout << summary << "\n";
   if (argc > 2)

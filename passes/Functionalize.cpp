@@ -1,0 +1,626 @@
+//===- Functionalize.cpp - in-place ops and writes through views, made functional ----===//
+//
+// Walks each region in order, keeping for every tensor that is written (a "root": a
+// graph input, a fresh tensor such as a clone, a HOP result) the value that holds its
+// latest contents, and for every view the root it views and the chain of view ops
+// from the root to it. Then:
+//  - an op that writes an argument (`Tensor(a!)`, from the schema table) becomes its
+//    functional counterpart (OpSchemaTable::functionalVariant: add_ -> add, copy_ ->
+//    copy, index_put_ -> index_put, ...), computing the new contents of the written
+//    value;
+//  - a write into a view becomes an update of its root through the chain, innermost
+//    first (select_scatter, slice_scatter, diagonal_scatter, as_strided_scatter; a
+//    transpose, permute or reshape is inverted);
+//  - every later read of the root, of a view of it, or of the in-place op's result
+//    reads the new contents: views taken before the write are re-derived from the new
+//    root when next read.
+// Graph inputs (user inputs, buffers, parameters) that were written become mutation
+// outputs in the signature, in input order, ahead of the user outputs, as
+// run_decompositions() makes them; the executor writes them back.
+// Inside higher-order op bodies the same happens for tensors the body creates. A body
+// that writes its own arguments or a captured outer tensor is rejected (torch.export
+// rejects such bodies too).
+// Provenance: rewritten ops keep the original's plus (functionalize, rewrote X); ops
+// that scatter into a root or re-derive a view carry the writing or reading op's
+// provenance plus their own record. After the pass no op writes an argument, or the
+// pass fails naming the op.
+//===----------------------------------------------------------------------------===//
+#include <numeric>
+#include <string>
+
+#include "fxir/ir/Builder.h"
+#include "fxir/ir/OpSchema.h"
+#include "fxir/ir/Verifier.h"
+#include "fxir/passes/Effects.h"
+#include "fxir/passes/PassRegistry.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+
+namespace fxir {
+namespace {
+
+struct ViewStep {
+  Op *op;          // the original view op (stays in the graph)
+  unsigned result; // which of its results
+  unsigned self;   // which of its operands is the viewed tensor
+};
+
+struct Alias {
+  Value *root = nullptr;
+  llvm::SmallVector<ViewStep, 2> chain; // empty: the value is the root's contents
+  unsigned version = 0;                 // the root's version when this value was made
+};
+
+std::string where(const Op &op) {
+  std::string s = op.name().str();
+  const Provenance *p = op.provenance();
+  if (p && !p->nodeName.empty())
+    s += " (node " + p->nodeName.str() + (p->source.valid() ? ", " + p->brief() : "") + ")";
+  else if (p && p->source.valid())
+    s += " (" + p->brief() + ")";
+  return s;
+}
+
+/// "aten.add.Tensor" for aten::add.Tensor; "aten.copy.default" for aten::copy.
+std::string irName(const OpSchema &s) {
+  return s.ns + "." + s.name + "." + (s.overload.empty() ? "default" : s.overload);
+}
+
+/// Builds an op's operand list and args, taking attrs from another op (its operand
+/// references re-pointed at this op's operands) or new values.
+class CallBuilder {
+public:
+  void value(Value *v) {
+    args_.push_back({{}, Attr::operand(static_cast<unsigned>(operands_.size()))});
+    operands_.push_back(v);
+  }
+  void attr(const Attr *a, const Op &from, Context &ctx) {
+    args_.push_back({{}, a ? copy(*a, from, ctx) : Attr::none()});
+  }
+  void literal(Attr a) { args_.push_back({{}, a}); }
+  llvm::ArrayRef<Value *> operands() const { return operands_; }
+  llvm::ArrayRef<Arg> args() const { return args_; }
+
+private:
+  Attr copy(const Attr &a, const Op &from, Context &ctx) {
+    if (a.kind() == Attr::Kind::Operand) {
+      operands_.push_back(from.operandValue(a.index()));
+      return Attr::operand(static_cast<unsigned>(operands_.size() - 1));
+    }
+    if (a.kind() == Attr::Kind::List) {
+      llvm::SmallVector<Attr, 8> elems;
+      for (const Attr &e : a.listValue())
+        elems.push_back(copy(e, from, ctx));
+      return Attr::list(ctx.copy(llvm::ArrayRef<Attr>(elems)));
+    }
+    return a;
+  }
+  llvm::SmallVector<Value *, 4> operands_;
+  llvm::SmallVector<Arg, 8> args_;
+};
+
+/// Whether reshaping a tensor of type `from` to `to` can be a view (the rule ATen's
+/// view/reshape applies: each run of dims contiguous with one another in `from` must
+/// be split or merged into whole dims of `to`). Unknown (symbolic) cases count as a view
+/// only when `from` is contiguous.
+bool reshapeIsView(const Type *from, const Type *to) {
+  if (from->strides().empty())
+    return true; // contiguous
+  std::vector<int64_t> oldShape, oldStride, newShape;
+  for (size_t d = 0; d < from->rank(); ++d) {
+    auto n = from->shape()[d]->asConst();
+    auto st = from->strides()[d]->asConst();
+    if (!n || !st)
+      return false;
+    oldShape.push_back(*n), oldStride.push_back(*st);
+  }
+  for (size_t d = 0; d < to->rank(); ++d) {
+    auto n = to->shape()[d]->asConst();
+    if (!n)
+      return false;
+    newShape.push_back(*n);
+  }
+  int64_t numel = 1;
+  for (int64_t n : oldShape)
+    numel *= n;
+  if (oldShape.empty() || numel == 0)
+    return true;
+  int64_t viewD = static_cast<int64_t>(newShape.size()) - 1;
+  int64_t chunkBaseStride = oldStride.back(), tensorNumel = 1, viewNumel = 1;
+  for (int64_t d = static_cast<int64_t>(oldShape.size()) - 1; d >= 0; --d) {
+    tensorNumel *= oldShape[d];
+    // At the start of a contiguous run (or the first dim): the view's dims must cover
+    // exactly this run's elements.
+    if (d == 0 || (oldShape[d - 1] != 1 && oldStride[d - 1] != tensorNumel * chunkBaseStride)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1))
+        viewNumel *= newShape[viewD--];
+      if (viewNumel != tensorNumel)
+        return false;
+      if (d > 0) {
+        chunkBaseStride = oldStride[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD == -1;
+}
+
+class Functionalizer {
+public:
+  explicit Functionalizer(Graph &g) : g_(g), rw_(g, "functionalize") {}
+
+  absl::StatusOr<bool> run(PassStatistics &stats) {
+    if (absl::Status st = region(g_.body()); !st.ok())
+      return st;
+    if (absl::Status st = addMutationOutputs(); !st.ok())
+      return st;
+    if (absl::Status st = checkNoWrites(); !st.ok())
+      return st;
+    stats["ops-rewritten"] += rewritten_;
+    stats["writes-through-views"] += throughViews_;
+    stats["views-rederived"] += rederived_;
+    stats["mutation-outputs"] += mutationOutputs_;
+    return rewritten_ > 0;
+  }
+
+private:
+  Graph &g_;
+  Rewriter rw_;
+  const OpSchemaTable &table_ = OpSchemaTable::builtin();
+  llvm::DenseMap<const Value *, Alias> alias_;
+  llvm::DenseMap<const Value *, Value *> current_;
+  llvm::DenseMap<const Value *, unsigned> version_;
+  int64_t rewritten_ = 0, throughViews_ = 0, rederived_ = 0, mutationOutputs_ = 0;
+
+  Context &ctx() { return g_.context(); }
+
+  const Type *contiguous(const Type *t) {
+    return t->isTensor() ? ctx().tensorType(t->dtype(), t->shape(), {}, t->device()) : t;
+  }
+
+  Alias aliasOf(Value *v) {
+    auto it = alias_.find(v);
+    if (it != alias_.end())
+      return it->second;
+    Alias a;
+    a.root = v;
+    return a;
+  }
+  Value *contents(Value *root) {
+    auto it = current_.find(root);
+    return it == current_.end() ? root : it->second;
+  }
+  unsigned versionOf(Value *root) {
+    auto it = version_.find(root);
+    return it == version_.end() ? 0 : it->second;
+  }
+
+  /// `step`'s view op again, on `x` instead of its original input.
+  Value *replay(const ViewStep &step, Value *x) {
+    Op &v = *step.op;
+    llvm::SmallVector<Value *, 4> operands;
+    for (unsigned i = 0; i < v.numOperands(); ++i)
+      operands.push_back(i == step.self ? x : v.operandValue(i));
+    llvm::SmallVector<const Type *, 2> types;
+    for (unsigned i = 0; i < v.numResults(); ++i)
+      types.push_back(v.result(i)->type());
+    Op *copy = rw_.create(v.name(), operands, v.args(), types);
+    ++rederived_;
+    return copy->result(step.result);
+  }
+
+  /// The value holding what `v` holds now (after every write so far), re-deriving a
+  /// view whose root was written since it was taken. New ops go before `user`.
+  Value *read(Value *v, Op &user) {
+    auto it = alias_.find(v);
+    if (it == alias_.end())
+      return contents(v);
+    Alias a = it->second;
+    if (a.chain.empty())
+      return contents(a.root);
+    if (a.version == versionOf(a.root))
+      return v;
+    rw_.setInsertionPoint(&user);
+    rw_.setRoot(&user, "re-derived a view after a write to its base");
+    Value *x = contents(a.root);
+    for (const ViewStep &s : a.chain)
+      x = replay(s, x);
+    rw_.clearRoot();
+    Alias fresh = a;
+    fresh.version = versionOf(a.root);
+    alias_[x] = fresh;
+    return x;
+  }
+
+  /// The new contents of `x` (a step's input) once `src` is written into the view
+  /// `step` takes of it.
+  absl::StatusOr<Value *> scatter(const ViewStep &step, Value *x, Value *src, Op &writer) {
+    Op &v = *step.op;
+    const OpSchema *schema = schemaOf(v);
+    std::string name = v.name().str();
+    auto arg = [&](const char *argName) -> const Attr * {
+      std::optional<unsigned> i = schema ? schema->argumentIndex(argName) : std::nullopt;
+      return i ? schemaArg(v, *schema, *i) : nullptr;
+    };
+    auto fail = [&](const std::string &why) {
+      return absl::InvalidArgumentError("functionalize: " + where(writer) +
+                                        " writes through the view " + where(v) + ": " + why);
+    };
+    const Type *xt = contiguous(x->type());
+    auto make = [&](llvm::StringRef op, CallBuilder &b, const Type *t) {
+      return rw_.create(op, b.operands(), b.args(), {t})->result(0);
+    };
+    auto intArg = [&](const char *argName) -> std::optional<int64_t> {
+      const Attr *a = arg(argName);
+      if (a && a->kind() == Attr::Kind::Int)
+        return a->intValue();
+      return std::nullopt;
+    };
+    int64_t rank = static_cast<int64_t>(x->type()->rank());
+    auto staticDim = [&](const Type *t, int64_t d) -> std::optional<int64_t> {
+      if (d < 0)
+        d += static_cast<int64_t>(t->rank());
+      if (d < 0 || d >= static_cast<int64_t>(t->rank()))
+        return std::nullopt;
+      return t->shape()[d]->asConst();
+    };
+    CallBuilder b;
+    if (name == "aten.select.int") {
+      b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.attr(arg("index"), v, ctx());
+      return make("aten.select_scatter.default", b, xt);
+    }
+    if (name == "aten.slice.Tensor") {
+      b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.attr(arg("start"), v, ctx());
+      b.attr(arg("end"), v, ctx()), b.attr(arg("step"), v, ctx());
+      return make("aten.slice_scatter.default", b, xt);
+    }
+    if (name == "aten.diagonal.default") {
+      b.value(x), b.value(src), b.attr(arg("offset"), v, ctx()), b.attr(arg("dim1"), v, ctx());
+      b.attr(arg("dim2"), v, ctx());
+      return make("aten.diagonal_scatter.default", b, xt);
+    }
+    if (name == "aten.as_strided.default") {
+      b.value(x), b.value(src), b.attr(arg("size"), v, ctx()), b.attr(arg("stride"), v, ctx());
+      b.attr(arg("storage_offset"), v, ctx());
+      return make("aten.as_strided_scatter.default", b, xt);
+    }
+    if (name == "aten.narrow.default") {
+      std::optional<int64_t> start = intArg("start"), length = intArg("length");
+      if (!start || !length)
+        return fail("a narrow with a symbolic start or length");
+      b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.literal(Attr::integer(*start));
+      b.literal(Attr::integer(*start + *length)), b.literal(Attr::integer(1));
+      return make("aten.slice_scatter.default", b, xt);
+    }
+    if (name == "aten.unbind.int") {
+      b.value(x), b.value(src), b.attr(arg("dim"), v, ctx());
+      b.literal(Attr::integer(step.result));
+      return make("aten.select_scatter.default", b, xt);
+    }
+    if (name == "aten.split.Tensor" || name == "aten.split_with_sizes.default" ||
+        name == "aten.chunk.default") {
+      std::optional<int64_t> dim = intArg("dim");
+      if (!dim)
+        return fail("a split along a symbolic dim");
+      int64_t start = 0;
+      for (unsigned r = 0; r < step.result; ++r) {
+        std::optional<int64_t> n = staticDim(v.result(r)->type(), *dim);
+        if (!n)
+          return fail("a split whose pieces have symbolic sizes");
+        start += *n;
+      }
+      std::optional<int64_t> n = staticDim(v.result(step.result)->type(), *dim);
+      if (!n)
+        return fail("a split whose pieces have symbolic sizes");
+      b.value(x), b.value(src), b.literal(Attr::integer(*dim)), b.literal(Attr::integer(start));
+      b.literal(Attr::integer(start + *n)), b.literal(Attr::integer(1));
+      return make("aten.slice_scatter.default", b, xt);
+    }
+    if (name == "aten.transpose.int") {
+      b.value(src), b.attr(arg("dim0"), v, ctx()), b.attr(arg("dim1"), v, ctx());
+      return make("aten.transpose.int", b, xt);
+    }
+    if (name == "aten.t.default") {
+      b.value(src);
+      return make("aten.t.default", b, xt);
+    }
+    if (name == "aten.permute.default") {
+      const Attr *dims = arg("dims");
+      if (!dims || dims->kind() != Attr::Kind::List)
+        return fail("a permute without its dims");
+      std::vector<int64_t> inverse(dims->listValue().size());
+      for (size_t i = 0; i < inverse.size(); ++i) {
+        const Attr &d = dims->listValue()[i];
+        if (d.kind() != Attr::Kind::Int)
+          return fail("a permute with symbolic dims");
+        int64_t di = d.intValue() < 0 ? d.intValue() + rank : d.intValue();
+        if (di < 0 || di >= static_cast<int64_t>(inverse.size()))
+          return fail("a permute with an out-of-range dim");
+        inverse[di] = static_cast<int64_t>(i);
+      }
+      llvm::SmallVector<Attr, 6> elems;
+      for (int64_t d : inverse)
+        elems.push_back(Attr::integer(d));
+      b.value(src), b.literal(Attr::list(ctx().copy(llvm::ArrayRef<Attr>(elems))));
+      return make("aten.permute.default", b, xt);
+    }
+    if (name == "aten.alias.default")
+      return src;
+    if (name == "aten.expand.default" && x->type()->shape() != v.result(0)->type()->shape())
+      return fail("the view repeats elements (an expanded tensor), so one element would be "
+                  "written several times; eager raises \"unsupported operation: more than "
+                  "one element of the written-to tensor refers to a single memory "
+                  "location\"");
+    static const llvm::StringRef kReshapes[] = {
+        "aten.view.default", "aten._unsafe_view.default", "aten.reshape.default",
+        "aten.squeeze.dim", "aten.squeeze.dims", "aten.squeeze.default",
+        "aten.unsqueeze.default", "aten.flatten.using_ints", "aten.unflatten.int",
+        "aten.expand.default", "aten.view_as.default"};
+    if (llvm::is_contained(kReshapes, name)) {
+      // The elements are the same ones in row-major order: reshape the new contents
+      // back to the input's shape (symbolic dims read from the input).
+      llvm::SmallVector<Attr, 6> dims;
+      llvm::SmallVector<Value *, 4> dimValues;
+      for (size_t d = 0; d < x->type()->rank(); ++d) {
+        const SymExpr *e = x->type()->shape()[d];
+        if (auto c = e->asConst()) {
+          dims.push_back(Attr::integer(*c));
+          continue;
+        }
+        Op *size = rw_.create("aten.sym_size.int", {x},
+                              {{{}, Attr::operand(0)}, {{}, Attr::integer(int64_t(d))}},
+                              {ctx().symIntType(e)});
+        dims.push_back(Attr::operand(0)); // placeholder, re-pointed below
+        dimValues.push_back(size->result(0));
+      }
+      // Lay out operands: src first, then the symbolic sizes in order.
+      llvm::SmallVector<Value *, 4> operands{src};
+      unsigned next = 1;
+      for (Attr &d : dims)
+        if (d.kind() == Attr::Kind::Operand) {
+          d = Attr::operand(next);
+          operands.push_back(dimValues[next - 1]);
+          ++next;
+        }
+      llvm::SmallVector<Arg, 2> args{{{}, Attr::operand(0)},
+                                     {{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(dims)))}};
+      return rw_.create("aten.view.default", operands, args, {xt})->result(0);
+    }
+    return fail("fxir cannot invert this view, so the write cannot be applied to its base");
+  }
+
+  /// Records that `target` (as the writing op saw it) now holds `value`.
+  absl::Status write(Value *target, Value *value, Op &writer) {
+    Alias a = aliasOf(target);
+    Value *root = a.root;
+    // A body may update only tensors it created: a write to its own argument or to a
+    // captured tensor would have to leave the body.
+    Region *here = writer.parentRegion();
+    Region *home = root->definingOp() ? root->definingOp()->parentRegion() : root->argOwner();
+    if (home != here || (root->argOwner() && root->argOwner() != &g_.body())) {
+      return absl::InvalidArgumentError(
+          "functionalize: " + where(writer) + " writes " +
+          (root->argOwner() && root->argOwner() != &g_.body()
+               ? std::string("an argument of the higher-order op body it is in")
+               : std::string("a tensor from outside the higher-order op body it is in")) +
+          "; torch.export does not allow a body to mutate its inputs or captured tensors");
+    }
+    rw_.setInsertionPoint(&writer);
+    rw_.setRoot(&writer, "applied a write through a view to its base");
+    Value *newRoot = value;
+    if (!a.chain.empty()) {
+      ++throughViews_;
+      // The inputs of each step: the chain's own values while the root is unchanged
+      // since the view was taken, else re-derived from the root's current contents.
+      bool fresh = a.version == versionOf(root);
+      llvm::SmallVector<Value *, 4> inputs{contents(root)};
+      for (size_t i = 0; i + 1 < a.chain.size(); ++i)
+        inputs.push_back(fresh ? a.chain[i].op->result(a.chain[i].result)
+                               : replay(a.chain[i], inputs.back()));
+      for (size_t i = a.chain.size(); i-- > 0;) {
+        absl::StatusOr<Value *> up = scatter(a.chain[i], inputs[i], newRoot, writer);
+        if (!up.ok()) {
+          rw_.clearRoot();
+          return up.status();
+        }
+        newRoot = *up;
+      }
+    }
+    rw_.clearRoot();
+    current_[root] = newRoot;
+    unsigned ver = ++version_[root];
+    Alias rootAlias;
+    rootAlias.root = root;
+    rootAlias.version = ver;
+    alias_[newRoot] = rootAlias;
+    return absl::OkStatus();
+  }
+
+  absl::Status op(Op &o) {
+    llvm::SmallVector<Value *, 4> original;
+    for (unsigned i = 0; i < o.numOperands(); ++i)
+      original.push_back(o.operandValue(i));
+    // Every operand reads the current contents.
+    bool changed = false;
+    for (unsigned i = 0; i < o.numOperands(); ++i) {
+      Value *now = read(original[i], o);
+      if (now != original[i]) {
+        o.operand(i).set(now);
+        changed = true;
+      }
+    }
+    if (changed)
+      rw_.noteModified(&o, "reads values as updated by earlier writes");
+    for (unsigned r = 0; r < o.numRegions(); ++r)
+      if (absl::Status st = region(o.region(r)); !st.ok())
+        return st;
+    const OpSchema *schema = schemaOf(o);
+    if (!schema)
+      return absl::OkStatus();
+    llvm::SmallVector<unsigned, 2> written = schema->writtenArguments();
+    if (written.empty()) {
+      // A view: its results alias an argument; remember the chain from the root.
+      for (unsigned r = 0; r < o.numResults(); ++r) {
+        bool listTail = !schema->returns.empty() &&
+                        schema->returns.back().type.stripOptional().isList();
+        unsigned sr = listTail && r + 1 >= schema->returns.size()
+                          ? static_cast<unsigned>(schema->returns.size() - 1)
+                          : r;
+        if (sr >= schema->returns.size())
+          break;
+        std::optional<unsigned> ai = schema->aliasedArgument(sr);
+        if (!ai)
+          continue;
+        const Attr *a = schemaArg(o, *schema, *ai);
+        if (!a || a->kind() != Attr::Kind::Operand || !o.result(r)->type()->isTensor())
+          continue;
+        // reshape and flatten alias their input only when its strides allow a view;
+        // otherwise they copy, and a write to the result stays in the result.
+        if ((o.name() == "aten.reshape.default" || o.name() == "aten.flatten.using_ints") &&
+            !reshapeIsView(o.operandValue(a->index())->type(), o.result(r)->type()))
+          continue;
+        Value *in = o.operandValue(a->index());
+        Alias base = aliasOf(in);
+        Alias view;
+        view.root = base.root;
+        view.chain = base.chain;
+        view.chain.push_back({&o, r, a->index()});
+        view.version = versionOf(base.root);
+        alias_[o.result(r)] = view;
+      }
+      return absl::OkStatus();
+    }
+    // A write: the functional counterpart computes the written argument's new contents.
+    const OpSchema *functional = table_.functionalVariant(*schema);
+    if (!functional)
+      return absl::InvalidArgumentError(
+          "functionalize: " + where(o) + " writes its argument '" +
+          schema->arguments[written[0]].name +
+          "' and the operator schema table has no functional counterpart for " +
+          schema->fullName());
+    const Attr *w = schemaArg(o, *schema, written[0]);
+    if (!w || w->kind() != Attr::Kind::Operand)
+      return absl::InvalidArgumentError("functionalize: " + where(o) +
+                                        ": the written argument is not a tensor operand");
+    Value *target = original[w->index()];
+    if (!target->type()->isTensor())
+      return absl::InvalidArgumentError("functionalize: " + where(o) +
+                                        ": the written argument is not a tensor");
+    rw_.setInsertionPoint(&o);
+    rw_.setRoot(&o, "rewrote " + o.name().str() + " as " + irName(*functional));
+    llvm::SmallVector<Value *, 4> operands;
+    for (unsigned i = 0; i < o.numOperands(); ++i)
+      operands.push_back(o.operandValue(i));
+    Op *f = rw_.create(irName(*functional), operands, o.args(),
+                       {contiguous(target->type())});
+    rw_.clearRoot();
+    ++rewritten_;
+    if (absl::Status st = write(target, f->result(0), o); !st.ok())
+      return st;
+    // The in-place op's results alias the written argument: they read its contents.
+    llvm::SmallVector<Value *, 2> repl;
+    for (unsigned r = 0; r < o.numResults(); ++r) {
+      alias_[o.result(r)] = aliasOf(target);
+      Value *now = read(o.result(r), o);
+      if (now == o.result(r)) {
+        // Still current (cannot happen right after a write, but stay safe).
+        return absl::InternalError("functionalize: " + where(o) + ": result not updated");
+      }
+      repl.push_back(now);
+    }
+    if (o.numResults())
+      rw_.replaceOp(&o, repl);
+    else
+      rw_.eraseOp(&o);
+    return absl::OkStatus();
+  }
+
+  absl::Status region(Region &r) {
+    for (auto it = r.ops().begin(); it != r.ops().end();) {
+      Op &o = *it++;
+      if (absl::Status st = op(o); !st.ok())
+        return st;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status addMutationOutputs() {
+    Region &body = g_.body();
+    Op *yield = body.terminator();
+    if (!yield)
+      return absl::InvalidArgumentError("functionalize: the graph has no fxir.yield");
+    llvm::SmallVector<Value *, 4> values;
+    std::vector<OutputSpec> specs;
+    for (unsigned i = 0; i < body.numArgs(); ++i) {
+      Value *arg = body.arg(i);
+      if (!versionOf(arg))
+        continue;
+      const InputSpec &in = g_.inputSpecs()[i];
+      OutputSpec out;
+      switch (in.kind) {
+      case InputSpec::Kind::UserInput:
+        out.kind = OutputSpec::Kind::UserInputMutation;
+        out.target = arg->name();
+        break;
+      case InputSpec::Kind::Buffer:
+        out.kind = OutputSpec::Kind::BufferMutation;
+        out.target = in.target;
+        break;
+      case InputSpec::Kind::Parameter:
+        out.kind = OutputSpec::Kind::ParameterMutation;
+        out.target = in.target;
+        break;
+      default:
+        return absl::InvalidArgumentError("functionalize: the program writes its " +
+                                          inputKindName(in.kind).str() + " input " +
+                                          arg->name().str() +
+                                          ", which cannot become a mutation output");
+      }
+      if (out.target.empty())
+        return absl::InvalidArgumentError("functionalize: written input #" +
+                                          std::to_string(i) + " has no name to target");
+      values.push_back(contents(arg));
+      specs.push_back(out);
+    }
+    if (values.empty())
+      return absl::OkStatus();
+    mutationOutputs_ += static_cast<int64_t>(values.size());
+    for (unsigned i = 0; i < yield->numOperands(); ++i)
+      values.push_back(yield->operandValue(i));
+    llvm::SmallVector<Arg, 8> args;
+    for (unsigned i = 0; i < values.size(); ++i)
+      args.push_back({{}, Attr::operand(i)});
+    rw_.setInsertionPoint(yield);
+    rw_.setRoot(yield, "added the outputs of written inputs");
+    rw_.create("fxir.yield", values, args, {});
+    rw_.clearRoot();
+    rw_.eraseOp(yield);
+    g_.outputSpecs().insert(g_.outputSpecs().begin(), specs.begin(), specs.end());
+    return absl::OkStatus();
+  }
+
+  /// The stage check: after functionalize no op writes any argument.
+  absl::Status checkNoWrites() {
+    if (absl::Status st = verifyFunctional(g_); !st.ok())
+      return absl::InternalError("functionalize: " + std::string(st.message()));
+    return absl::OkStatus();
+  }
+};
+
+class FunctionalizePass : public Pass {
+public:
+  absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
+    return Functionalizer(g).run(stats);
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createFunctionalizePass(const PassOptions &) {
+  return std::make_unique<FunctionalizePass>();
+}
+llvm::ArrayRef<PassOptionSpec> functionalizeOptions() { return {}; }
+
+} // namespace fxir
