@@ -697,6 +697,10 @@ const OpSchema *OpSchemaTable::functionalVariant(const OpSchema &inplace) const 
   const OpSchema &f = schemas_[it->second];
   if (f.isMutating() || f.arguments.size() != inplace.arguments.size() || f.returns.empty())
     return nullptr;
+  // A view (unsqueeze for unsqueeze_, t for t_) changes metadata, not contents: no twin.
+  for (const SchemaReturn &r : f.returns)
+    if (r.type.anyAlias())
+      return nullptr;
   for (size_t i = 0; i < f.arguments.size(); ++i) {
     const SchemaArgument &x = f.arguments[i], &y = inplace.arguments[i];
     if (x.name != y.name || x.kwargOnly != y.kwargOnly ||

@@ -449,7 +449,9 @@ absl::Status verifyFunctional(const Graph &g) {
     absl::StatusOr<const OpSchema *> s =
         OpSchemaTable::builtin().lookup(split->first, split->second);
     if (s.ok() && (*s)->isMutating())
-      bad = op.name().str() + " (" + op.provenance()->brief() + ") writes its argument '" +
+      bad = op.name().str() + " (" +
+            (op.provenance() ? op.provenance()->brief() : std::string("unknown location")) +
+            ") writes its argument '" +
             (*s)->arguments[(*s)->writtenArguments()[0]].name + "'";
   });
   if (bad.empty())

@@ -35,6 +35,7 @@
 #include "fxir/passes/PassRegistry.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 
 namespace fxir {
@@ -147,6 +148,58 @@ bool reshapeIsView(const Type *from, const Type *to) {
   return viewD == -1;
 }
 
+/// The dtype of `a op b` (torch's promotion, simplified): a 0-dim `b` only promotes
+/// across categories (bool < integer < floating < complex); within a category the
+/// wider type wins, and float16 with bfloat16 is float32.
+DType promote(DType a, DType b, bool bIsScalarLike) {
+  auto category = [](DType t) {
+    return t == DType::Bool ? 0 : isComplex(t) ? 3 : isFloatingPoint(t) ? 2 : 1;
+  };
+  if (bIsScalarLike && category(b) <= category(a))
+    return a;
+  if (category(a) != category(b))
+    return category(a) > category(b) ? a : b;
+  if ((a == DType::Float16 && b == DType::BFloat16) || (a == DType::BFloat16 && b == DType::Float16))
+    return DType::Float32;
+  if ((a == DType::UInt8 && b == DType::Int8) || (a == DType::Int8 && b == DType::UInt8))
+    return DType::Int16;
+  return byteSize(a) >= byteSize(b) ? a : b;
+}
+
+/// Whether expanding `from` to `to` makes elements repeat (a size-1 or missing dim
+/// grown beyond 1). Symbolic sizes count as repeating unless equal.
+bool expandRepeats(const Type *from, const Type *to) {
+  size_t lead = to->rank() - std::min(to->rank(), from->rank());
+  for (size_t d = 0; d < to->rank(); ++d) {
+    auto n = to->shape()[d]->asConst();
+    if (d < lead) {
+      if (!n || *n > 1)
+        return true;
+      continue;
+    }
+    const SymExpr *f = from->shape()[d - lead];
+    if (f == to->shape()[d])
+      continue;
+    auto m = f->asConst();
+    if (!m || !n || (*m == 1 && *n > 1) || *m != *n)
+      return true;
+  }
+  return false;
+}
+
+/// Ops whose result may or may not alias their input, depending on the call: the
+/// schema marks them `Tensor(a)` (or tags them maybe_aliasing_or_mutating), but they
+/// alias only when they change nothing. Here they alias exactly when the result's
+/// type is the input's (dtype, shape, strides, device).
+bool isConditionalView(llvm::StringRef name) {
+  return name.starts_with("aten.to.") || name.starts_with("aten.contiguous.") ||
+         name.starts_with("aten.type_as.") || name.starts_with("aten.reshape_as.") ||
+         name.starts_with("aten._autocast_to_") || name.starts_with("aten.dropout.") ||
+         name.starts_with("aten.alpha_dropout.") || name.starts_with("aten.feature_dropout.") ||
+         name.starts_with("aten.feature_alpha_dropout.") || name.starts_with("aten.atleast_") ||
+         name.starts_with("aten.conj_physical.");
+}
+
 class Functionalizer {
 public:
   explicit Functionalizer(Graph &g) : g_(g), rw_(g, "functionalize") {}
@@ -173,6 +226,13 @@ private:
   llvm::DenseMap<const Value *, Value *> current_;
   llvm::DenseMap<const Value *, unsigned> version_;
   int64_t rewritten_ = 0, throughViews_ = 0, rederived_ = 0, mutationOutputs_ = 0;
+  // For the as_strided check in scatter(): the chain's first op and whether its root
+  // (as the program declared it) is contiguous.
+  const Op *rootChainFront_ = nullptr;
+  bool rootContiguous_ = false;
+  // Ops that may or may not alias their input (`to`, eval-mode dropout, ...) and do here:
+  // their inverse is the identity.
+  llvm::DenseSet<const Op *> identityViews_;
 
   Context &ctx() { return g_.context(); }
 
@@ -240,9 +300,26 @@ private:
     Op &v = *step.op;
     const OpSchema *schema = schemaOf(v);
     std::string name = v.name().str();
+    llvm::SmallVector<Attr, 4> defaults; // storage for defaults (stable: reserved)
+    defaults.reserve(8);
     auto arg = [&](const char *argName) -> const Attr * {
       std::optional<unsigned> i = schema ? schema->argumentIndex(argName) : std::nullopt;
-      return i ? schemaArg(v, *schema, *i) : nullptr;
+      if (!i)
+        return nullptr;
+      if (const Attr *a = schemaArg(v, *schema, *i))
+        return a;
+      // Omitted: the schema's default (hand-written IR may leave defaults out).
+      const std::optional<DefaultValue> &d = schema->arguments[*i].defaultValue;
+      if (!d || defaults.size() == defaults.capacity())
+        return nullptr;
+      switch (d->kind) {
+      case DefaultValue::Kind::Int: defaults.push_back(Attr::integer(d->intValue)); break;
+      case DefaultValue::Kind::Bool: defaults.push_back(Attr::boolean(d->boolValue)); break;
+      case DefaultValue::Kind::Float: defaults.push_back(Attr::floating(d->floatValue)); break;
+      case DefaultValue::Kind::None: defaults.push_back(Attr::none()); break;
+      default: return nullptr;
+      }
+      return &defaults.back();
     };
     auto fail = [&](const std::string &why) {
       return absl::InvalidArgumentError("functionalize: " + where(writer) +
@@ -282,14 +359,26 @@ private:
       return make("aten.diagonal_scatter.default", b, xt);
     }
     if (name == "aten.as_strided.default") {
+      // Its size, stride and offset address the root's storage: only a first step on
+      // a contiguous root can be scattered into it.
+      if (step.op != rootChainFront_ || !rootContiguous_)
+        return fail("as_strided of a view or of a non-contiguous tensor addresses memory "
+                    "the chain does not describe");
       b.value(x), b.value(src), b.attr(arg("size"), v, ctx()), b.attr(arg("stride"), v, ctx());
       b.attr(arg("storage_offset"), v, ctx());
       return make("aten.as_strided_scatter.default", b, xt);
     }
     if (name == "aten.narrow.default") {
       std::optional<int64_t> start = intArg("start"), length = intArg("length");
-      if (!start || !length)
-        return fail("a narrow with a symbolic start or length");
+      std::optional<int64_t> dim = intArg("dim");
+      if (!start || !length || !dim)
+        return fail("a narrow with a symbolic dim, start or length");
+      if (*start < 0) {
+        std::optional<int64_t> n = staticDim(x->type(), *dim);
+        if (!n)
+          return fail("a narrow with a negative start on a symbolic dim");
+        *start += *n;
+      }
       b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.literal(Attr::integer(*start));
       b.literal(Attr::integer(*start + *length)), b.literal(Attr::integer(1));
       return make("aten.slice_scatter.default", b, xt);
@@ -346,9 +435,10 @@ private:
       b.value(src), b.literal(Attr::list(ctx().copy(llvm::ArrayRef<Attr>(elems))));
       return make("aten.permute.default", b, xt);
     }
-    if (name == "aten.alias.default")
+    if (name == "aten.alias.default" || name == "aten.detach.default" ||
+        name == "aten.lift_fresh.default" || identityViews_.count(&v))
       return src;
-    if (name == "aten.expand.default" && x->type()->shape() != v.result(0)->type()->shape())
+    if (name == "aten.expand.default" && expandRepeats(x->type(), v.result(0)->type()))
       return fail("the view repeats elements (an expanded tensor), so one element would be "
                   "written several times; eager raises \"unsupported operation: more than "
                   "one element of the written-to tensor refers to a single memory "
@@ -412,13 +502,14 @@ private:
     Value *newRoot = value;
     if (!a.chain.empty()) {
       ++throughViews_;
-      // The inputs of each step: the chain's own values while the root is unchanged
-      // since the view was taken, else re-derived from the root's current contents.
-      bool fresh = a.version == versionOf(root);
+      // The inputs of each step, re-derived from the root's current contents. (The
+      // chain's own intermediate values may predate a write the view itself saw, so
+      // they are never reused; cse and dce remove the duplicates.)
       llvm::SmallVector<Value *, 4> inputs{contents(root)};
       for (size_t i = 0; i + 1 < a.chain.size(); ++i)
-        inputs.push_back(fresh ? a.chain[i].op->result(a.chain[i].result)
-                               : replay(a.chain[i], inputs.back()));
+        inputs.push_back(replay(a.chain[i], inputs.back()));
+      rootChainFront_ = a.chain.front().op;
+      rootContiguous_ = root->type()->strides().empty();
       for (size_t i = a.chain.size(); i-- > 0;) {
         absl::StatusOr<Value *> up = scatter(a.chain[i], inputs[i], newRoot, writer);
         if (!up.ok()) {
@@ -460,6 +551,36 @@ private:
     if (!schema)
       return absl::OkStatus();
     llvm::SmallVector<unsigned, 2> written = schema->writtenArguments();
+    if (schema->hasTag("maybe_aliasing_or_mutating") && o.name().starts_with("aten.batch_norm.")) {
+      // batch_norm writes running_mean/running_var in training mode, though its schema
+      // does not say so.
+      std::optional<unsigned> ti = schema->argumentIndex("training");
+      const Attr *t = ti ? schemaArg(o, *schema, *ti) : nullptr;
+      std::optional<unsigned> mi = schema->argumentIndex("running_mean");
+      const Attr *m = mi ? schemaArg(o, *schema, *mi) : nullptr;
+      bool hasStats = m && m->kind() == Attr::Kind::Operand;
+      if (hasStats && (!t || t->kind() != Attr::Kind::Bool || t->boolValue()))
+        return absl::InvalidArgumentError(
+            "functionalize: " + where(o) +
+            " runs in training mode and so updates running_mean and running_var, which its "
+            "schema does not annotate; fxir does not functionalize it (export the model "
+            "in eval mode, or use the run_decompositions() export)");
+    }
+    if (written.empty() && isConditionalView(o.name())) {
+      // Aliases its input only when it changes nothing; then its inverse is identity.
+      if (o.numOperands() && o.numResults() == 1 && o.operandValue(0)->type()->isTensor() &&
+          original[0]->type() == o.result(0)->type()) {
+        identityViews_.insert(&o);
+        Alias base = aliasOf(o.operandValue(0));
+        Alias view;
+        view.root = base.root;
+        view.chain = base.chain;
+        view.chain.push_back({&o, 0, 0});
+        view.version = versionOf(base.root);
+        alias_[o.result(0)] = view;
+      }
+      return absl::OkStatus();
+    }
     if (written.empty()) {
       // A view: its results alias an argument; remember the chain from the root.
       for (unsigned r = 0; r < o.numResults(); ++r) {
@@ -478,8 +599,10 @@ private:
           continue;
         // reshape and flatten alias their input only when its strides allow a view;
         // otherwise they copy, and a write to the result stays in the result.
+        // (Judged on the type the program declared for the input, which carries the
+        // strides eager has, not on a re-pointed functional value's.)
         if ((o.name() == "aten.reshape.default" || o.name() == "aten.flatten.using_ints") &&
-            !reshapeIsView(o.operandValue(a->index())->type(), o.result(r)->type()))
+            !reshapeIsView(original[a->index()]->type(), o.result(r)->type()))
           continue;
         Value *in = o.operandValue(a->index());
         Alias base = aliasOf(in);
@@ -491,6 +614,25 @@ private:
         alias_[o.result(r)] = view;
       }
       return absl::OkStatus();
+    }
+    // An in-place op that only changes metadata and here changes none of what the IR
+    // records (`detach_`: same dtype, shape and strides) writes no data: its result
+    // is the written tensor itself.
+    if (written.size() == 1 && o.numResults() == 1) {
+      const Attr *w0 = schemaArg(o, *schema, written[0]);
+      if (w0 && w0->kind() == Attr::Kind::Operand &&
+          original[w0->index()]->type() == o.result(0)->type()) {
+        auto twin = table_.lookup(schema->ns + "::" +
+                                      schema->name.substr(0, schema->name.size() - 1),
+                                  schema->overload);
+        if (twin.ok() && !(*twin)->returns.empty() && (*twin)->returns[0].type.anyAlias() &&
+            !(*twin)->isMutating()) {
+          alias_[o.result(0)] = aliasOf(o.operandValue(w0->index()));
+          Value *now = read(o.result(0), o);
+          rw_.replaceOp(&o, {now});
+          return absl::OkStatus();
+        }
+      }
     }
     // A write: the functional counterpart computes the written argument's new contents.
     const OpSchema *functional = table_.functionalVariant(*schema);
@@ -513,11 +655,39 @@ private:
     llvm::SmallVector<Value *, 4> operands;
     for (unsigned i = 0; i < o.numOperands(); ++i)
       operands.push_back(o.operandValue(i));
-    Op *f = rw_.create(irName(*functional), operands, o.args(),
-                       {contiguous(target->type())});
+    // A pointwise in-place op computes in the promoted dtype and casts to the written
+    // tensor's; its functional twin keeps the promoted one, so cast back when another
+    // tensor operand (or a float number for an integral tensor) promotes. (Other ops,
+    // copy and index_put among them, produce the written tensor's dtype themselves.)
+    DType want = target->type()->dtype();
+    DType promoted = want;
+    bool pointwise = functional->hasTag("pointwise");
+    for (unsigned i = 0; pointwise && i < o.numOperands(); ++i) {
+      const Type *t = o.operandValue(i)->type();
+      if (i != w->index() && t->isTensor() && t->dtype() != want)
+        promoted = promote(promoted, t->dtype(), t->rank() == 0);
+    }
+    bool floatNumber = llvm::any_of(o.args(), [](const Arg &a) {
+      return a.value.kind() == Attr::Kind::Float;
+    });
+    if (pointwise && floatNumber && !isFloatingPoint(promoted) && !isComplex(promoted))
+      promoted = DType::Float32;
+    bool castBack = promoted != want;
+    const Type *resultType = contiguous(target->type());
+    if (castBack)
+      resultType = ctx().tensorType(promoted, target->type()->shape(), {},
+                                    target->type()->device());
+    Op *f = rw_.create(irName(*functional), operands, o.args(), {resultType});
+    Value *updated = f->result(0);
+    if (castBack) {
+      Op *cast = rw_.create("aten._to_copy.default", {updated},
+                            {{{}, Attr::operand(0)}, {"dtype", Attr::dtype(want)}},
+                            {contiguous(target->type())});
+      updated = cast->result(0);
+    }
     rw_.clearRoot();
     ++rewritten_;
-    if (absl::Status st = write(target, f->result(0), o); !st.ok())
+    if (absl::Status st = write(target, updated, o); !st.ok())
       return st;
     // The in-place op's results alias the written argument: they read its contents.
     llvm::SmallVector<Value *, 2> repl;
