@@ -247,6 +247,8 @@ private:
       if (name == "fxir.constant" &&
           (op.numOperands() || op.numResults() != 1 || op.args().size() != 1))
         error(op, "fxir.constant takes one constant argument and has one result");
+      if (op.numRegions() == info->numRegions)
+        verifyStructured(op);
       return;
     }
     if (name.starts_with("higher_order.")) {
@@ -276,6 +278,70 @@ private:
     }
     schemaCache_[name.data()] = *schema;
     verifyAgainstSchema(op, **schema);
+  }
+
+  // fxir's structured control flow (FxirOps.def): argument layout, region arities and
+  // yields against the results.
+  void verifyStructured(const Op &op) {
+    llvm::StringRef name = op.name();
+    auto kinds = [&](std::initializer_list<Attr::Kind> want) {
+      if (op.args().size() != want.size())
+        return false;
+      size_t i = 0;
+      for (Attr::Kind k : want)
+        if (op.args()[i++].value.kind() != k)
+          return false;
+      return true;
+    };
+    auto yields = [&](const Region &r) -> int64_t {
+      const Op *t = const_cast<Region &>(r).terminator();
+      return t ? static_cast<int64_t>(t->args().size()) : -1;
+    };
+    auto expect = [&](bool ok, const std::string &what) {
+      if (!ok)
+        error(op, name.str() + ": " + what);
+    };
+    using K = Attr::Kind;
+    if (name == "fxir.for") {
+      if (!kinds({K::Operand, K::Region, K::List})) {
+        error(op, "fxir.for takes (%n, ^body, [%init...])");
+        return;
+      }
+      size_t k = op.args()[2].value.listValue().size();
+      expect(op.numResults() == k, "has " + std::to_string(op.numResults()) + " results for " +
+                                       std::to_string(k) + " carried values");
+      expect(op.region(0).numArgs() == k + 1,
+             "its body takes the index and the " + std::to_string(k) + " carried values");
+      expect(yields(op.region(0)) == static_cast<int64_t>(k),
+             "its body must yield the " + std::to_string(k) + " next carried values");
+    } else if (name == "fxir.while") {
+      if (!kinds({K::Region, K::Region, K::List})) {
+        error(op, "fxir.while takes (^cond, ^body, [%init...])");
+        return;
+      }
+      size_t k = op.args()[2].value.listValue().size();
+      expect(op.numResults() == k, "has " + std::to_string(op.numResults()) + " results for " +
+                                       std::to_string(k) + " carried values");
+      expect(op.region(0).numArgs() == k && op.region(1).numArgs() == k,
+             "both regions take the " + std::to_string(k) + " carried values");
+      expect(yields(op.region(0)) == 1, "its condition region must yield one value");
+      expect(yields(op.region(1)) == static_cast<int64_t>(k),
+             "its body must yield the " + std::to_string(k) + " next carried values");
+    } else if (name == "fxir.if") {
+      if (!kinds({K::Operand, K::Region, K::Region})) {
+        error(op, "fxir.if takes (%pred, ^then, ^else)");
+        return;
+      }
+      for (unsigned r = 0; r < 2; ++r) {
+        expect(op.region(r).numArgs() == 0, "its regions take no arguments");
+        expect(yields(op.region(r)) == static_cast<int64_t>(op.numResults()),
+               "each region must yield its " + std::to_string(op.numResults()) + " results");
+      }
+    } else if (name == "fxir.insert_slice") {
+      expect(kinds({K::Operand, K::Operand, K::Operand}) && op.numOperands() == 3 &&
+                 op.numResults() == 1,
+             "takes (%buf, %src, %i) and has one result");
+    }
   }
 
   // The control-flow higher-order ops, as torch.export writes them (docs/pt2-format.md):

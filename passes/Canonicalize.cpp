@@ -6,12 +6,19 @@
 //  2. `_operator.add|sub|mul|floordiv|mod|neg` of constants fold (Python floor
 //     semantics), as do `_operator.eq|ne|lt|le|gt|ge` to a bool constant;
 //  3. a view (`aten.view.default`, `aten.reshape.default`, `aten.alias.default`) whose
-//     result type equals its input's type (shape, strides, dtype, device) is its input.
+//     result type equals its input's type (shape, strides, dtype, device) is its input;
+//  4. on functional programs, the data movement export puts around scan for `dim=` and
+//     `reverse=` is folded into the loop (iteration order and strided access):
+//     `select(flip(t, [0]), 0, i)` reads `select(t, 0, n-1-i)`, `select(movedim(x, d, 0),
+//     0, i)` and `select(permute(x, [d, ...]), 0, i)` read `select(x, d, i)`, and a
+//     stacked loop output whose only use is `flip(ys, [0])` is written at n-1-i instead,
+//     so neither xs nor ys is copied for them (dce then drops the dead flip/movedim).
 // Every new op takes the folded op's provenance plus (canonicalize, folded ...).
 //
 // Does not: fold tensor arithmetic (that needs kernels), or simplify in-place ops.
 //===----------------------------------------------------------------------------===//
 #include "fxir/ir/Builder.h"
+#include "fxir/ir/Verifier.h"
 #include "fxir/ir/SymExpr.h"
 #include "fxir/passes/Effects.h"
 #include "fxir/passes/PassRegistry.h"
@@ -32,6 +39,7 @@ public:
     if (maxIterations_ < 1)
       return absl::InvalidArgumentError("canonicalize: max-iterations must be at least 1");
     effects_.reset();
+    functional_ = verifyFunctional(g).ok();
     Rewriter rw(g, "canonicalize");
     bool changed = false;
     for (int64_t round = 0; round < maxIterations_; ++round) {
@@ -48,6 +56,130 @@ public:
 private:
   int64_t maxIterations_;
   EffectAnalysis effects_;
+  bool functional_ = false;
+
+  // `n - 1 - i` for the index attr `i` of `op` and the size `n` (a value), new ops
+  // going before `op`.
+  Value *reversedIndex(Rewriter &rw, Op &op, const Attr &i, Value *n) {
+    Context &ctx = rw.context();
+    llvm::SmallVector<Value *, 2> operands{n};
+    llvm::SmallVector<Arg, 2> args{{{}, Attr::operand(0)}};
+    if (i.kind() == Attr::Kind::Operand) {
+      operands.push_back(op.operandValue(i.index()));
+      args.push_back({{}, Attr::operand(1)});
+    } else {
+      args.push_back({{}, i});
+    }
+    Value *d = rw.create("_operator.sub", operands, args, {ctx.symIntType()})->result(0);
+    return rw.create("_operator.sub", {d}, {{{}, Attr::operand(0)}, {{}, Attr::integer(1)}},
+                     {ctx.symIntType()})
+        ->result(0);
+  }
+  Value *sizeValue(Rewriter &rw, Value *t, int64_t dim) {
+    Context &ctx = rw.context();
+    if (auto c = t->type()->shape()[dim]->asConst())
+      return rw.create("fxir.constant", {}, {{{}, Attr::integer(*c)}}, {ctx.intType()})->result(0);
+    return rw.create("aten.sym_size.int", {t}, {{{}, Attr::operand(0)}, {{}, Attr::integer(dim)}},
+                     {ctx.symIntType(t->type()->shape()[dim])})
+        ->result(0);
+  }
+  static bool isDimZero(const Attr &a, size_t rank) {
+    return a.kind() == Attr::Kind::Int &&
+           (a.intValue() == 0 || a.intValue() == -static_cast<int64_t>(rank));
+  }
+  static bool isFlipOfDimZero(const Op &f) {
+    if (f.name() != "aten.flip.default" || f.args().size() != 2 || !f.numOperands())
+      return false;
+    const Attr &dims = f.args()[1].value;
+    return dims.kind() == Attr::Kind::List && dims.listValue().size() == 1 &&
+           isDimZero(dims.listValue()[0], f.operandValue(0)->type()->rank());
+  }
+
+  // 4a. select(flip/movedim/permute(x), 0, i) reads x directly.
+  bool foldSelect(Op &op, Rewriter &rw) {
+    if (!functional_ || op.name() != "aten.select.int" || op.args().size() != 3 ||
+        op.args()[0].value.kind() != Attr::Kind::Operand)
+      return false;
+    Value *v = op.operandValue(op.args()[0].value.index());
+    Op *def = v->definingOp();
+    if (!def || !v->type()->isTensor() || !isDimZero(op.args()[1].value, v->type()->rank()))
+      return false;
+    const Attr &i = op.args()[2].value;
+    if (i.kind() != Attr::Kind::Operand && i.kind() != Attr::Kind::Int)
+      return false;
+    Value *src = nullptr;
+    int64_t dim = 0;
+    bool reverse = false;
+    if (isFlipOfDimZero(*def)) {
+      src = def->operandValue(0);
+      reverse = true;
+    } else if (def->name() == "aten.movedim.int" && def->args().size() == 3 &&
+               def->args()[2].value.kind() == Attr::Kind::Int &&
+               def->args()[2].value.intValue() == 0 &&
+               def->args()[1].value.kind() == Attr::Kind::Int) {
+      src = def->operandValue(0);
+      dim = def->args()[1].value.intValue();
+    } else if (def->name() == "aten.permute.default" && def->args().size() == 2 &&
+               def->args()[1].value.kind() == Attr::Kind::List &&
+               !def->args()[1].value.listValue().empty() &&
+               def->args()[1].value.listValue()[0].kind() == Attr::Kind::Int) {
+      src = def->operandValue(0);
+      dim = def->args()[1].value.listValue()[0].intValue();
+    } else {
+      return false;
+    }
+    if (dim < 0)
+      dim += static_cast<int64_t>(src->type()->rank());
+    rw.setInsertionPoint(&op);
+    rw.setRoot(&op, std::string("read through ") + def->name().str());
+    llvm::SmallVector<Value *, 2> operands{src};
+    llvm::SmallVector<Arg, 3> args{{{}, Attr::operand(0)}, {{}, Attr::integer(dim)}};
+    if (reverse) {
+      operands.push_back(reversedIndex(rw, op, i, sizeValue(rw, src, 0)));
+      args.push_back({{}, Attr::operand(1)});
+    } else if (i.kind() == Attr::Kind::Operand) {
+      operands.push_back(op.operandValue(i.index()));
+      args.push_back({{}, Attr::operand(1)});
+    } else {
+      args.push_back({{}, i});
+    }
+    Op *sel = rw.create("aten.select.int", operands, args, {op.result(0)->type()});
+    rw.clearRoot();
+    rw.replaceOp(&op, {sel->result(0)});
+    return true;
+  }
+
+  // 4b. flip(ys, [0]) of a stacked loop output: write step i at n-1-i instead.
+  bool foldFlippedOutput(Op &op, Rewriter &rw) {
+    if (!functional_ || !isFlipOfDimZero(op))
+      return false;
+    Value *ys = op.operandValue(0);
+    Op *loop = ys->definingOp();
+    if (!loop || loop->name() != "fxir.for" || ys->numUses() != 1)
+      return false;
+    unsigned k = 0;
+    while (k < loop->numResults() && loop->result(k) != ys)
+      ++k;
+    Region &body = loop->region(0);
+    Op *yield = body.terminator();
+    if (!yield || k + 1 >= body.numArgs() || k >= yield->numOperands() || k + 1 >= loop->numOperands())
+      return false;
+    Op *ins = yield->operandValue(k)->definingOp();
+    Value *init = loop->operandValue(k + 1);
+    if (!ins || ins->name() != "fxir.insert_slice" || ins->numOperands() != 3 ||
+        ins->operandValue(0) != body.arg(k + 1) || ins->operandValue(2) != body.arg(0) ||
+        body.arg(k + 1)->numUses() != 1 || !init->definingOp() ||
+        !init->definingOp()->name().starts_with("aten.empty.") || init->numUses() != 1)
+      return false;
+    rw.setInsertionPoint(ins);
+    rw.setRoot(ins, "writes step i at n-1-i (folded a flip of the stacked output)");
+    Value *idx = reversedIndex(rw, *ins, Attr::operand(2), loop->operandValue(0));
+    rw.clearRoot();
+    ins->operand(2).set(idx);
+    rw.noteModified(ins, "writes step i at n-1-i (folded a flip of the stacked output)");
+    rw.replaceOp(&op, {ys});
+    return true;
+  }
 
   // The int an operand arg stands for, if known: an int literal, or an fxir.constant.
   static std::optional<int64_t> intOf(const Op &op, const Attr &a) {
@@ -77,6 +209,8 @@ private:
   bool fold(Op &op, Rewriter &rw) {
     llvm::StringRef name = op.name();
     Context &ctx = rw.context();
+    if (foldSelect(op, rw) || foldFlippedOutput(op, rw))
+      return true;
     if (name == "fxir.constant" || op.numResults() != 1 || op.numRegions())
       return false;
     const Type *rt = op.result(0)->type();

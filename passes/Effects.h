@@ -5,8 +5,8 @@
 // writes an argument (`Tensor(a!)`), is tagged `nondeterministic_seeded` (it advances a
 // random generator), or returns nothing (asserts, prints). Python-level ops
 // (`_operator.*`, `math.*`, `torch.sym_*`) are pure; a higher-order op has an effect
-// when anything in its regions has one; `fxir.yield` is an effect, `fxir.constant` is
-// not. Anything unknown is assumed to have an effect.
+// when anything in its regions has one, and so do fxir.for/while/if; `fxir.yield` is an
+// effect, `fxir.constant` and `fxir.insert_slice` are not. Anything unknown is assumed to have an effect.
 //===----------------------------------------------------------------------------===//
 #pragma once
 

@@ -11,12 +11,14 @@ llvm::StringRef namedPipelineText(llvm::StringRef name) {
   if (name == "default")
     // functionalize first: every later pass and backend may then assume no op writes
     // its arguments (cse and dce stay correct on in-place IR, but see much less).
-    // canonicalize next: folding constant shape arithmetic and identity views exposes
-    // duplicates to cse; cse then merges what is left identical; dce last removes what
-    // the others made dead (views functionalize re-derived and nobody reads, folded
-    // sym_size ops, merged-away producers). lower-control-flow will go right after
-    // functionalize (its issue).
-    return "functionalize,canonicalize,cse,dce";
+    // lower-control-flow next, on functional bodies: scan/map/while_loop/cond become
+    // fxir.for/while/if with their bodies inlined, so the passes after it see one
+    // program instead of separate subgraphs. canonicalize then folds constant shape
+    // arithmetic and identity views, which exposes duplicates to cse; cse merges what
+    // is left identical; dce last removes what the others made dead (views
+    // functionalize re-derived and nobody reads, folded sym_size ops, merged-away
+    // producers).
+    return "functionalize,lower-control-flow,canonicalize,cse,dce";
   return {};
 }
 

@@ -13,6 +13,7 @@
 #include <ATen/ops/empty.h>
 #include <ATen/ops/from_blob.h>
 #include <ATen/ops/scalar_tensor.h>
+#include <ATen/ops/select_scatter.h>
 #include <ATen/ops/set.h>
 #include <ATen/ops/stack.h>
 
@@ -476,6 +477,8 @@ struct Executable::Impl {
     std::vector<unsigned> written;
   };
   llvm::DenseMap<const Op *, std::unique_ptr<AtenPlan>> plans;
+  /// fxir.insert_slice ops whose buffer nobody else sees: they write it in place.
+  llvm::DenseSet<const Op *> inPlaceInserts;
 
   std::vector<InputInfo> inputs;
   std::vector<unsigned> inputArgs; ///< graph argument index of each user input
@@ -495,6 +498,7 @@ struct Executable::Impl {
   absl::Status runOp(const Op &op, Env &env) const;
   absl::Status runAten(const Op &op, Env &env) const;
   absl::Status runHop(const Op &op, Env &env) const;
+  absl::Status runStructured(const Op &op, Env &env) const;
 };
 
 Executable::Executable(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -514,6 +518,33 @@ absl::Status Executable::Impl::prepare(const Op &op) {
   llvm::StringRef name = op.name();
   if (name == "fxir.yield" || name == "fxir.constant")
     return absl::OkStatus();
+  if (name == "fxir.insert_slice") {
+    // In place when nobody else can see the buffer: it is the loop-carried copy of a
+    // fresh aten.empty that only the loop uses, and this op is its only reader.
+    Value *buf = op.numOperands() ? op.operandValue(0) : nullptr;
+    Region *owner = buf ? buf->argOwner() : nullptr;
+    Op *loop = owner ? owner->parentOp() : nullptr;
+    if (loop && loop->name() == "fxir.for" && buf->numUses() == 1) {
+      unsigned argIndex = 0;
+      while (argIndex < owner->numArgs() && owner->arg(argIndex) != buf)
+        ++argIndex;
+      // Region args: the index, then the carried values (operands 1...).
+      Value *init = argIndex >= 1 && argIndex < loop->numOperands()
+                        ? loop->operandValue(argIndex)
+                        : nullptr;
+      if (init && init->numUses() == 1 && init->definingOp() &&
+          init->definingOp()->name().starts_with("aten.empty."))
+        inPlaceInserts.insert(&op);
+    }
+    return absl::OkStatus();
+  }
+  if (name == "fxir.for" || name == "fxir.while" || name == "fxir.if") {
+    for (unsigned r = 0; r < op.numRegions(); ++r)
+      for (const Op &nested : op.region(r).ops())
+        if (absl::Status st = prepare(nested); !st.ok())
+          return st;
+    return absl::OkStatus();
+  }
   if (isPythonOp(name))
     return isSupportedPythonOp(name)
                ? absl::OkStatus()
@@ -1111,6 +1142,109 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
   return opError(op, "this higher-order op is not supported by the interp backend");
 }
 
+absl::Status Executable::Impl::runStructured(const Op &op, Env &env) const {
+  llvm::StringRef name = op.name();
+  auto setResults = [&](std::vector<c10::IValue> vals) -> absl::Status {
+    if (vals.size() != op.numResults())
+      return opError(op, "produced " + std::to_string(vals.size()) + " values for " +
+                             std::to_string(op.numResults()) + " results");
+    for (unsigned i = 0; i < vals.size(); ++i)
+      env[op.result(i)] = std::move(vals[i]);
+    return absl::OkStatus();
+  };
+  auto cloneTensors = [](std::vector<c10::IValue> &vals) {
+    for (c10::IValue &v : vals)
+      if (v.isTensor())
+        v = v.toTensor().clone();
+  };
+  if (name == "fxir.insert_slice") {
+    std::vector<c10::IValue> in;
+    for (const Arg &a : op.args()) {
+      absl::StatusOr<c10::IValue> v = rawValue(a.value, op, env);
+      if (!v.ok())
+        return v.status();
+      in.push_back(std::move(*v));
+    }
+    if (in.size() != 3 || !in[0].isTensor() || !in[1].isTensor() || !in[2].isInt())
+      return opError(op, "takes (tensor buf, tensor src, int i)");
+    const at::Tensor &buf = in[0].toTensor();
+    int64_t i = in[2].toInt();
+    if (buf.dim() == 0 || i < 0 || i >= buf.size(0))
+      return opError(op, "index " + std::to_string(i) + " is outside the buffer's dim 0");
+    try {
+      if (inPlaceInserts.count(&op)) {
+        buf.select(0, i).copy_(in[1].toTensor());
+        env[op.result(0)] = buf;
+      } else {
+        env[op.result(0)] = at::select_scatter(buf, in[1].toTensor(), 0, i);
+      }
+    } catch (const c10::Error &e) {
+      return opError(op, e.what_without_backtrace());
+    }
+    return absl::OkStatus();
+  }
+  if (name == "fxir.for") {
+    absl::StatusOr<c10::IValue> n = rawValue(op.args()[0].value, op, env);
+    absl::StatusOr<std::vector<c10::IValue>> init = listOperands(op, 2, env);
+    if (!n.ok() || !init.ok())
+      return !n.ok() ? n.status() : init.status();
+    if (!n->isInt())
+      return opError(op, "the trip count is " + ivalueKind(*n) + ", not an int");
+    std::vector<c10::IValue> state = *init;
+    for (int64_t i = 0; i < n->toInt(); ++i) {
+      std::vector<c10::IValue> args{c10::IValue(i)};
+      args.insert(args.end(), state.begin(), state.end());
+      std::vector<c10::IValue> next;
+      if (absl::Status st = runRegion(op.region(0), args, env, next); !st.ok())
+        return st;
+      state = std::move(next);
+    }
+    if (n->toInt() <= 0)
+      cloneTensors(state); // results never alias the inits, as for while_loop
+    return setResults(std::move(state));
+  }
+  if (name == "fxir.while") {
+    absl::StatusOr<std::vector<c10::IValue>> init = listOperands(op, 2, env);
+    if (!init.ok())
+      return init.status();
+    std::vector<c10::IValue> state = *init;
+    bool iterated = false;
+    for (;;) {
+      std::vector<c10::IValue> c;
+      if (absl::Status st = runRegion(op.region(0), state, env, c); !st.ok())
+        return st;
+      if (c.size() != 1)
+        return opError(op, "the condition must give one value");
+      absl::StatusOr<bool> go = truthOf(c[0], op, "the loop condition");
+      if (!go.ok())
+        return go.status();
+      if (!*go)
+        break;
+      std::vector<c10::IValue> next;
+      if (absl::Status st = runRegion(op.region(1), state, env, next); !st.ok())
+        return st;
+      state = std::move(next);
+      iterated = true;
+    }
+    if (!iterated)
+      cloneTensors(state);
+    return setResults(std::move(state));
+  }
+  if (name == "fxir.if") {
+    absl::StatusOr<c10::IValue> pred = rawValue(op.args()[0].value, op, env);
+    if (!pred.ok())
+      return pred.status();
+    absl::StatusOr<bool> taken = truthOf(*pred, op, "the predicate");
+    if (!taken.ok())
+      return taken.status();
+    std::vector<c10::IValue> out;
+    if (absl::Status st = runRegion(op.region(*taken ? 0 : 1), {}, env, out); !st.ok())
+      return st;
+    return setResults(std::move(out));
+  }
+  return opError(op, "not an op the interp backend runs");
+}
+
 absl::Status Executable::Impl::runOp(const Op &op, Env &env) const {
   llvm::StringRef name = op.name();
   if (name == "fxir.constant") {
@@ -1140,6 +1274,8 @@ absl::Status Executable::Impl::runOp(const Op &op, Env &env) const {
   }
   if (name.starts_with("higher_order."))
     return runHop(op, env);
+  if (name.starts_with("fxir."))
+    return runStructured(op, env);
   return runAten(op, env);
 }
 

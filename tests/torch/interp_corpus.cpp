@@ -3,9 +3,10 @@
 //   fxir-interp-corpus CORPUS_DIR [SUMMARY_FILE]
 //
 // For every case the corpus manifest lists as exported (strict, non-strict and
-// decomposed exports), compiles the archive for the interp backend as imported and
-// after the `default` pipeline (which functionalizes first) and, for training-IR
-// exports (strict, non-strict), after `functionalize` alone. Each run is on the case's inputs
+// decomposed exports), compiles the archive for the interp backend as imported, after
+// `functionalize,lower-control-flow` and after the `default` pipeline (those two and
+// canonicalize, cse, dce) and, for training-IR exports (strict, non-strict), after
+// `functionalize` alone. Each run is on the case's inputs
 // and every output, mutated input and mutated buffer is compared with eager's
 // (Check.h, per-dtype tolerances). A functionalized training-IR program must also
 // compute what the same model's run_decompositions() export computes: same signature
@@ -53,7 +54,7 @@ int main(int argc, char **argv) {
     if (c["mode"].get(mode))
       mode = "";
     bool training = mode == "strict" || mode == "nonstrict";
-    std::vector<const char *> pipelines = {"", "default"};
+    std::vector<const char *> pipelines = {"", "functionalize,lower-control-flow", "default"};
     if (training)
       pipelines.push_back("functionalize");
     for (const char *pipeline : pipelines) {
@@ -141,7 +142,8 @@ int main(int argc, char **argv) {
     }
   }
   std::string summary = "interp corpus: " + std::to_string(numCases) +
-                        " cases (as imported, default; training IR also functionalize): " +
+                        " cases (as imported; functionalize,lower-control-flow; default; training IR "
+                        "also functionalize alone): " +
                         std::to_string(passed) + " runs passed, " + std::to_string(failed) +
                         " failed";
   std::cout << summary << "\n";

@@ -1,0 +1,392 @@
+//===- LowerControlFlow.cpp - higher-order control flow into fxir's structured ops ----===//
+//
+// scan, map_impl, while_loop and cond hold their bodies as separate subgraphs with
+// their own arguments. This pass turns each into fxir's structured control flow
+// (ir/FxirOps.def), moving the body's ops into the new op's region:
+//  - scan(f, init, xs, extra)  -> fxir.for over n = xs[0].size(0): the carry is
+//    loop-carried, each step reads xs[j].select(0, i), extra inputs are used directly
+//    (regions see enclosing values), and each stacked output is one buffer allocated
+//    before the loop (aten.empty with the output's type) and carried through it, step i
+//    writing only its slice: fxir.insert_slice(buf, y, i). An assert in front gives
+//    eager's error when xs is empty.
+//  - map_impl(f, xs, extra)    -> the same without a carry.
+//  - while_loop(c, f, carried, extra) -> fxir.while (carried ints and SymInts included).
+//  - cond(pred, t, f, operands) -> fxir.if (a tensor predicate is read as a scalar by
+//    the executor; a SymBool is used directly).
+// Nested higher-order ops are lowered innermost first. The new ops carry the
+// higher-order op's provenance plus (lower-control-flow, lowered ...); every moved op
+// keeps its own plus (lower-control-flow, inlined from ...). After the pass no
+// higher_order.* op is left, or the pass fails naming it.
+//
+// Does not (yet): fold the movedim/permute/flip that export puts around scan for
+// `dim=`/`reverse=` into the loop; stacked outputs whose non-leading dims are
+// symbolic (an error naming the op).
+//===----------------------------------------------------------------------------===//
+#include "fxir/ir/Builder.h"
+#include "fxir/passes/PassRegistry.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+namespace fxir {
+namespace {
+
+std::string where(const Op &op) {
+  std::string s = op.name().str();
+  const Provenance *p = op.provenance();
+  if (p && !p->nodeName.empty())
+    s += " (node " + p->nodeName.str() + (p->source.valid() ? ", " + p->brief() : "") + ")";
+  return s;
+}
+
+class Lowering {
+public:
+  explicit Lowering(Graph &g) : g_(g), rw_(g, "lower-control-flow") {}
+
+  absl::StatusOr<bool> run(PassStatistics &stats) {
+    if (absl::Status st = region(g_.body()); !st.ok())
+      return st;
+    std::string left;
+    g_.walk([&](Op &o) {
+      if (left.empty() && o.name().starts_with("higher_order."))
+        left = where(o);
+    });
+    if (!left.empty())
+      return absl::InternalError("lower-control-flow: " + left + " is left unlowered");
+    stats["loops"] += loops_;
+    stats["whiles"] += whiles_;
+    stats["ifs"] += ifs_;
+    stats["ops-inlined"] += inlined_;
+    return loops_ + whiles_ + ifs_ > 0;
+  }
+
+private:
+  Graph &g_;
+  Rewriter rw_;
+  int64_t loops_ = 0, whiles_ = 0, ifs_ = 0, inlined_ = 0;
+  Context &ctx() { return g_.context(); }
+
+  absl::Status region(Region &r) {
+    std::vector<Op *> ops;
+    for (Op &o : r.ops())
+      ops.push_back(&o);
+    for (Op *o : ops) {
+      for (unsigned i = 0; i < o->numRegions(); ++i)
+        if (absl::Status st = region(o->region(i)); !st.ok())
+          return st;
+      llvm::StringRef n = o->name();
+      absl::Status st = absl::OkStatus();
+      if (n == "higher_order.scan")
+        st = lowerLoop(*o, /*scan=*/true);
+      else if (n == "higher_order.map_impl")
+        st = lowerLoop(*o, /*scan=*/false);
+      else if (n == "higher_order.while_loop")
+        st = lowerWhile(*o);
+      else if (n == "higher_order.cond")
+        st = lowerCond(*o);
+      else if (n.starts_with("higher_order."))
+        st = absl::InvalidArgumentError("lower-control-flow: " + where(*o) +
+                                        " is not a control-flow op fxir can lower");
+      if (!st.ok())
+        return st;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<Value *>> list(Op &op, unsigned argIndex) {
+    if (argIndex >= op.args().size() || op.args()[argIndex].value.kind() != Attr::Kind::List)
+      return absl::InvalidArgumentError("lower-control-flow: " + where(op) + ": argument #" +
+                                        std::to_string(argIndex) + " is not a list");
+    std::vector<Value *> out;
+    for (const Attr &e : op.args()[argIndex].value.listValue()) {
+      if (e.kind() != Attr::Kind::Operand)
+        return absl::InvalidArgumentError("lower-control-flow: " + where(op) +
+                                          ": a list element is not a value");
+      out.push_back(op.operandValue(e.index()));
+    }
+    return out;
+  }
+  absl::StatusOr<Region *> regionArg(Op &op, unsigned argIndex) {
+    if (argIndex >= op.args().size() || op.args()[argIndex].value.kind() != Attr::Kind::Region)
+      return absl::InvalidArgumentError("lower-control-flow: " + where(op) + ": argument #" +
+                                        std::to_string(argIndex) + " is not a region");
+    return &op.region(op.args()[argIndex].value.index());
+  }
+
+  /// Moves every op of `from` to the end of `to` after pointing the uses of `from`'s
+  /// arguments at `args`; returns the values of `from`'s yield (which is erased) when
+  /// `keepYield` is false.
+  absl::StatusOr<std::vector<Value *>> inline_(Region &from, llvm::ArrayRef<Value *> args,
+                                               Region &to, llvm::StringRef hop, bool keepYield) {
+    if (from.numArgs() != args.size())
+      return absl::InvalidArgumentError("lower-control-flow: a " + hop.str() + " body takes " +
+                                        std::to_string(from.numArgs()) + " arguments, given " +
+                                        std::to_string(args.size()));
+    for (unsigned i = 0; i < args.size(); ++i)
+      from.arg(i)->replaceAllUsesWith(args[i]);
+    std::vector<Value *> yielded;
+    std::string action = "inlined from " + hop.str();
+    while (!from.empty()) {
+      Op *o = &from.ops().front();
+      if (o->isTerminator() && !keepYield) {
+        for (const Arg &a : o->args()) {
+          if (a.value.kind() != Attr::Kind::Operand)
+            return absl::InvalidArgumentError("lower-control-flow: a " + hop.str() +
+                                              " body yields a constant argument");
+          yielded.push_back(o->operandValue(a.value.index()));
+        }
+        rw_.eraseOp(o);
+        continue;
+      }
+      from.remove(o);
+      to.push_back(o);
+      o->walk([&](Op &moved) {
+        rw_.noteModified(&moved, action);
+        ++inlined_;
+      });
+    }
+    return yielded;
+  }
+
+  /// xs.size(dim) as a value (a constant when static).
+  Value *sizeOf(Value *x, int64_t dim) {
+    const SymExpr *e = x->type()->shape()[dim];
+    if (auto c = e->asConst())
+      return rw_.create("fxir.constant", {}, {{{}, Attr::integer(*c)}}, {ctx().intType()})
+          ->result(0);
+    return rw_.create("aten.sym_size.int", {x},
+                      {{{}, Attr::operand(0)}, {{}, Attr::integer(dim)}},
+                      {ctx().symIntType(e)})
+        ->result(0);
+  }
+
+  absl::Status lowerLoop(Op &hop, bool scan) {
+    llvm::StringRef hopName = hop.name();
+    unsigned next = 1;
+    std::vector<Value *> init;
+    if (scan) {
+      auto i = list(hop, next++);
+      if (!i.ok())
+        return i.status();
+      init = *i;
+    }
+    auto xs = list(hop, next++);
+    auto extra = list(hop, next++);
+    auto body = regionArg(hop, 0);
+    if (!xs.ok() || !extra.ok() || !body.ok())
+      return !xs.ok() ? xs.status() : !extra.ok() ? extra.status() : body.status();
+    if (xs->empty() || !(*xs)[0]->type()->isTensor() || (*xs)[0]->type()->rank() == 0)
+      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+                                        " has no xs with a dim to iterate over");
+    size_t numCarry = init.size();
+    if (numCarry > hop.numResults())
+      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+                                        " has more carried values than results");
+    size_t numYs = hop.numResults() - numCarry;
+
+    rw_.setInsertionPoint(&hop);
+    rw_.setRoot(&hop, "lowered " + hopName.str());
+    Value *n = sizeOf((*xs)[0], 0);
+    // Eager raises for an empty xs; so does the lowered program.
+    if (!n->definingOp() || n->definingOp()->name() != "fxir.constant" ||
+        n->definingOp()->args()[0].value.intValue() <= 0) {
+      Value *positive = rw_.create("_operator.gt", {n},
+                                   {{{}, Attr::operand(0)}, {{}, Attr::integer(0)}},
+                                   {ctx().symBoolType()})
+                            ->result(0);
+      std::string msg = std::string(scan ? "scan" : "map") +
+                        ": xs must have at least one element along dim 0, got 0";
+      rw_.create("aten._assert_scalar.default", {positive},
+                 {{{}, Attr::operand(0)}, {{}, Attr::string(ctx().intern(msg))}}, {});
+    }
+    // One buffer per stacked output, [n, ...] of the output's dtype.
+    std::vector<Value *> bufs;
+    for (size_t k = 0; k < numYs; ++k) {
+      const Type *t = hop.result(numCarry + k)->type();
+      if (!t->isTensor() || t->rank() == 0)
+        return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+                                          ": stacked output #" + std::to_string(k) +
+                                          " is not a tensor with a leading dim");
+      llvm::SmallVector<Attr, 6> dims{Attr::operand(0)};
+      for (size_t d = 1; d < t->rank(); ++d) {
+        auto c = t->shape()[d]->asConst();
+        if (!c)
+          return absl::InvalidArgumentError(
+              "lower-control-flow: " + where(hop) + ": stacked output #" + std::to_string(k) +
+              " has a symbolic non-leading dim (" + t->str() + "), not supported yet");
+        dims.push_back(Attr::integer(*c));
+      }
+      Op *empty = rw_.create(
+          "aten.empty.memory_format", {n},
+          {{{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(dims)))},
+           {"dtype", Attr::dtype(t->dtype())},
+           {"layout", Attr::none()},
+           {"device", Attr::device(ctx().intern(t->device().empty() ? "cpu" : t->device()))},
+           {"pin_memory", Attr::none()},
+           {"memory_format", Attr::none()}},
+          {ctx().tensorType(t->dtype(), t->shape(), {}, t->device())});
+      bufs.push_back(empty->result(0));
+    }
+    // The loop.
+    llvm::SmallVector<Value *, 8> operands{n};
+    llvm::SmallVector<Attr, 8> carried;
+    llvm::SmallVector<const Type *, 8> types;
+    for (size_t c = 0; c < numCarry; ++c) {
+      carried.push_back(Attr::operand(static_cast<unsigned>(operands.size())));
+      operands.push_back(init[c]);
+      types.push_back(hop.result(c)->type());
+    }
+    for (size_t k = 0; k < numYs; ++k) {
+      carried.push_back(Attr::operand(static_cast<unsigned>(operands.size())));
+      operands.push_back(bufs[k]);
+      types.push_back(bufs[k]->type());
+    }
+    Op *loop = rw_.create("fxir.for", operands,
+                          {{{}, Attr::operand(0)},
+                           {{}, Attr::region(0)},
+                           {{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(carried)))}},
+                          types, /*numRegions=*/1);
+    Region &r = loop->region(0);
+    Value *i = r.addArg(ctx().symIntType(), ctx().name("i"));
+    std::vector<Value *> args;
+    for (size_t c = 0; c < numCarry; ++c)
+      args.push_back(r.addArg(types[c]));
+    std::vector<Value *> bufArgs;
+    for (size_t k = 0; k < numYs; ++k)
+      bufArgs.push_back(r.addArg(types[numCarry + k]));
+    // Step i's slices of xs, then the body.
+    rw_.setInsertionPointToEnd(r);
+    Region &from = **body;
+    for (size_t j = 0; j < xs->size(); ++j) {
+      unsigned argIndex = static_cast<unsigned>(numCarry + j);
+      if (argIndex >= from.numArgs())
+        return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+                                          ": the body takes fewer arguments than it is given");
+      Op *sel = rw_.create("aten.select.int", {(*xs)[j], i},
+                           {{{}, Attr::operand(0)}, {{}, Attr::integer(0)}, {{}, Attr::operand(1)}},
+                           {from.arg(argIndex)->type()});
+      args.push_back(sel->result(0));
+    }
+    args.insert(args.end(), extra->begin(), extra->end());
+    auto ys = inline_(from, args, r, hopName, /*keepYield=*/false);
+    if (!ys.ok())
+      return ys.status();
+    if (ys->size() != numCarry + numYs)
+      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) + ": the body yields " +
+                                        std::to_string(ys->size()) + " values for " +
+                                        std::to_string(numCarry + numYs) + " results");
+    rw_.setInsertionPointToEnd(r);
+    llvm::SmallVector<Value *, 8> yields((*ys).begin(), (*ys).begin() + numCarry);
+    for (size_t k = 0; k < numYs; ++k)
+      yields.push_back(rw_.create("fxir.insert_slice", {bufArgs[k], (*ys)[numCarry + k], i},
+                                  {{{}, Attr::operand(0)}, {{}, Attr::operand(1)},
+                                   {{}, Attr::operand(2)}},
+                                  {types[numCarry + k]})
+                           ->result(0));
+    llvm::SmallVector<Arg, 8> yargs;
+    for (unsigned y = 0; y < yields.size(); ++y)
+      yargs.push_back({{}, Attr::operand(y)});
+    rw_.create("fxir.yield", yields, yargs, {});
+    rw_.clearRoot();
+    llvm::SmallVector<Value *, 8> results;
+    for (unsigned k = 0; k < loop->numResults(); ++k)
+      results.push_back(loop->result(k));
+    rw_.replaceOp(&hop, results);
+    ++loops_;
+    return absl::OkStatus();
+  }
+
+  absl::Status lowerWhile(Op &hop) {
+    auto cond = regionArg(hop, 0), body = regionArg(hop, 1);
+    auto carried = list(hop, 2), extra = list(hop, 3);
+    if (!cond.ok() || !body.ok())
+      return !cond.ok() ? cond.status() : body.status();
+    if (!carried.ok() || !extra.ok())
+      return !carried.ok() ? carried.status() : extra.status();
+    if (carried->size() != hop.numResults())
+      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+                                        ": carried values and results differ in number");
+    rw_.setInsertionPoint(&hop);
+    rw_.setRoot(&hop, "lowered higher_order.while_loop");
+    llvm::SmallVector<Value *, 8> operands(carried->begin(), carried->end());
+    llvm::SmallVector<Attr, 8> refs;
+    llvm::SmallVector<const Type *, 8> types;
+    for (unsigned k = 0; k < operands.size(); ++k) {
+      refs.push_back(Attr::operand(k));
+      types.push_back(hop.result(k)->type());
+    }
+    Op *loop = rw_.create("fxir.while", operands,
+                          {{{}, Attr::region(0)},
+                           {{}, Attr::region(1)},
+                           {{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(refs)))}},
+                          types, /*numRegions=*/2);
+    rw_.clearRoot();
+    Region *from[2] = {*cond, *body};
+    for (unsigned k = 0; k < 2; ++k) {
+      Region &r = loop->region(k);
+      std::vector<Value *> args;
+      for (const Type *t : types)
+        args.push_back(r.addArg(t));
+      args.insert(args.end(), extra->begin(), extra->end());
+      auto moved = inline_(*from[k], args, r, "higher_order.while_loop", /*keepYield=*/true);
+      if (!moved.ok())
+        return moved.status();
+    }
+    llvm::SmallVector<Value *, 8> results;
+    for (unsigned k = 0; k < loop->numResults(); ++k)
+      results.push_back(loop->result(k));
+    rw_.replaceOp(&hop, results);
+    ++whiles_;
+    return absl::OkStatus();
+  }
+
+  absl::Status lowerCond(Op &hop) {
+    if (hop.args().empty() || hop.args()[0].value.kind() != Attr::Kind::Operand)
+      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+                                        ": the predicate is not a value");
+    Value *pred = hop.operandValue(hop.args()[0].value.index());
+    auto t = regionArg(hop, 1), f = regionArg(hop, 2);
+    auto operands = list(hop, 3);
+    if (!t.ok() || !f.ok())
+      return !t.ok() ? t.status() : f.status();
+    if (!operands.ok())
+      return operands.status();
+    rw_.setInsertionPoint(&hop);
+    rw_.setRoot(&hop, "lowered higher_order.cond");
+    llvm::SmallVector<const Type *, 4> types;
+    for (unsigned k = 0; k < hop.numResults(); ++k)
+      types.push_back(hop.result(k)->type());
+    Op *iff = rw_.create("fxir.if", {pred},
+                         {{{}, Attr::operand(0)}, {{}, Attr::region(0)}, {{}, Attr::region(1)}},
+                         types, /*numRegions=*/2);
+    rw_.clearRoot();
+    Region *from[2] = {*t, *f};
+    for (unsigned k = 0; k < 2; ++k) {
+      auto moved = inline_(*from[k], *operands, iff->region(k), "higher_order.cond",
+                           /*keepYield=*/true);
+      if (!moved.ok())
+        return moved.status();
+    }
+    llvm::SmallVector<Value *, 4> results;
+    for (unsigned k = 0; k < iff->numResults(); ++k)
+      results.push_back(iff->result(k));
+    rw_.replaceOp(&hop, results);
+    ++ifs_;
+    return absl::OkStatus();
+  }
+};
+
+class LowerControlFlowPass : public Pass {
+public:
+  absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
+    return Lowering(g).run(stats);
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createLowerControlFlowPass(const PassOptions &) {
+  return std::make_unique<LowerControlFlowPass>();
+}
+llvm::ArrayRef<PassOptionSpec> lowerControlFlowOptions() { return {}; }
+
+} // namespace fxir
