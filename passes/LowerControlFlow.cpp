@@ -18,9 +18,12 @@
 // keeps its own plus (lower-control-flow, inlined from ...). After the pass no
 // higher_order.* op is left, or the pass fails naming it.
 //
-// Does not (yet): fold the movedim/permute/flip that export puts around scan for
-// `dim=`/`reverse=` into the loop; stacked outputs whose non-leading dims are
-// symbolic (an error naming the op).
+// Stacked outputs get their (possibly symbolic) shape: a symbolic non-leading dim is
+// computed from the graph inputs whose dims carry its symbols. canonicalize then folds
+// the movedim/permute/flip export puts around scan for `dim=`/`reverse=` into the loop.
+//
+// Does not (yet): build a stacked output whose dim involves a symbol no graph input's
+// shape carries (an unbacked one, say): an error naming the op.
 //===----------------------------------------------------------------------------===//
 #include "fxir/ir/Builder.h"
 #include "fxir/passes/PassRegistry.h"
@@ -147,6 +150,58 @@ private:
     return yielded;
   }
 
+  /// The value of a symbolic size at `hop`: each symbol read from a graph input whose
+  /// dim it is (`sym_size`), combined with Python int ops; null when some symbol is no
+  /// input's dim or the expression has a kind this does not build.
+  Value *materialize(const SymExpr *e, Op &hop) {
+    switch (e->kind()) {
+    case SymExpr::Kind::Const:
+      return rw_.create("fxir.constant", {}, {{{}, Attr::integer(e->value())}}, {ctx().intType()})
+          ->result(0);
+    case SymExpr::Kind::Sym: {
+      Region &body = g_.body();
+      for (unsigned a = 0; a < body.numArgs(); ++a) {
+        const Type *t = body.arg(a)->type();
+        if (!t->isTensor())
+          continue;
+        for (size_t d = 0; d < t->rank(); ++d)
+          if (t->shape()[d] == e)
+            return rw_.create("aten.sym_size.int", {body.arg(a)},
+                              {{{}, Attr::operand(0)}, {{}, Attr::integer(int64_t(d))}},
+                              {ctx().symIntType(e)})
+                ->result(0);
+      }
+      return nullptr;
+    }
+    case SymExpr::Kind::Add:
+    case SymExpr::Kind::Mul:
+    case SymExpr::Kind::FloorDiv:
+    case SymExpr::Kind::Mod:
+    case SymExpr::Kind::Max:
+    case SymExpr::Kind::Min: {
+      const char *fn = e->kind() == SymExpr::Kind::Add        ? "_operator.add"
+                       : e->kind() == SymExpr::Kind::Mul      ? "_operator.mul"
+                       : e->kind() == SymExpr::Kind::FloorDiv ? "_operator.floordiv"
+                       : e->kind() == SymExpr::Kind::Mod      ? "_operator.mod"
+                       : e->kind() == SymExpr::Kind::Max      ? "torch.sym_max"
+                                                              : "torch.sym_min";
+      Value *acc = nullptr;
+      for (const SymExpr *o : e->operands()) {
+        Value *v = materialize(o, hop);
+        if (!v)
+          return nullptr;
+        acc = acc ? rw_.create(fn, {acc, v}, {{{}, Attr::operand(0)}, {{}, Attr::operand(1)}},
+                               {ctx().symIntType()})
+                        ->result(0)
+                  : v;
+      }
+      return acc;
+    }
+    default:
+      return nullptr;
+    }
+  }
+
   /// xs.size(dim) as a value (a constant when static).
   Value *sizeOf(Value *x, int64_t dim) {
     const SymExpr *e = x->type()->shape()[dim];
@@ -207,16 +262,24 @@ private:
                                           ": stacked output #" + std::to_string(k) +
                                           " is not a tensor with a leading dim");
       llvm::SmallVector<Attr, 6> dims{Attr::operand(0)};
+      llvm::SmallVector<Value *, 4> sizeOperands{n};
       for (size_t d = 1; d < t->rank(); ++d) {
-        auto c = t->shape()[d]->asConst();
-        if (!c)
+        const SymExpr *e = t->shape()[d];
+        if (auto c = e->asConst()) {
+          dims.push_back(Attr::integer(*c));
+          continue;
+        }
+        Value *v = materialize(e, hop);
+        if (!v)
           return absl::InvalidArgumentError(
               "lower-control-flow: " + where(hop) + ": stacked output #" + std::to_string(k) +
-              " has a symbolic non-leading dim (" + t->str() + "), not supported yet");
-        dims.push_back(Attr::integer(*c));
+              " has a non-leading dim (" + e->str() + " in " + t->str() +
+              ") that no graph input's shape determines, not supported yet");
+        dims.push_back(Attr::operand(static_cast<unsigned>(sizeOperands.size())));
+        sizeOperands.push_back(v);
       }
       Op *empty = rw_.create(
-          "aten.empty.memory_format", {n},
+          "aten.empty.memory_format", sizeOperands,
           {{{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(dims)))},
            {"dtype", Attr::dtype(t->dtype())},
            {"layout", Attr::none()},
