@@ -341,7 +341,76 @@ private:
       expect(kinds({K::Operand, K::Operand, K::Operand}) && op.numOperands() == 3 &&
                  op.numResults() == 1,
              "takes (%buf, %src, %i) and has one result");
+      if (op.numOperands() == 3 && op.numResults() == 1) {
+        expect(op.operandValue(0)->type()->isTensor() && op.operandValue(1)->type()->isTensor() &&
+                   isInt(op.operandValue(2)->type()),
+               "takes a tensor buffer, a tensor slice and an int index");
+        expect(similar(op.operandValue(0)->type(), op.result(0)->type()),
+               "its result has the buffer's type");
+      }
+    } else if (name == "fxir.alloc") {
+      expect(kinds({K::List}) && op.numResults() == 1 && op.result(0)->type()->isTensor() &&
+                 op.args()[0].value.listValue().size() == op.result(0)->type()->rank(),
+             "takes ([sizes...]) and has one tensor result of that rank");
     }
+    // Carried values: init, region argument, yielded value and result agree.
+    if (name == "fxir.for" || name == "fxir.while") {
+      unsigned first = name == "fxir.for" ? 1 : 0;
+      llvm::ArrayRef<Attr> inits = op.args()[2].value.listValue();
+      for (size_t k = 0; k < inits.size() && k < op.numResults(); ++k) {
+        if (inits[k].kind() != K::Operand || inits[k].index() >= op.numOperands()) {
+          error(op, name.str() + ": carried value #" + std::to_string(k) + " is not a value");
+          continue;
+        }
+        const Type *t = op.result(k)->type();
+        expect(similar(op.operandValue(inits[k].index())->type(), t),
+               "carried value #" + std::to_string(k) + " has another type than result #" +
+                   std::to_string(k));
+        for (unsigned r = 0; r < op.numRegions(); ++r) {
+          Region &reg = op.region(r);
+          if (first + k < reg.numArgs())
+            expect(similar(reg.arg(first + k)->type(), t),
+                   "region ^" + std::to_string(r) + " takes carried value #" +
+                       std::to_string(k) + " with another type than result #" + std::to_string(k));
+        }
+        const Op *y = op.region(name == "fxir.for" ? 0 : 1).terminator();
+        if (y && k < y->numOperands())
+          expect(similar(y->operandValue(k)->type(), t),
+                 "its body yields for carried value #" + std::to_string(k) +
+                     " a value of another type than result #" + std::to_string(k));
+      }
+      if (name == "fxir.for") {
+        expect(op.numOperands() && isInt(op.operandValue(0)->type()), "the trip count is an int");
+        expect(op.region(0).numArgs() && isInt(op.region(0).arg(0)->type()),
+               "the body's first argument (the index) is an int");
+      }
+    }
+    if (name == "fxir.if")
+      for (unsigned r = 0; r < 2; ++r)
+        if (const Op *y = op.region(r).terminator())
+          for (unsigned k = 0; k < y->numOperands() && k < op.numResults(); ++k)
+            expect(similar(y->operandValue(k)->type(), op.result(k)->type()),
+                   "region ^" + std::to_string(r) + " yields for result #" + std::to_string(k) +
+                       " a value of another type");
+  }
+  static bool isInt(const Type *t) {
+    return t->kind() == Type::Kind::Int || t->kind() == Type::Kind::SymInt;
+  }
+  // Same kind; for tensors the same dtype and rank (symbolic sizes may differ by name:
+  // a loop-carried SymInt or dim gets a fresh symbol).
+  static bool similar(const Type *a, const Type *b) {
+    auto kind = [](const Type *t) {
+      Type::Kind k = t->kind();
+      return k == Type::Kind::SymInt ? Type::Kind::Int
+             : k == Type::Kind::SymFloat ? Type::Kind::Float
+             : k == Type::Kind::SymBool  ? Type::Kind::Bool
+                                         : k;
+    };
+    if (kind(a) != kind(b))
+      return false;
+    if (a->isTensor())
+      return a->dtype() == b->dtype() && a->rank() == b->rank();
+    return true;
   }
 
   // The control-flow higher-order ops, as torch.export writes them (docs/pt2-format.md):

@@ -107,6 +107,15 @@ private:
     const Attr &i = op.args()[2].value;
     if (i.kind() != Attr::Kind::Operand && i.kind() != Attr::Kind::Int)
       return false;
+    // A flip needs the index's sign: fold only literals and a loop's own index (>= 0).
+    auto isLoopIndex = [&](const Value *x) {
+      Region *owner = x->argOwner();
+      return owner && owner->parentOp() && owner->parentOp()->name() == "fxir.for" &&
+             owner->numArgs() && owner->arg(0) == x;
+    };
+    bool flipped = isFlipOfDimZero(*def);
+    if (flipped && i.kind() == Attr::Kind::Operand && !isLoopIndex(op.operandValue(i.index())))
+      return false;
     Value *src = nullptr;
     int64_t dim = 0;
     bool reverse = false;
@@ -121,10 +130,24 @@ private:
       dim = def->args()[1].value.intValue();
     } else if (def->name() == "aten.permute.default" && def->args().size() == 2 &&
                def->args()[1].value.kind() == Attr::Kind::List &&
-               !def->args()[1].value.listValue().empty() &&
-               def->args()[1].value.listValue()[0].kind() == Attr::Kind::Int) {
+               !def->args()[1].value.listValue().empty()) {
+      // Only a permute that moves one dim to the front and keeps the others in order
+      // (a movedim) reads as a select of the input.
+      llvm::ArrayRef<Attr> p = def->args()[1].value.listValue();
+      int64_t rank = static_cast<int64_t>(p.size()), prev = -1;
+      llvm::SmallVector<int64_t, 6> norm;
+      for (const Attr &a : p) {
+        if (a.kind() != Attr::Kind::Int)
+          return false;
+        norm.push_back(a.intValue() < 0 ? a.intValue() + rank : a.intValue());
+      }
+      for (size_t k = 1; k < norm.size(); ++k) {
+        if (norm[k] <= prev)
+          return false;
+        prev = norm[k];
+      }
       src = def->operandValue(0);
-      dim = def->args()[1].value.listValue()[0].intValue();
+      dim = norm[0];
     } else {
       return false;
     }
@@ -134,7 +157,15 @@ private:
     rw.setRoot(&op, std::string("read through ") + def->name().str());
     llvm::SmallVector<Value *, 2> operands{src};
     llvm::SmallVector<Arg, 3> args{{{}, Attr::operand(0)}, {{}, Attr::integer(dim)}};
-    if (reverse) {
+    if (reverse && i.kind() == Attr::Kind::Int) {
+      // flip(t)[i] is t[n-1-i] for i >= 0 and t[-1-i] for i < 0.
+      if (i.intValue() < 0) {
+        args.push_back({{}, Attr::integer(-1 - i.intValue())});
+      } else {
+        operands.push_back(reversedIndex(rw, op, i, sizeValue(rw, src, 0)));
+        args.push_back({{}, Attr::operand(1)});
+      }
+    } else if (reverse) {
       operands.push_back(reversedIndex(rw, op, i, sizeValue(rw, src, 0)));
       args.push_back({{}, Attr::operand(1)});
     } else if (i.kind() == Attr::Kind::Operand) {
@@ -169,7 +200,8 @@ private:
     if (!ins || ins->name() != "fxir.insert_slice" || ins->numOperands() != 3 ||
         ins->operandValue(0) != body.arg(k + 1) || ins->operandValue(2) != body.arg(0) ||
         body.arg(k + 1)->numUses() != 1 || !init->definingOp() ||
-        !init->definingOp()->name().starts_with("aten.empty.") || init->numUses() != 1)
+        init->definingOp()->name() != "fxir.alloc" || init->numUses() != 1 ||
+        init->definingOp()->parentRegion() != loop->parentRegion())
       return false;
     rw.setInsertionPoint(ins);
     rw.setRoot(ins, "writes step i at n-1-i (folded a flip of the stacked output)");

@@ -18,7 +18,7 @@ EffectAnalysis::Info EffectAnalysis::infoFor(const Op &op) {
   // triton kernels, ...) is assumed to have an effect.
   static const llvm::StringRef kPureHops[] = {"higher_order.cond", "higher_order.while_loop",
                                               "higher_order.scan", "higher_order.map_impl"};
-  if (name == "fxir.constant" || name == "fxir.insert_slice" || name == "fxir.for" ||
+  if (name == "fxir.constant" || name == "fxir.insert_slice" || name == "fxir.alloc" || name == "fxir.for" ||
       name == "fxir.while" || name == "fxir.if") {
     info = {false, false}; // structured control flow: pure apart from its regions
   } else if (name.starts_with("fxir.")) {

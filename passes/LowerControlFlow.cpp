@@ -6,7 +6,7 @@
 //  - scan(f, init, xs, extra)  -> fxir.for over n = xs[0].size(0): the carry is
 //    loop-carried, each step reads xs[j].select(0, i), extra inputs are used directly
 //    (regions see enclosing values), and each stacked output is one buffer allocated
-//    before the loop (aten.empty with the output's type) and carried through it, step i
+//    before the loop (fxir.alloc of the output's type) and carried through it, step i
 //    writing only its slice: fxir.insert_slice(buf, y, i). An assert in front gives
 //    eager's error when xs is empty.
 //  - map_impl(f, xs, extra)    -> the same without a carry.
@@ -253,6 +253,25 @@ private:
       rw_.create("aten._assert_scalar.default", {positive},
                  {{{}, Attr::operand(0)}, {{}, Attr::string(ctx().intern(msg))}}, {});
     }
+    // Every xs has n elements along dim 0 (the higher-order op checks it when run).
+    for (size_t j = 1; j < xs->size(); ++j) {
+      const Type *t = (*xs)[j]->type();
+      if (!t->isTensor() || t->rank() == 0)
+        return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+                                          ": xs #" + std::to_string(j) + " has no dim 0");
+      if (t->shape()[0] == (*xs)[0]->type()->shape()[0])
+        continue;
+      Value *len = sizeOf((*xs)[j], 0);
+      Value *same = rw_.create("_operator.eq", {len, n},
+                               {{{}, Attr::operand(0)}, {{}, Attr::operand(1)}},
+                               {ctx().symBoolType()})
+                        ->result(0);
+      rw_.create("aten._assert_scalar.default", {same},
+                 {{{}, Attr::operand(0)},
+                  {{}, Attr::string(ctx().intern(std::string(scan ? "scan" : "map") +
+                                                 ": xs have different lengths along dim 0"))}},
+                 {});
+    }
     // One buffer per stacked output, [n, ...] of the output's dtype.
     std::vector<Value *> bufs;
     for (size_t k = 0; k < numYs; ++k) {
@@ -278,15 +297,9 @@ private:
         dims.push_back(Attr::operand(static_cast<unsigned>(sizeOperands.size())));
         sizeOperands.push_back(v);
       }
-      Op *empty = rw_.create(
-          "aten.empty.memory_format", sizeOperands,
-          {{{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(dims)))},
-           {"dtype", Attr::dtype(t->dtype())},
-           {"layout", Attr::none()},
-           {"device", Attr::device(ctx().intern(t->device().empty() ? "cpu" : t->device()))},
-           {"pin_memory", Attr::none()},
-           {"memory_format", Attr::none()}},
-          {ctx().tensorType(t->dtype(), t->shape(), {}, t->device())});
+      Op *empty = rw_.create("fxir.alloc", sizeOperands,
+                             {{{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(dims)))}},
+                             {ctx().tensorType(t->dtype(), t->shape(), {}, t->device())});
       bufs.push_back(empty->result(0));
     }
     // The loop.

@@ -518,6 +518,8 @@ absl::Status Executable::Impl::prepare(const Op &op) {
   llvm::StringRef name = op.name();
   if (name == "fxir.yield" || name == "fxir.constant")
     return absl::OkStatus();
+  if (name == "fxir.alloc")
+    return absl::OkStatus();
   if (name == "fxir.insert_slice") {
     // In place when nobody else can see the buffer: it is the loop-carried copy of a
     // fresh aten.empty that only the loop uses, and this op is its only reader.
@@ -532,8 +534,16 @@ absl::Status Executable::Impl::prepare(const Op &op) {
       Value *init = argIndex >= 1 && argIndex < loop->numOperands()
                         ? loop->operandValue(argIndex)
                         : nullptr;
-      if (init && init->numUses() == 1 && init->definingOp() &&
-          init->definingOp()->name().starts_with("aten.empty."))
+      // ...and its result goes only to the loop's yield, at the buffer's own slot, so
+      // no other carried value or later step can see the old contents; the allocation
+      // is in the loop's own region (a new buffer each time the loop runs).
+      Value *res = op.numResults() ? op.result(0) : nullptr;
+      const Op *user = res && res->numUses() == 1 ? res->firstUse()->owner() : nullptr;
+      bool toOwnSlot = user && user->isTerminator() && user->parentRegion() == owner &&
+                       res->firstUse()->index() + 1 == argIndex;
+      if (init && toOwnSlot && init->numUses() == 1 && init->definingOp() &&
+          init->definingOp()->name() == "fxir.alloc" &&
+          init->definingOp()->parentRegion() == loop->parentRegion())
         inPlaceInserts.insert(&op);
     }
     return absl::OkStatus();
@@ -1103,7 +1113,6 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
     if (numCarry > op.numResults())
       return opError(op, "has " + std::to_string(numCarry) + " carried values but only " +
                              std::to_string(op.numResults()) + " results");
-    std::vector<c10::IValue> init = carry;
     size_t numYs = op.numResults() - numCarry;
     std::vector<std::vector<at::Tensor>> ys(numYs);
     for (int64_t i = 0; i < n; ++i) {
@@ -1126,10 +1135,7 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
         ys[y].push_back(v.toTensor());
       }
     }
-    // A carry the body passed through unchanged is a new tensor, not the init one.
-    for (size_t c = 0; c < numCarry; ++c)
-      if (carry[c].isTensor() && init[c].isTensor() && carry[c].toTensor().is_same(init[c].toTensor()))
-        carry[c] = carry[c].toTensor().clone();
+    // (A carry the body passes through unchanged stays the init tensor, as in eager.)
     std::vector<c10::IValue> vals(carry.begin(), carry.end());
     try {
       for (auto &y : ys)
@@ -1157,6 +1163,26 @@ absl::Status Executable::Impl::runStructured(const Op &op, Env &env) const {
       if (v.isTensor())
         v = v.toTensor().clone();
   };
+  if (name == "fxir.alloc") {
+    if (op.args().size() != 1 || op.numResults() != 1 || !op.result(0)->type()->isTensor())
+      return opError(op, "takes ([sizes...]) and has one tensor result");
+    absl::StatusOr<c10::IValue> sizes = rawValue(op.args()[0].value, op, env);
+    if (!sizes.ok())
+      return sizes.status();
+    std::vector<int64_t> dims;
+    for (const c10::IValue &d : sizes->toListRef()) {
+      if (!d.isInt() || d.toInt() < 0)
+        return opError(op, "sizes must be non-negative ints");
+      dims.push_back(d.toInt());
+    }
+    try {
+      env[op.result(0)] = at::empty(
+          dims, at::TensorOptions().dtype(toScalarType(op.result(0)->type()->dtype())));
+    } catch (const c10::Error &e) {
+      return opError(op, e.what_without_backtrace());
+    }
+    return absl::OkStatus();
+  }
   if (name == "fxir.insert_slice") {
     std::vector<c10::IValue> in;
     for (const Arg &a : op.args()) {
