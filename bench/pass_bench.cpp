@@ -3,9 +3,12 @@
 // one), their product, a dead relu (dce), and static sym_size arithmetic (canonicalize
 // folds it, dce then removes it). Each iteration runs one pass on a fresh graph (built
 // outside the timing). Reports ops/s over the graph's op count; scaling is linear when
-// time per op at 10^6 stays within 2x of 10^4 (docs/benchmarks.md).
+// time per op at 10^6 stays within 2x of 10^4 (docs/benchmarks.md). functionalize and
+// lower-control-flow run on a second graph with in-place writes through views and a
+// scan per step (buildStatefulGraph).
 #include "fxir/ir/Builder.h"
 #include "fxir/ir/Context.h"
+#include "fxir/ir/Verifier.h"
 #include "fxir/passes/PassRegistry.h"
 
 #include "SteadyStateMain.h"
@@ -59,14 +62,75 @@ std::unique_ptr<Graph> buildGraph(Context &ctx, int64_t steps) {
   return g;
 }
 
-void runPass(benchmark::State &state, const char *name) {
+// Work for functionalize and lower-control-flow: per step, a clone of the running
+// value, a slice of it written in place (add_ through the view), a read of the base,
+// and a scan whose two-op body adds x to the carry (six ops, one region).
+std::unique_ptr<Graph> buildStatefulGraph(Context &ctx, int64_t steps) {
+  const Type *t = ctx.tensorType(DType::Float32, llvm::ArrayRef<int64_t>{8, 64});
+  const Type *row = ctx.tensorType(DType::Float32, llvm::ArrayRef<int64_t>{64});
+  const Type *half = ctx.tensorType(DType::Float32, llvm::ArrayRef<int64_t>{4, 64});
+  auto g = std::make_unique<Graph>(ctx, "stateful");
+  Value *x = g->body().addArg(t, ctx.name("x"));
+  g->inputSpecs().push_back(InputSpec{});
+  Builder b(*g);
+  Provenance p;
+  p.nodeName = "n";
+  p.source.file = "model.py";
+  p.source.line = 1;
+  const Provenance *prov = ctx.provenance(p);
+  auto ops = [](std::initializer_list<Attr> as) {
+    llvm::SmallVector<Arg, 6> args;
+    for (const Attr &a : as)
+      args.push_back({{}, a});
+    return args;
+  };
+  Value *prev = x;
+  for (int64_t i = 0; i < steps; ++i) {
+    Value *c = b.create("aten.clone.default", {prev},
+                        {{{}, Attr::operand(0)}, {ctx.intern("memory_format"), Attr::none()}}, {t},
+                        prov)->result(0);
+    Value *s = b.create("aten.slice.Tensor", {c},
+                        ops({Attr::operand(0), Attr::integer(0), Attr::integer(0), Attr::integer(4),
+                             Attr::integer(1)}),
+                        {half}, prov)->result(0);
+    b.create("aten.add_.Scalar", {s}, ops({Attr::operand(0), Attr::integer(1), Attr::integer(1)}),
+             {half}, prov);
+    Value *m = b.create("aten.mul.Tensor", {c, x}, ops({Attr::operand(0), Attr::operand(1)}), {t}, prov)
+                   ->result(0);
+    Value *init = b.create("aten.select.int", {m}, ops({Attr::operand(0), Attr::integer(0), Attr::integer(0)}),
+                           {row}, prov)->result(0);
+    Op *scan = b.create("higher_order.scan", {init, m},
+                        ops({Attr::region(0), Attr::list(ctx.copy(llvm::ArrayRef<Attr>{Attr::operand(0)})),
+                             Attr::list(ctx.copy(llvm::ArrayRef<Attr>{Attr::operand(1)})),
+                             Attr::list({})}),
+                        {row, t}, prov, /*numRegions=*/1);
+    Region &body = scan->region(0);
+    Value *carry = body.addArg(row), *xt = body.addArg(row);
+    Builder in(*g);
+    in.setInsertionPointToEnd(body);
+    Value *n = in.create("aten.add.Tensor", {carry, xt}, ops({Attr::operand(0), Attr::operand(1)}), {row}, prov)
+                   ->result(0);
+    in.create("fxir.yield", {n, n}, ops({Attr::operand(0), Attr::operand(1)}), {}, prov);
+    prev = scan->result(1);
+  }
+  b.create("fxir.yield", {prev}, ops({Attr::operand(0)}), {}, prov);
+  g->outputSpecs().push_back(OutputSpec{});
+  return g;
+}
+
+void runPass(benchmark::State &state, const char *name, bool stateful = false) {
   const PassInfo *info = lookupPass(name);
   int64_t steps = state.range(0) / 6; // six ops a step
   size_t ops = 0;
   for (auto _ : state) {
     state.PauseTiming();
     auto ctx = std::make_unique<Context>();
-    auto g = buildGraph(*ctx, steps);
+    auto g = stateful ? buildStatefulGraph(*ctx, steps) : buildGraph(*ctx, steps);
+    if (absl::Status st = verify(*g); !st.ok()) {
+      state.SkipWithError(("the synthetic graph does not verify: " +
+                           std::string(st.message()).substr(0, 300)).c_str());
+      break;
+    }
     ops = g->numOps();
     auto pass = info->create(PassOptions::defaults(info->options()));
     PassStatistics stats;
@@ -86,12 +150,16 @@ void runPass(benchmark::State &state, const char *name) {
 void BM_DCE(benchmark::State &s) { runPass(s, "dce"); }
 void BM_CSE(benchmark::State &s) { runPass(s, "cse"); }
 void BM_Canonicalize(benchmark::State &s) { runPass(s, "canonicalize"); }
+void BM_Functionalize(benchmark::State &s) { runPass(s, "functionalize", true); }
+void BM_LowerControlFlow(benchmark::State &s) { runPass(s, "lower-control-flow", true); }
 
 } // namespace
 
 BENCHMARK(BM_DCE)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CSE)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Canonicalize)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Functionalize)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LowerControlFlow)->RangeMultiplier(10)->Range(1000, 1000000)->Unit(benchmark::kMillisecond);
 
 
 FXIR_STEADY_STATE_BENCHMARK_MAIN()
