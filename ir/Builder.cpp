@@ -70,6 +70,16 @@ Op *Rewriter::create(llvm::StringRef name, llvm::ArrayRef<Value *> operands,
   return Builder::create(name, operands, args, resultTypes, current(), numRegions);
 }
 
+Value *Rewriter::createSize(Value *tensor, int64_t dim) {
+  Context &ctx = context();
+  const SymExpr *e = tensor->type()->shape()[dim];
+  if (std::optional<int64_t> c = e->asConst())
+    return create("fxir.constant", {}, {{{}, Attr::integer(*c)}}, {ctx.intType()})->result(0);
+  return create("aten.sym_size.int", {tensor}, {{{}, Attr::operand(0)}, {{}, Attr::integer(dim)}},
+                {ctx.symIntType(e)})
+      ->result(0);
+}
+
 void Rewriter::replaceOp(Op *op, llvm::ArrayRef<Value *> values) {
   if (values.size() != op->numResults())
     llvm::report_fatal_error(llvm::Twine("fxir internal error: replacing op ") + op->name() +

@@ -63,6 +63,9 @@ public:
              llvm::ArrayRef<Arg> args, llvm::ArrayRef<const Type *> resultTypes,
              unsigned numRegions = 0);
 
+  /// Size `dim` of `tensor` as a value, carrying the current root's provenance: an
+  /// `fxir.constant` when static, else `aten.sym_size.int` typed with its expression.
+  Value *createSize(Value *tensor, int64_t dim);
   /// Replaces every use of `op`'s results with `values` (same count), then erases it.
   /// An unnamed replacement value takes the replaced result's name.
   void replaceOp(Op *op, llvm::ArrayRef<Value *> values);

@@ -207,6 +207,22 @@ void Op::destroy() {
   ctx->releaseOpMemory(this, bytes);
 }
 
+std::string Op::describe(bool withCode) const {
+  std::string s = name_.str();
+  const Provenance *p = prov_;
+  if (!p)
+    return s;
+  std::string where;
+  if (!p->nodeName.empty())
+    where = "node " + p->nodeName.str();
+  if (p->source.valid()) {
+    where += (where.empty() ? "" : ", ") + p->brief();
+    if (withCode && !p->source.code.empty())
+      where += ": " + p->source.code.str();
+  }
+  return where.empty() ? s : s + " (" + where + ")";
+}
+
 void Op::setProvenance(const Provenance *p) {
   if (!p)
     llvm::report_fatal_error(llvm::Twine("fxir internal error: null provenance set on op ") + name_);

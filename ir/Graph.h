@@ -225,6 +225,9 @@ public:
   Region &region(unsigned i) const { return *regions_[i]; }
 
   const Provenance *provenance() const { return prov_; }
+  /// For messages: `aten.add_.Scalar (node add, model.py:12)`, with `: <code line>`
+  /// after the location when `withCode` and the source line's text is known.
+  std::string describe(bool withCode = false) const;
   /// Increases with every op created in the process: "was this op made after X?"
   /// without comparing addresses (a freed op's address can be reused).
   uint64_t serial() const { return serial_; }

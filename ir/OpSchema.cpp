@@ -227,6 +227,13 @@ std::optional<unsigned> OpSchema::aliasedArgument(unsigned resultIndex) const {
   return std::nullopt;
 }
 
+std::optional<unsigned> OpSchema::aliasedArgumentOfResult(unsigned resultIndex) const {
+  bool listTail = !returns.empty() && returns.back().type.stripOptional().isList();
+  if (listTail && resultIndex + 1 >= returns.size())
+    resultIndex = static_cast<unsigned>(returns.size() - 1);
+  return aliasedArgument(resultIndex);
+}
+
 std::optional<unsigned> OpSchema::argumentIndex(std::string_view argName) const {
   for (unsigned i = 0; i < arguments.size(); ++i)
     if (arguments[i].name == argName)

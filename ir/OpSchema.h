@@ -132,6 +132,10 @@ struct OpSchema {
   /// The argument whose alias set result `resultIndex` shares, if any: `Tensor(a)` of
   /// view ops, `Tensor(a!)` of in-place and out= ops.
   std::optional<unsigned> aliasedArgument(unsigned resultIndex) const;
+  /// The same for result `resultIndex` of an fxir op, where a trailing `Tensor[]` return
+  /// (split, unbind, chunk) is as many results as it has tensors (the .pt2 reader's
+  /// convention): every one of those aliases what the list return aliases.
+  std::optional<unsigned> aliasedArgumentOfResult(unsigned resultIndex) const;
   /// Index of the argument called `name`, if any.
   std::optional<unsigned> argumentIndex(std::string_view name) const;
 };

@@ -75,14 +75,6 @@ private:
                      {ctx.symIntType()})
         ->result(0);
   }
-  Value *sizeValue(Rewriter &rw, Value *t, int64_t dim) {
-    Context &ctx = rw.context();
-    if (auto c = t->type()->shape()[dim]->asConst())
-      return rw.create("fxir.constant", {}, {{{}, Attr::integer(*c)}}, {ctx.intType()})->result(0);
-    return rw.create("aten.sym_size.int", {t}, {{{}, Attr::operand(0)}, {{}, Attr::integer(dim)}},
-                     {ctx.symIntType(t->type()->shape()[dim])})
-        ->result(0);
-  }
   static bool isDimZero(const Attr &a, size_t rank) {
     return a.kind() == Attr::Kind::Int &&
            (a.intValue() == 0 || a.intValue() == -static_cast<int64_t>(rank));
@@ -162,11 +154,11 @@ private:
       if (i.intValue() < 0) {
         args.push_back({{}, Attr::integer(-1 - i.intValue())});
       } else {
-        operands.push_back(reversedIndex(rw, op, i, sizeValue(rw, src, 0)));
+        operands.push_back(reversedIndex(rw, op, i, rw.createSize(src, 0)));
         args.push_back({{}, Attr::operand(1)});
       }
     } else if (reverse) {
-      operands.push_back(reversedIndex(rw, op, i, sizeValue(rw, src, 0)));
+      operands.push_back(reversedIndex(rw, op, i, rw.createSize(src, 0)));
       args.push_back({{}, Attr::operand(1)});
     } else if (i.kind() == Attr::Kind::Operand) {
       operands.push_back(op.operandValue(i.index()));

@@ -140,18 +140,9 @@ WrittenValues::WrittenValues(const Graph &g, EffectAnalysis &effects) {
           return r.type.anyAlias() != nullptr;
         })))
       return; // neither writes nor aliases: nothing to record
-    // A trailing `Tensor(a)[]` return (split, unbind, chunk) is as many results as it
-    // has tensors (the reader's convention): every one of them aliases the argument.
-    bool listTail = !s->returns.empty() && s->returns.back().type.stripOptional().isList();
-    for (unsigned r = 0; r < op.numResults(); ++r) {
-      unsigned sr = listTail && r + 1 >= s->returns.size()
-                        ? static_cast<unsigned>(s->returns.size() - 1)
-                        : r;
-      if (sr >= s->returns.size())
-        break;
-      if (std::optional<unsigned> a = s->aliasedArgument(sr))
+    for (unsigned r = 0; r < op.numResults(); ++r)
+      if (std::optional<unsigned> a = s->aliasedArgumentOfResult(r))
         operandsOf(op, schemaArg(op, *s, *a), [&](const Value *v) { unite(op.result(r), v); });
-    }
     for (unsigned w : s->writtenArguments())
       operandsOf(op, schemaArg(op, *s, w), [&](const Value *v) { writtenValues.push_back(v); });
   });

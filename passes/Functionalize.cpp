@@ -53,15 +53,6 @@ struct Alias {
   unsigned version = 0;                 // the root's version when this value was made
 };
 
-std::string where(const Op &op) {
-  std::string s = op.name().str();
-  const Provenance *p = op.provenance();
-  if (p && !p->nodeName.empty())
-    s += " (node " + p->nodeName.str() + (p->source.valid() ? ", " + p->brief() : "") + ")";
-  else if (p && p->source.valid())
-    s += " (" + p->brief() + ")";
-  return s;
-}
 
 /// "aten.add.Tensor" for aten::add.Tensor; "aten.copy.default" for aten::copy.
 std::string irName(const OpSchema &s) {
@@ -226,10 +217,6 @@ private:
   llvm::DenseMap<const Value *, Value *> current_;
   llvm::DenseMap<const Value *, unsigned> version_;
   int64_t rewritten_ = 0, throughViews_ = 0, rederived_ = 0, mutationOutputs_ = 0;
-  // For the as_strided check in scatter(): the chain's first op and whether its root
-  // (as the program declared it) is contiguous.
-  const Op *rootChainFront_ = nullptr;
-  bool rootContiguous_ = false;
   // Ops that may or may not alias their input (`to`, eval-mode dropout, ...) and do here:
   // their inverse is the identity.
   llvm::DenseSet<const Op *> identityViews_;
@@ -296,7 +283,10 @@ private:
 
   /// The new contents of `x` (a step's input) once `src` is written into the view
   /// `step` takes of it.
-  absl::StatusOr<Value *> scatter(const ViewStep &step, Value *x, Value *src, Op &writer) {
+  /// `onContiguousRoot`: `step` is the chain's first, applied to a root the program
+  /// declared contiguous (the only place an as_strided can be scattered).
+  absl::StatusOr<Value *> scatter(const ViewStep &step, Value *x, Value *src, Op &writer,
+                                  bool onContiguousRoot) {
     Op &v = *step.op;
     const OpSchema *schema = schemaOf(v);
     std::string name = v.name().str();
@@ -322,8 +312,8 @@ private:
       return &defaults.back();
     };
     auto fail = [&](const std::string &why) {
-      return absl::InvalidArgumentError("functionalize: " + where(writer) +
-                                        " writes through the view " + where(v) + ": " + why);
+      return absl::InvalidArgumentError("functionalize: " + writer.describe() +
+                                        " writes through the view " + v.describe() + ": " + why);
     };
     const Type *xt = contiguous(x->type());
     auto make = [&](llvm::StringRef op, CallBuilder &b, const Type *t) {
@@ -361,7 +351,7 @@ private:
     if (name == "aten.as_strided.default") {
       // Its size, stride and offset address the root's storage: only a first step on
       // a contiguous root can be scattered into it.
-      if (step.op != rootChainFront_ || !rootContiguous_)
+      if (!onContiguousRoot)
         return fail("as_strided of a view or of a non-contiguous tensor addresses memory "
                     "the chain does not describe");
       b.value(x), b.value(src), b.attr(arg("size"), v, ctx()), b.attr(arg("stride"), v, ctx());
@@ -459,11 +449,8 @@ private:
           dims.push_back(Attr::integer(*c));
           continue;
         }
-        Op *size = rw_.create("aten.sym_size.int", {x},
-                              {{{}, Attr::operand(0)}, {{}, Attr::integer(int64_t(d))}},
-                              {ctx().symIntType(e)});
         dims.push_back(Attr::operand(0)); // placeholder, re-pointed below
-        dimValues.push_back(size->result(0));
+        dimValues.push_back(rw_.createSize(x, static_cast<int64_t>(d)));
       }
       // Lay out operands: src first, then the symbolic sizes in order.
       llvm::SmallVector<Value *, 4> operands{src};
@@ -491,7 +478,7 @@ private:
     Region *home = root->definingOp() ? root->definingOp()->parentRegion() : root->argOwner();
     if (home != here || (root->argOwner() && root->argOwner() != &g_.body())) {
       return absl::InvalidArgumentError(
-          "functionalize: " + where(writer) + " writes " +
+          "functionalize: " + writer.describe() + " writes " +
           (root->argOwner() && root->argOwner() != &g_.body()
                ? std::string("an argument of the higher-order op body it is in")
                : std::string("a tensor from outside the higher-order op body it is in")) +
@@ -508,10 +495,9 @@ private:
       llvm::SmallVector<Value *, 4> inputs{contents(root)};
       for (size_t i = 0; i + 1 < a.chain.size(); ++i)
         inputs.push_back(replay(a.chain[i], inputs.back()));
-      rootChainFront_ = a.chain.front().op;
-      rootContiguous_ = root->type()->strides().empty();
       for (size_t i = a.chain.size(); i-- > 0;) {
-        absl::StatusOr<Value *> up = scatter(a.chain[i], inputs[i], newRoot, writer);
+        absl::StatusOr<Value *> up = scatter(a.chain[i], inputs[i], newRoot, writer,
+                                             i == 0 && root->type()->strides().empty());
         if (!up.ok()) {
           rw_.clearRoot();
           return up.status();
@@ -561,7 +547,7 @@ private:
       bool hasStats = m && m->kind() == Attr::Kind::Operand;
       if (hasStats && (!t || t->kind() != Attr::Kind::Bool || t->boolValue()))
         return absl::InvalidArgumentError(
-            "functionalize: " + where(o) +
+            "functionalize: " + o.describe() +
             " runs in training mode and so updates running_mean and running_var, which its "
             "schema does not annotate; fxir does not functionalize it (export the model "
             "in eval mode, or use the run_decompositions() export)");
@@ -584,14 +570,7 @@ private:
     if (written.empty()) {
       // A view: its results alias an argument; remember the chain from the root.
       for (unsigned r = 0; r < o.numResults(); ++r) {
-        bool listTail = !schema->returns.empty() &&
-                        schema->returns.back().type.stripOptional().isList();
-        unsigned sr = listTail && r + 1 >= schema->returns.size()
-                          ? static_cast<unsigned>(schema->returns.size() - 1)
-                          : r;
-        if (sr >= schema->returns.size())
-          break;
-        std::optional<unsigned> ai = schema->aliasedArgument(sr);
+        std::optional<unsigned> ai = schema->aliasedArgumentOfResult(r);
         if (!ai)
           continue;
         const Attr *a = schemaArg(o, *schema, *ai);
@@ -638,17 +617,17 @@ private:
     const OpSchema *functional = table_.functionalVariant(*schema);
     if (!functional)
       return absl::InvalidArgumentError(
-          "functionalize: " + where(o) + " writes its argument '" +
+          "functionalize: " + o.describe() + " writes its argument '" +
           schema->arguments[written[0]].name +
           "' and the operator schema table has no functional counterpart for " +
           schema->fullName());
     const Attr *w = schemaArg(o, *schema, written[0]);
     if (!w || w->kind() != Attr::Kind::Operand)
-      return absl::InvalidArgumentError("functionalize: " + where(o) +
+      return absl::InvalidArgumentError("functionalize: " + o.describe() +
                                         ": the written argument is not a tensor operand");
     Value *target = original[w->index()];
     if (!target->type()->isTensor())
-      return absl::InvalidArgumentError("functionalize: " + where(o) +
+      return absl::InvalidArgumentError("functionalize: " + o.describe() +
                                         ": the written argument is not a tensor");
     rw_.setInsertionPoint(&o);
     rw_.setRoot(&o, "rewrote " + o.name().str() + " as " + irName(*functional));
@@ -696,7 +675,7 @@ private:
       Value *now = read(o.result(r), o);
       if (now == o.result(r)) {
         // Still current (cannot happen right after a write, but stay safe).
-        return absl::InternalError("functionalize: " + where(o) + ": result not updated");
+        return absl::InternalError("functionalize: " + o.describe() + ": result not updated");
       }
       repl.push_back(now);
     }

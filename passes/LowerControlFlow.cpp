@@ -33,13 +33,6 @@
 namespace fxir {
 namespace {
 
-std::string where(const Op &op) {
-  std::string s = op.name().str();
-  const Provenance *p = op.provenance();
-  if (p && !p->nodeName.empty())
-    s += " (node " + p->nodeName.str() + (p->source.valid() ? ", " + p->brief() : "") + ")";
-  return s;
-}
 
 class Lowering {
 public:
@@ -51,7 +44,7 @@ public:
     std::string left;
     g_.walk([&](Op &o) {
       if (left.empty() && o.name().starts_with("higher_order."))
-        left = where(o);
+        left = o.describe();
     });
     if (!left.empty())
       return absl::InternalError("lower-control-flow: " + left + " is left unlowered");
@@ -87,7 +80,7 @@ private:
       else if (n == "higher_order.cond")
         st = lowerCond(*o);
       else if (n.starts_with("higher_order."))
-        st = absl::InvalidArgumentError("lower-control-flow: " + where(*o) +
+        st = absl::InvalidArgumentError("lower-control-flow: " + o->describe() +
                                         " is not a control-flow op fxir can lower");
       if (!st.ok())
         return st;
@@ -95,14 +88,22 @@ private:
     return absl::OkStatus();
   }
 
+  /// Replaces `hop` by the op that implements it (same results, in order).
+  void replaceWithResults(Op &hop, Op &with) {
+    llvm::SmallVector<Value *, 8> results;
+    for (unsigned k = 0; k < with.numResults(); ++k)
+      results.push_back(with.result(k));
+    rw_.replaceOp(&hop, results);
+  }
+
   absl::StatusOr<std::vector<Value *>> list(Op &op, unsigned argIndex) {
     if (argIndex >= op.args().size() || op.args()[argIndex].value.kind() != Attr::Kind::List)
-      return absl::InvalidArgumentError("lower-control-flow: " + where(op) + ": argument #" +
+      return absl::InvalidArgumentError("lower-control-flow: " + op.describe() + ": argument #" +
                                         std::to_string(argIndex) + " is not a list");
     std::vector<Value *> out;
     for (const Attr &e : op.args()[argIndex].value.listValue()) {
       if (e.kind() != Attr::Kind::Operand)
-        return absl::InvalidArgumentError("lower-control-flow: " + where(op) +
+        return absl::InvalidArgumentError("lower-control-flow: " + op.describe() +
                                           ": a list element is not a value");
       out.push_back(op.operandValue(e.index()));
     }
@@ -110,7 +111,7 @@ private:
   }
   absl::StatusOr<Region *> regionArg(Op &op, unsigned argIndex) {
     if (argIndex >= op.args().size() || op.args()[argIndex].value.kind() != Attr::Kind::Region)
-      return absl::InvalidArgumentError("lower-control-flow: " + where(op) + ": argument #" +
+      return absl::InvalidArgumentError("lower-control-flow: " + op.describe() + ": argument #" +
                                         std::to_string(argIndex) + " is not a region");
     return &op.region(op.args()[argIndex].value.index());
   }
@@ -166,10 +167,7 @@ private:
           continue;
         for (size_t d = 0; d < t->rank(); ++d)
           if (t->shape()[d] == e)
-            return rw_.create("aten.sym_size.int", {body.arg(a)},
-                              {{{}, Attr::operand(0)}, {{}, Attr::integer(int64_t(d))}},
-                              {ctx().symIntType(e)})
-                ->result(0);
+            return rw_.createSize(body.arg(a), static_cast<int64_t>(d));
       }
       return nullptr;
     }
@@ -202,18 +200,6 @@ private:
     }
   }
 
-  /// xs.size(dim) as a value (a constant when static).
-  Value *sizeOf(Value *x, int64_t dim) {
-    const SymExpr *e = x->type()->shape()[dim];
-    if (auto c = e->asConst())
-      return rw_.create("fxir.constant", {}, {{{}, Attr::integer(*c)}}, {ctx().intType()})
-          ->result(0);
-    return rw_.create("aten.sym_size.int", {x},
-                      {{{}, Attr::operand(0)}, {{}, Attr::integer(dim)}},
-                      {ctx().symIntType(e)})
-        ->result(0);
-  }
-
   absl::Status lowerLoop(Op &hop, bool scan) {
     llvm::StringRef hopName = hop.name();
     unsigned next = 1;
@@ -230,17 +216,17 @@ private:
     if (!xs.ok() || !extra.ok() || !body.ok())
       return !xs.ok() ? xs.status() : !extra.ok() ? extra.status() : body.status();
     if (xs->empty() || !(*xs)[0]->type()->isTensor() || (*xs)[0]->type()->rank() == 0)
-      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+      return absl::InvalidArgumentError("lower-control-flow: " + hop.describe() +
                                         " has no xs with a dim to iterate over");
     size_t numCarry = init.size();
     if (numCarry > hop.numResults())
-      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+      return absl::InvalidArgumentError("lower-control-flow: " + hop.describe() +
                                         " has more carried values than results");
     size_t numYs = hop.numResults() - numCarry;
 
     rw_.setInsertionPoint(&hop);
     rw_.setRoot(&hop, "lowered " + hopName.str());
-    Value *n = sizeOf((*xs)[0], 0);
+    Value *n = rw_.createSize((*xs)[0], 0);
     // Eager raises for an empty xs; so does the lowered program.
     if (!n->definingOp() || n->definingOp()->name() != "fxir.constant" ||
         n->definingOp()->args()[0].value.intValue() <= 0) {
@@ -257,11 +243,11 @@ private:
     for (size_t j = 1; j < xs->size(); ++j) {
       const Type *t = (*xs)[j]->type();
       if (!t->isTensor() || t->rank() == 0)
-        return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+        return absl::InvalidArgumentError("lower-control-flow: " + hop.describe() +
                                           ": xs #" + std::to_string(j) + " has no dim 0");
       if (t->shape()[0] == (*xs)[0]->type()->shape()[0])
         continue;
-      Value *len = sizeOf((*xs)[j], 0);
+      Value *len = rw_.createSize((*xs)[j], 0);
       Value *same = rw_.create("_operator.eq", {len, n},
                                {{{}, Attr::operand(0)}, {{}, Attr::operand(1)}},
                                {ctx().symBoolType()})
@@ -277,7 +263,7 @@ private:
     for (size_t k = 0; k < numYs; ++k) {
       const Type *t = hop.result(numCarry + k)->type();
       if (!t->isTensor() || t->rank() == 0)
-        return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+        return absl::InvalidArgumentError("lower-control-flow: " + hop.describe() +
                                           ": stacked output #" + std::to_string(k) +
                                           " is not a tensor with a leading dim");
       llvm::SmallVector<Attr, 6> dims{Attr::operand(0)};
@@ -291,7 +277,7 @@ private:
         Value *v = materialize(e, hop);
         if (!v)
           return absl::InvalidArgumentError(
-              "lower-control-flow: " + where(hop) + ": stacked output #" + std::to_string(k) +
+              "lower-control-flow: " + hop.describe() + ": stacked output #" + std::to_string(k) +
               " has a non-leading dim (" + e->str() + " in " + t->str() +
               ") that no graph input's shape determines, not supported yet");
         dims.push_back(Attr::operand(static_cast<unsigned>(sizeOperands.size())));
@@ -335,7 +321,7 @@ private:
     for (size_t j = 0; j < xs->size(); ++j) {
       unsigned argIndex = static_cast<unsigned>(numCarry + j);
       if (argIndex >= from.numArgs())
-        return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+        return absl::InvalidArgumentError("lower-control-flow: " + hop.describe() +
                                           ": the body takes fewer arguments than it is given");
       Op *sel = rw_.create("aten.select.int", {(*xs)[j], i},
                            {{{}, Attr::operand(0)}, {{}, Attr::integer(0)}, {{}, Attr::operand(1)}},
@@ -347,7 +333,7 @@ private:
     if (!ys.ok())
       return ys.status();
     if (ys->size() != numCarry + numYs)
-      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) + ": the body yields " +
+      return absl::InvalidArgumentError("lower-control-flow: " + hop.describe() + ": the body yields " +
                                         std::to_string(ys->size()) + " values for " +
                                         std::to_string(numCarry + numYs) + " results");
     rw_.setInsertionPointToEnd(r);
@@ -363,10 +349,7 @@ private:
       yargs.push_back({{}, Attr::operand(y)});
     rw_.create("fxir.yield", yields, yargs, {});
     rw_.clearRoot();
-    llvm::SmallVector<Value *, 8> results;
-    for (unsigned k = 0; k < loop->numResults(); ++k)
-      results.push_back(loop->result(k));
-    rw_.replaceOp(&hop, results);
+    replaceWithResults(hop, *loop);
     ++loops_;
     return absl::OkStatus();
   }
@@ -379,7 +362,7 @@ private:
     if (!carried.ok() || !extra.ok())
       return !carried.ok() ? carried.status() : extra.status();
     if (carried->size() != hop.numResults())
-      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+      return absl::InvalidArgumentError("lower-control-flow: " + hop.describe() +
                                         ": carried values and results differ in number");
     rw_.setInsertionPoint(&hop);
     rw_.setRoot(&hop, "lowered higher_order.while_loop");
@@ -407,17 +390,14 @@ private:
       if (!moved.ok())
         return moved.status();
     }
-    llvm::SmallVector<Value *, 8> results;
-    for (unsigned k = 0; k < loop->numResults(); ++k)
-      results.push_back(loop->result(k));
-    rw_.replaceOp(&hop, results);
+    replaceWithResults(hop, *loop);
     ++whiles_;
     return absl::OkStatus();
   }
 
   absl::Status lowerCond(Op &hop) {
     if (hop.args().empty() || hop.args()[0].value.kind() != Attr::Kind::Operand)
-      return absl::InvalidArgumentError("lower-control-flow: " + where(hop) +
+      return absl::InvalidArgumentError("lower-control-flow: " + hop.describe() +
                                         ": the predicate is not a value");
     Value *pred = hop.operandValue(hop.args()[0].value.index());
     auto t = regionArg(hop, 1), f = regionArg(hop, 2);
@@ -442,10 +422,7 @@ private:
       if (!moved.ok())
         return moved.status();
     }
-    llvm::SmallVector<Value *, 4> results;
-    for (unsigned k = 0; k < iff->numResults(); ++k)
-      results.push_back(iff->result(k));
-    rw_.replaceOp(&hop, results);
+    replaceWithResults(hop, *iff);
     ++ifs_;
     return absl::OkStatus();
   }

@@ -55,17 +55,6 @@ int selfCheck() {
   return sumOk && mmOk ? 0 : 1;
 }
 
-std::string describe(const c10::IValue &v) {
-  if (v.isTensor()) {
-    const at::Tensor &t = v.toTensor();
-    return std::string(c10::toString(t.scalar_type())) + c10::str(t.sizes());
-  }
-  return c10::str(v);
-}
-
-c10::IValue cloneValue(const c10::IValue &v) {
-  return v.isTensor() ? c10::IValue(v.toTensor().clone()) : v;
-}
 
 } // namespace
 
@@ -131,15 +120,13 @@ int main(int argc, char **argv) {
       return fail(in.status(), 2);
     inputs = std::move(*in);
   }
-  std::vector<c10::IValue> pristine;
-  for (const c10::IValue &v : inputs)
-    pristine.push_back(cloneValue(v));
+  std::vector<c10::IValue> pristine = cloneTensors(inputs);
 
   absl::StatusOr<std::vector<c10::IValue>> outs = (*exe)->run(inputs);
   if (!outs.ok())
     return fail(outs.status(), 3);
   for (size_t i = 0; i < outs->size(); ++i)
-    llvm::outs() << "output " << i << ": " << describe((*outs)[i]) << "\n";
+    llvm::outs() << "output " << i << ": " << describeValue((*outs)[i]) << "\n";
 
   int rc = 0;
   if (!expectFile.empty()) {
@@ -173,9 +160,7 @@ int main(int argc, char **argv) {
   if (repeat > 0) {
     double total = 0;
     for (unsigned r = 0; r < repeat; ++r) {
-      std::vector<c10::IValue> in;
-      for (const c10::IValue &v : pristine)
-        in.push_back(cloneValue(v));
+      std::vector<c10::IValue> in = cloneTensors(pristine);
       auto t0 = std::chrono::steady_clock::now();
       absl::StatusOr<std::vector<c10::IValue>> o = (*exe)->run(std::move(in));
       total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

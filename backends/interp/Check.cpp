@@ -8,15 +8,23 @@
 #include "llvm/ADT/StringRef.h"
 
 namespace fxir::interp {
-namespace {
-
-std::string describe(const c10::IValue &v) {
+std::string describeValue(const c10::IValue &v) {
   if (v.isTensor()) {
     const at::Tensor &t = v.toTensor();
     return std::string(c10::toString(t.scalar_type())) + c10::str(t.sizes());
   }
   return c10::str(v);
 }
+
+std::vector<c10::IValue> cloneTensors(const std::vector<c10::IValue> &values) {
+  std::vector<c10::IValue> out;
+  out.reserve(values.size());
+  for (const c10::IValue &v : values)
+    out.push_back(v.isTensor() ? c10::IValue(v.toTensor().clone()) : v);
+  return out;
+}
+
+namespace {
 
 /// Compares a non-tensor output with the expected file's description of it.
 std::string compareNonTensor(const c10::IValue &got, simdjson::dom::element leaf) {
@@ -25,17 +33,17 @@ std::string compareNonTensor(const c10::IValue &got, simdjson::dom::element leaf
     return "the expected file does not describe this output";
   simdjson::dom::element v = leaf["value"];
   if (type == "none")
-    return got.isNone() ? "" : "got " + describe(got) + ", expected None";
+    return got.isNone() ? "" : "got " + describeValue(got) + ", expected None";
   if (type == "int") {
     int64_t x;
     if (v.get(x) || !got.isInt() || got.toInt() != x)
-      return "got " + describe(got) + ", expected " + simdjson::to_string(v);
+      return "got " + describeValue(got) + ", expected " + simdjson::to_string(v);
     return "";
   }
   if (type == "bool") {
     bool x;
     if (v.get(x) || !got.isBool() || got.toBool() != x)
-      return "got " + describe(got) + ", expected " + simdjson::to_string(v);
+      return "got " + describeValue(got) + ", expected " + simdjson::to_string(v);
     return "";
   }
   if (type == "float") {
@@ -47,7 +55,7 @@ std::string compareNonTensor(const c10::IValue &got, simdjson::dom::element leaf
       x = s == "nan" ? NAN : s == "-inf" ? -INFINITY : INFINITY;
     }
     if (!got.isDouble())
-      return "got " + describe(got) + ", expected a float";
+      return "got " + describeValue(got) + ", expected a float";
     double y = got.toDouble();
     if ((std::isnan(x) && std::isnan(y)) || y == x ||
         std::fabs(y - x) <= 1e-7 + 1e-7 * std::fabs(x))
@@ -103,7 +111,7 @@ ExpectReport checkExpected(const Executable &exe, const std::vector<c10::IValue>
     const c10::IValue &got = outs[i];
     if (it != f.tensors.end()) {
       if (!got.isTensor())
-        report(name, "got " + describe(got) + ", expected a tensor");
+        report(name, "got " + describeValue(got) + ", expected a tensor");
       else
         report(name, compareTensors(got.toTensor(), it->second, tolFor(it->second)));
       continue;

@@ -26,6 +26,13 @@ struct ExpectReport {
   bool ok() const { return mismatches.empty(); }
 };
 
+/// "Float[2, 4]" for a tensor, the value itself otherwise (for messages and listings).
+std::string describeValue(const c10::IValue &v);
+
+/// `values` with every tensor copied: the inputs as they were before a run that may
+/// write them (the `pristine` of checkExpected), or fresh inputs for another run.
+std::vector<c10::IValue> cloneTensors(const std::vector<c10::IValue> &values);
+
 /// `inputs` as they are after the run, `pristine` as they were before it.
 ExpectReport checkExpected(const Executable &exe, const std::vector<c10::IValue> &inputs,
                            const std::vector<c10::IValue> &pristine,

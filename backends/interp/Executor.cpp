@@ -36,26 +36,8 @@ namespace {
 
 using Env = llvm::DenseMap<const Value *, c10::IValue>;
 
-std::string describe(const Op &op) {
-  std::string s = "op " + op.name().str();
-  const Provenance *p = op.provenance();
-  if (!p)
-    return s;
-  if (!p->nodeName.empty())
-    s += " (node " + p->nodeName.str();
-  else
-    s += " (";
-  if (p->source.valid()) {
-    s += (p->nodeName.empty() ? "" : ", ") + p->source.file.str() + ":" +
-         std::to_string(p->source.line);
-    if (!p->source.code.empty())
-      s += ": " + p->source.code.str();
-  }
-  return s + ")";
-}
-
 absl::Status opError(const Op &op, const std::string &msg) {
-  return absl::InvalidArgumentError(describe(op) + ": " + msg);
+  return absl::InvalidArgumentError("op " + op.describe(/*withCode=*/true) + ": " + msg);
 }
 
 std::string ivalueKind(const c10::IValue &v) {
@@ -421,9 +403,9 @@ absl::StatusOr<c10::IValue> pythonOp(const Op &op, llvm::ArrayRef<c10::IValue> a
   return opError(op, "this Python-level operation is not supported by the interp backend");
 }
 
+/// Python-level scalar ops (the verifier's isPythonLevelOp, without the higher-order ops).
 bool isPythonOp(llvm::StringRef name) {
-  return name.starts_with("_operator.") || name.starts_with("math.") ||
-         name.starts_with("torch.sym_");
+  return isPythonLevelOp(name) && !name.starts_with("higher_order.");
 }
 
 /// The Python-level ops pythonOp() computes.
@@ -499,6 +481,12 @@ struct Executable::Impl {
   absl::Status runAten(const Op &op, Env &env) const;
   absl::Status runHop(const Op &op, Env &env) const;
   absl::Status runStructured(const Op &op, Env &env) const;
+  // Shared by the higher-order ops and their lowered forms (fxir.while, fxir.if).
+  absl::Status runWhile(const Op &op, const Region &cond, const Region &body,
+                        std::vector<c10::IValue> state, llvm::ArrayRef<c10::IValue> extra,
+                        Env &env) const;
+  absl::Status runBranch(const Op &op, const Attr &predicate, const Region &taken,
+                         const Region &other, llvm::ArrayRef<c10::IValue> args, Env &env) const;
 };
 
 Executable::Executable(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1006,34 +994,81 @@ std::vector<c10::IValue> concat(llvm::ArrayRef<c10::IValue> a, llvm::ArrayRef<c1
 }
 } // namespace
 
+/// Binds `op`'s results to `vals` (one each).
+static absl::Status setResults(const Op &op, std::vector<c10::IValue> vals, Env &env) {
+  if (vals.size() != op.numResults())
+    return opError(op, "produced " + std::to_string(vals.size()) + " values for " +
+                           std::to_string(op.numResults()) + " results");
+  for (unsigned i = 0; i < vals.size(); ++i)
+    env[op.result(i)] = std::move(vals[i]);
+  return absl::OkStatus();
+}
+
+/// Tensors replaced by copies: a loop that never ran still returns new tensors, as
+/// eager's implementations do.
+static void copyTensorsInPlace(std::vector<c10::IValue> &vals) {
+  for (c10::IValue &v : vals)
+    if (v.isTensor())
+      v = v.toTensor().clone();
+}
+
+absl::Status Executable::Impl::runWhile(const Op &op, const Region &cond, const Region &body,
+                                        std::vector<c10::IValue> state,
+                                        llvm::ArrayRef<c10::IValue> extra, Env &env) const {
+  bool iterated = false;
+  for (;;) {
+    std::vector<c10::IValue> c;
+    if (absl::Status st = runRegion(cond, concat(state, extra), env, c); !st.ok())
+      return st;
+    if (c.size() != 1)
+      return opError(op, "the condition must give one value");
+    absl::StatusOr<bool> go = truthOf(c[0], op, "the loop condition");
+    if (!go.ok())
+      return go.status();
+    if (!*go)
+      break;
+    std::vector<c10::IValue> next;
+    if (absl::Status st = runRegion(body, concat(state, extra), env, next); !st.ok())
+      return st;
+    if (next.size() != state.size())
+      return opError(op, "the body gives " + std::to_string(next.size()) + " values for " +
+                             std::to_string(state.size()) + " carried values");
+    state = std::move(next);
+    iterated = true;
+  }
+  if (!iterated)
+    copyTensorsInPlace(state);
+  return setResults(op, std::move(state), env);
+}
+
+absl::Status Executable::Impl::runBranch(const Op &op, const Attr &predicate,
+                                         const Region &taken, const Region &other,
+                                         llvm::ArrayRef<c10::IValue> args, Env &env) const {
+  absl::StatusOr<c10::IValue> pred = rawValue(predicate, op, env);
+  if (!pred.ok())
+    return pred.status();
+  absl::StatusOr<bool> holds = truthOf(*pred, op, "the predicate");
+  if (!holds.ok())
+    return holds.status();
+  std::vector<c10::IValue> results;
+  if (absl::Status st = runRegion(*holds ? taken : other, args, env, results); !st.ok())
+    return st;
+  return setResults(op, std::move(results), env);
+}
+
 absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
   llvm::StringRef name = op.name();
-  std::vector<c10::IValue> results;
-  auto setResults = [&](std::vector<c10::IValue> vals) -> absl::Status {
-    if (vals.size() != op.numResults())
-      return opError(op, "produced " + std::to_string(vals.size()) + " values for " +
-                             std::to_string(op.numResults()) + " results");
-    for (unsigned i = 0; i < vals.size(); ++i)
-      env[op.result(i)] = std::move(vals[i]);
-    return absl::OkStatus();
-  };
   if (name == "higher_order.cond") {
     // cond(pred, true_fn, false_fn, operands)
     if (op.args().empty())
       return opError(op, "has no predicate");
-    absl::StatusOr<c10::IValue> pred = rawValue(op.args()[0].value, op, env);
-    if (!pred.ok())
-      return pred.status();
-    absl::StatusOr<bool> taken = truthOf(*pred, op, "the predicate");
-    if (!taken.ok())
-      return taken.status();
-    absl::StatusOr<const Region *> branch = regionArg(op, *taken ? 1 : 2);
+    absl::StatusOr<const Region *> t = regionArg(op, 1), f = regionArg(op, 2);
     absl::StatusOr<std::vector<c10::IValue>> operands = listOperands(op, 3, env);
-    if (!branch.ok() || !operands.ok())
-      return !branch.ok() ? branch.status() : operands.status();
-    if (absl::Status st = runRegion(**branch, *operands, env, results); !st.ok())
-      return st;
-    return setResults(std::move(results));
+    if (!t.ok() || !f.ok())
+      return !t.ok() ? t.status() : f.status();
+    if (!operands.ok())
+      return operands.status();
+    return runBranch(op, op.args()[0].value, **t, **f, *operands, env);
   }
   if (name == "higher_order.while_loop") {
     // while_loop(cond_fn, body_fn, carried_inputs, additional_inputs)
@@ -1044,35 +1079,7 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
       return !cond.ok() ? cond.status() : body.status();
     if (!carried.ok() || !extra.ok())
       return !carried.ok() ? carried.status() : extra.status();
-    std::vector<c10::IValue> state = *carried;
-    bool iterated = false;
-    for (;;) {
-      std::vector<c10::IValue> c;
-      if (absl::Status st = runRegion(**cond, concat(state, *extra), env, c); !st.ok())
-        return st;
-      if (c.size() != 1)
-        return opError(op, "the condition must give one value");
-      absl::StatusOr<bool> go = truthOf(c[0], op, "the loop condition");
-      if (!go.ok())
-        return go.status();
-      if (!*go)
-        break;
-      std::vector<c10::IValue> next;
-      if (absl::Status st = runRegion(**body, concat(state, *extra), env, next); !st.ok())
-        return st;
-      if (next.size() != state.size())
-        return opError(op, "the body gives " + std::to_string(next.size()) +
-                               " values for " + std::to_string(state.size()) +
-                               " carried values");
-      state = std::move(next);
-      iterated = true;
-    }
-    // As eager: the results are new tensors even when the body never ran.
-    if (!iterated)
-      for (c10::IValue &v : state)
-        if (v.isTensor())
-          v = v.toTensor().clone();
-    return setResults(std::move(state));
+    return runWhile(op, **cond, **body, *carried, *extra, env);
   }
   bool scan = name == "higher_order.scan";
   if (scan || name == "higher_order.map_impl") {
@@ -1143,26 +1150,13 @@ absl::Status Executable::Impl::runHop(const Op &op, Env &env) const {
     } catch (const c10::Error &e) {
       return opError(op, e.what_without_backtrace());
     }
-    return setResults(std::move(vals));
+    return setResults(op, std::move(vals), env);
   }
   return opError(op, "this higher-order op is not supported by the interp backend");
 }
 
 absl::Status Executable::Impl::runStructured(const Op &op, Env &env) const {
   llvm::StringRef name = op.name();
-  auto setResults = [&](std::vector<c10::IValue> vals) -> absl::Status {
-    if (vals.size() != op.numResults())
-      return opError(op, "produced " + std::to_string(vals.size()) + " values for " +
-                             std::to_string(op.numResults()) + " results");
-    for (unsigned i = 0; i < vals.size(); ++i)
-      env[op.result(i)] = std::move(vals[i]);
-    return absl::OkStatus();
-  };
-  auto cloneTensors = [](std::vector<c10::IValue> &vals) {
-    for (c10::IValue &v : vals)
-      if (v.isTensor())
-        v = v.toTensor().clone();
-  };
   if (name == "fxir.alloc") {
     if (op.args().size() != 1 || op.numResults() != 1 || !op.result(0)->type()->isTensor())
       return opError(op, "takes ([sizes...]) and has one tensor result");
@@ -1226,48 +1220,17 @@ absl::Status Executable::Impl::runStructured(const Op &op, Env &env) const {
       state = std::move(next);
     }
     if (n->toInt() <= 0)
-      cloneTensors(state); // results never alias the inits, as for while_loop
-    return setResults(std::move(state));
+      copyTensorsInPlace(state); // results never alias the inits, as for while_loop
+    return setResults(op, std::move(state), env);
   }
   if (name == "fxir.while") {
     absl::StatusOr<std::vector<c10::IValue>> init = listOperands(op, 2, env);
     if (!init.ok())
       return init.status();
-    std::vector<c10::IValue> state = *init;
-    bool iterated = false;
-    for (;;) {
-      std::vector<c10::IValue> c;
-      if (absl::Status st = runRegion(op.region(0), state, env, c); !st.ok())
-        return st;
-      if (c.size() != 1)
-        return opError(op, "the condition must give one value");
-      absl::StatusOr<bool> go = truthOf(c[0], op, "the loop condition");
-      if (!go.ok())
-        return go.status();
-      if (!*go)
-        break;
-      std::vector<c10::IValue> next;
-      if (absl::Status st = runRegion(op.region(1), state, env, next); !st.ok())
-        return st;
-      state = std::move(next);
-      iterated = true;
-    }
-    if (!iterated)
-      cloneTensors(state);
-    return setResults(std::move(state));
+    return runWhile(op, op.region(0), op.region(1), *init, {}, env);
   }
-  if (name == "fxir.if") {
-    absl::StatusOr<c10::IValue> pred = rawValue(op.args()[0].value, op, env);
-    if (!pred.ok())
-      return pred.status();
-    absl::StatusOr<bool> taken = truthOf(*pred, op, "the predicate");
-    if (!taken.ok())
-      return taken.status();
-    std::vector<c10::IValue> out;
-    if (absl::Status st = runRegion(op.region(*taken ? 0 : 1), {}, env, out); !st.ok())
-      return st;
-    return setResults(std::move(out));
-  }
+  if (name == "fxir.if")
+    return runBranch(op, op.args()[0].value, op.region(0), op.region(1), {}, env);
   return opError(op, "not an op the interp backend runs");
 }
 

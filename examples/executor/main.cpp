@@ -31,9 +31,7 @@ int main(int argc, char **argv) {
     std::cerr << inputs.status().message() << "\n";
     return 1;
   }
-  std::vector<c10::IValue> before;
-  for (const c10::IValue &v : *inputs)
-    before.push_back(v.isTensor() ? c10::IValue(v.toTensor().clone()) : v);
+  std::vector<c10::IValue> before = fxir::interp::cloneTensors(*inputs);
   auto outputs = (*exe)->run(*inputs);
   if (!outputs.ok()) {
     std::cerr << "run: " << outputs.status().message() << "\n";

@@ -235,9 +235,7 @@ TEST(Interp, MutationsAreVisibleAfterTheCall) {
     std::string name = std::string("mut_buffer_and_input.") + mode;
     auto exe = load(name);
     ASSERT_TRUE(exe);
-    std::vector<c10::IValue> in = corpusInputs(name), pristine;
-    for (const c10::IValue &v : in)
-      pristine.push_back(v.isTensor() ? c10::IValue(v.toTensor().clone()) : v);
+    std::vector<c10::IValue> in = corpusInputs(name), pristine = cloneTensors(in);
     absl::StatusOr<std::vector<c10::IValue>> out = exe->run(in);
     ASSERT_TRUE(out.ok()) << out.status();
     absl::StatusOr<TensorFile> expected =

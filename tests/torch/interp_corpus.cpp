@@ -82,9 +82,7 @@ int main(int argc, char **argv) {
         fail(std::string(inputs.status().message()));
         continue;
       }
-      std::vector<c10::IValue> pristine;
-      for (const c10::IValue &v : *inputs)
-        pristine.push_back(v.isTensor() ? c10::IValue(v.toTensor().clone()) : v);
+      std::vector<c10::IValue> pristine = cloneTensors(*inputs);
       absl::StatusOr<std::vector<c10::IValue>> outs = (*exe)->run(*inputs);
       if (!outs.ok()) {
         fail(std::string(outs.status().message()));
@@ -119,10 +117,7 @@ int main(int argc, char **argv) {
                specs((*ref)->graph()));
           continue;
         }
-        std::vector<c10::IValue> again;
-        for (const c10::IValue &v : pristine)
-          again.push_back(v.isTensor() ? c10::IValue(v.toTensor().clone()) : v);
-        absl::StatusOr<std::vector<c10::IValue>> refOuts = (*ref)->run(again);
+        absl::StatusOr<std::vector<c10::IValue>> refOuts = (*ref)->run(cloneTensors(pristine));
         if (!refOuts.ok() || refOuts->size() != outs->size()) {
           fail("decomposed export did not run like it");
           continue;
