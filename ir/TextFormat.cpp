@@ -300,12 +300,15 @@ private:
 
   unsigned provId(const Provenance *p) {
     auto [it, inserted] = provIds_.try_emplace(p, provOrder_.size());
+    // Copied before the recursion: numbering the sources inserts into provIds_, which
+    // may grow and free the bucket `it` points at.
+    unsigned id = it->second;
     if (inserted) {
       provOrder_.push_back(p);
       for (const Provenance *s : p->sources)
         provId(s);
     }
-    return it->second;
+    return id;
   }
 
   void printOps(const Region &r, unsigned depth) {

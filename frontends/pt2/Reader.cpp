@@ -222,6 +222,17 @@ private:
   std::string entry_;
   std::string node_; // the node being read, for messages
   llvm::DenseMap<const Value *, llvm::StringRef> paramOf_;
+
+  // `to` reads the parameter `from` reads, if any. The name is copied out before the
+  // insertion: `paramOf_[to]` may grow the map and free the bucket a reference into it
+  // would point at (a use-after-free found on a real static-cache decode export).
+  void propagateParam(const Value *from, const Value *to) {
+    auto it = paramOf_.find(from);
+    if (it == paramOf_.end())
+      return;
+    llvm::StringRef fqn = it->second;
+    paramOf_[to] = fqn;
+  }
   const Provenance *enclosing_ = nullptr; // the HOP whose body is being read
 
   [[noreturn]] void fail(const std::string &msg) const {
@@ -995,8 +1006,7 @@ private:
           // The reader writes every schema argument, in schema order.
           Attr value = op->args()[*a].value;
           if (value.kind() == Attr::Kind::Operand)
-            if (auto it = paramOf_.find(op->operandValue(value.index())); it != paramOf_.end())
-              paramOf_[op->result(i)] = it->second;
+            propagateParam(op->operandValue(value.index()), op->result(i));
         }
     bindResults(scope, op, names);
   }
@@ -1067,8 +1077,7 @@ private:
       if (!name.empty())
         scope.values[ctx_.intern(name)] = arg;
       if (i < argParams.size())
-        if (auto it = paramOf_.find(argParams[i]); it != paramOf_.end())
-          paramOf_[arg] = it->second;
+        propagateParam(argParams[i], arg);
     }
     if (top)
       bindSignatureParams(*top);
