@@ -69,25 +69,33 @@ namespace {
 
 class Verifier {
 public:
-  Verifier(const Graph &g, std::vector<Diagnostic> &diags) : g_(g), diags_(diags) {}
+  Verifier(const Graph *g, std::vector<Diagnostic> &diags) : g_(g), diags_(diags) {}
 
   void run() {
-    const Region &body = g_.body();
-    if (body.numArgs() != g_.inputSpecs().size())
-      graphError("graph @" + g_.name().str() + " has " + std::to_string(body.numArgs()) +
+    const Region &body = g_->body();
+    if (body.numArgs() != g_->inputSpecs().size())
+      graphError("graph @" + g_->name().str() + " has " + std::to_string(body.numArgs()) +
                  " inputs but its signature lists " +
-                 std::to_string(g_.inputSpecs().size()));
+                 std::to_string(g_->inputSpecs().size()));
     verifyRegion(body, "the graph body");
     const Op *out = body.empty() ? nullptr : &body.ops().back();
-    if (out && out->isTerminator() && out->numOperands() != g_.outputSpecs().size())
+    if (out && out->isTerminator() && out->numOperands() != g_->outputSpecs().size())
       error(*out, "the graph yields " + std::to_string(out->numOperands()) +
                       " values but its signature lists " +
-                      std::to_string(g_.outputSpecs().size()) + " outputs");
+                      std::to_string(g_->outputSpecs().size()) + " outputs");
     verifyUseLists();
   }
 
+  /// The checks of one op that need no context (its args, name, schema or layout).
+  void verifyOpLocal(const Op &op) {
+    if (!op.provenance() || op.provenance()->empty())
+      error(op, "op has no provenance");
+    verifyArgs(op);
+    verifyName(op);
+  }
+
 private:
-  const Graph &g_;
+  const Graph *g_; // null when checking single ops
   std::vector<Diagnostic> &diags_;
   // A value is visible while its scratch slot holds this run's mark (no hash set: the
   // walk touches values in memory order). Marks are cleared when their region ends.
@@ -159,8 +167,6 @@ private:
   }
 
   void verifyOp(const Op &op) {
-    if (!op.provenance() || op.provenance()->empty())
-      error(op, "op has no provenance");
     numOperands_ += op.numOperands();
     for (unsigned i = 0; i < op.numOperands(); ++i) {
       const Value *v = op.operandValue(i);
@@ -172,8 +178,7 @@ private:
         error(op, "operand " + std::to_string(i) + " (%" + v->name().str() +
                       ") is not defined before this op in its region or an enclosing one");
     }
-    verifyArgs(op);
-    verifyName(op);
+    verifyOpLocal(op);
   }
 
   void countRefs(const Op &op, const Attr &a, llvm::SmallVectorImpl<unsigned> &operandRefs,
@@ -512,24 +517,127 @@ private:
         bound[*idx] = ByName; // a keyword given twice is reported by verifyArgs
         param = &s.arguments[*idx];
       }
-      // A value passed straight to a Tensor parameter must be a tensor.
-      if (a.value.kind() == Attr::Kind::Operand && a.value.index() < op.numOperands() &&
-          param->type.kind == SchemaType::Kind::Tensor) {
-        const Value *v = op.operandValue(a.value.index());
-        if (v && v->type() && !v->type()->isTensor())
-          error(op, "argument `" + param->name + "` must be a tensor, not " +
-                        v->type()->str());
-      }
+      if (std::string why = argumentKindProblem(op, a.value, param->type); !why.empty())
+        error(op, "argument `" + param->name + "` " + why +
+                      (why.starts_with("must be a tensor") ? "" : " (" + param->type.str() + ")"));
     }
     for (unsigned i = 0; i < s.arguments.size(); ++i)
       if (bound[i] == Unbound && !s.arguments[i].defaultValue)
         error(op, "argument `" + s.arguments[i].name + "` is missing and has no default (" +
                       s.str() + ")");
-    // A single list return (`Tensor[]`) becomes one result per element.
-    bool listReturn = s.returns.size() == 1 && s.returns[0].type.isList();
-    if (!s.varRets && !listReturn && op.numResults() != s.returns.size())
+    verifyResultsAgainstSchema(op, s);
+  }
+
+  // Results against the schema's returns. A list return (`Tensor[]`) is as many results
+  // as it has elements (the .pt2 reader's convention), so with one the count is only a
+  // lower bound; each result's kind must fit its return's type.
+  void verifyResultsAgainstSchema(const Op &op, const OpSchema &s) {
+    if (s.varRets)
+      return;
+    size_t lists = llvm::count_if(s.returns, [](const SchemaReturn &r) { return r.type.isList(); });
+    size_t fixed = s.returns.size() - lists;
+    if (lists == 0 ? op.numResults() != fixed : op.numResults() < fixed) {
       error(op, "has " + std::to_string(op.numResults()) + " results; " + s.fullName() +
-                    " returns " + std::to_string(s.returns.size()));
+                    " returns " + (lists ? "at least " + std::to_string(fixed)
+                                         : std::to_string(s.returns.size())));
+      return;
+    }
+    // Match kinds where the mapping is unambiguous: no list return, or a single one.
+    if (lists > 1 || (lists == 1 && s.returns.size() != 1))
+      return;
+    for (unsigned i = 0; i < op.numResults(); ++i) {
+      const SchemaType &t = lists ? s.returns[0].type.elems[0] : s.returns[i].type;
+      if (!valueFits(op.result(i)->type(), t, /*result=*/true))
+        error(op, "result " + std::to_string(i) + " is " + op.result(i)->type()->str() +
+                      "; " + s.fullName() + " returns " + t.str() + " there");
+    }
+  }
+
+  // Whether a value of type `vt` can stand where the schema says `t`. Numbers may stand
+  // for tensor arguments (wrapped numbers) and ints for floats, as in eager. For a
+  // `result`, a Tensor return is a tensor or None (an undefined tensor).
+  static bool valueFits(const Type *vt, const SchemaType &t, bool result = false) {
+    using SK = SchemaType::Kind;
+    using TK = Type::Kind;
+    if (!vt)
+      return true;
+    TK k = vt->kind();
+    if (k == TK::None)
+      return result || t.isOptional();
+    if (k == TK::Optional)
+      return t.isOptional() || result;
+    const SchemaType &b = t.stripOptional();
+    bool isInt = k == TK::Int || k == TK::SymInt, isFloat = k == TK::Float || k == TK::SymFloat,
+         isBool = k == TK::Bool || k == TK::SymBool;
+    switch (b.kind) {
+    case SK::Tensor: return k == TK::Tensor || (!result && (isInt || isFloat || isBool));
+    case SK::Int: case SK::SymInt: return isInt || isBool;
+    case SK::Float: case SK::SymFloat: return isFloat || isInt || isBool;
+    case SK::Bool: case SK::SymBool: return isBool || isInt;
+    case SK::Scalar: return isInt || isFloat || isBool || k == TK::Tensor;
+    case SK::Str: return k == TK::Str;
+    case SK::List: return k == TK::List;
+    default: return true; // Device, Generator, Any, ...: not checked
+    }
+  }
+
+  // Why `a` cannot be passed for a parameter of type `t`, or "" when it can.
+  std::string argumentKindProblem(const Op &op, const Attr &a, const SchemaType &t) {
+    using SK = SchemaType::Kind;
+    using AK = Attr::Kind;
+    const SchemaType &b = t.stripOptional();
+    switch (a.kind()) {
+    case AK::Operand: {
+      if (a.index() >= op.numOperands() || !op.operandValue(a.index()))
+        return ""; // reported by verifyArgs / verifyOp
+      const Type *vt = op.operandValue(a.index())->type();
+      if (vt && b.kind == SK::Tensor && !vt->isTensor() && vt->kind() != Type::Kind::None)
+        return "must be a tensor, not " + vt->str();
+      if (b.kind == SK::List)
+        return vt && vt->kind() != Type::Kind::List ? "must be a list, not " + vt->str() : "";
+      return valueFits(vt, t) ? "" : "cannot be " + vt->str();
+    }
+    case AK::None:
+      // Schemas leave `None` implicit for some non-optional defaults (`int[1]? dim`
+      // is optional; `Tensor? weight` too); only a plain tensor insists.
+      return b.kind == SK::Tensor && !t.isOptional() ? "cannot be None" : "";
+    case AK::Region:
+      return "cannot be a subgraph";
+    case AK::List: {
+      if (b.kind != SK::List)
+        return b.kind == SK::Any ? "" : "cannot be a list";
+      const SchemaType &elem = b.elems.empty() ? b : b.elems[0];
+      if (b.elems.empty())
+        return "";
+      for (const Attr &e : a.listValue())
+        if (std::string why = argumentKindProblem(op, e, elem); !why.empty())
+          return "element " + why;
+      return "";
+    }
+    case AK::Int: case AK::Float: case AK::Bool: {
+      bool isFloat = a.kind() == AK::Float;
+      switch (b.kind) {
+      case SK::Tensor: case SK::Scalar: case SK::Any: return "";
+      case SK::Int: case SK::SymInt: case SK::Bool: case SK::SymBool:
+        return isFloat ? "cannot be a float" : "";
+      case SK::Float: case SK::SymFloat: return "";
+      case SK::List: // `int[2] stride=1`: one number for the whole list
+        return b.fixedSize > 0 && !isFloat ? "" : "must be a list";
+      default: return "cannot be a number";
+      }
+    }
+    case AK::Str:
+      return b.kind == SK::Str || b.kind == SK::Any ? "" : "cannot be a string";
+    case AK::DType:
+      return b.kind == SK::ScalarType || b.kind == SK::Any ? "" : "cannot be a dtype";
+    case AK::Device:
+      return b.kind == SK::Device || b.kind == SK::Any ? "" : "cannot be a device";
+    case AK::Layout:
+      return b.kind == SK::Layout || b.kind == SK::Any ? "" : "cannot be a layout";
+    case AK::MemoryFormat:
+      return b.kind == SK::MemoryFormat || b.kind == SK::Any ? "" : "cannot be a memory format";
+    }
+    return "";
   }
 
   void verifyUseLists() {
@@ -548,10 +656,10 @@ private:
         }
       }
     };
-    const Region &body = g_.body();
+    const Region &body = g_->body();
     for (unsigned i = 0; i < body.numArgs(); ++i)
       checkValue(body.arg(i), nullptr);
-    g_.walk([&](Op &op) {
+    g_->walk([&](Op &op) {
       for (unsigned i = 0; i < op.numResults(); ++i)
         checkValue(op.result(i), &op);
       for (unsigned r = 0; r < op.numRegions(); ++r)
@@ -569,7 +677,13 @@ private:
 
 bool verify(const Graph &g, std::vector<Diagnostic> &diags) {
   size_t before = diags.size();
-  Verifier(g, diags).run();
+  Verifier(&g, diags).run();
+  return diags.size() == before;
+}
+
+bool verifyOp(const Op &op, std::vector<Diagnostic> &diags) {
+  size_t before = diags.size();
+  Verifier(nullptr, diags).verifyOpLocal(op);
   return diags.size() == before;
 }
 

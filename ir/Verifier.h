@@ -11,8 +11,10 @@
 //    referenced exactly once;
 //  - op names: fxir's own ops are in FxirOps.def; dispatcher ops (`aten.*`, `prims.*`,
 //    ... : the namespaces of the operator schema table) must be in the table, with a
-//    valid arg list for their schema (positional count, known keyword names, tensors
-//    where the schema says Tensor) and the right number of results.
+//    valid arg list for their schema (positional count, known keyword names, each
+//    argument of a kind its parameter's type admits: tensors where the schema says
+//    Tensor, lists for lists, numbers for numbers, ...) and results whose count and
+//    kinds fit the schema's returns.
 // Every problem is reported, each naming the op and its location.
 //
 // The verifier marks values through Value::scratch(): do not verify one graph from two
@@ -44,6 +46,13 @@ struct Diagnostic {
 bool verify(const Graph &g, std::vector<Diagnostic> &diags);
 /// OK, or InvalidArgument with every problem, one per line.
 absl::Status verify(const Graph &g);
+
+/// The checks of one op that need no surrounding graph: provenance, argument
+/// references, a known name, and its arguments and results against its schema
+/// (counts and kinds) or its fxir / higher-order op layout (region arities, yields).
+/// The .pt2 reader runs it on every op it builds, so a node that disagrees with its
+/// schema is reported at that node. Appends problems to `diags`; true when none.
+bool verifyOp(const Op &op, std::vector<Diagnostic> &diags);
 
 /// The functional stage (after the functionalize pass): OK, or InvalidArgument naming
 /// the first op that writes an argument (`Tensor(a!)` in its schema) and where it came

@@ -210,6 +210,10 @@ public:
     readTensors("data/constants/" + model + "_constants_config.json", "data/constants/", true);
     readProgramGraph();
     checkTensorsAgainstSignature();
+    // Every node was checked as it was read; the whole graph (SSA, signature, use
+    // lists) is checked once more, so what the reader returns always verifies.
+    if (absl::Status st = verify(*prog_.graph); !st.ok())
+      fail(entry_ + ": the imported graph does not verify: " + std::string(st.message()));
   }
 
 private:
@@ -1008,6 +1012,15 @@ private:
           if (value.kind() == Attr::Kind::Operand)
             propagateParam(op->operandValue(value.index()), op->result(i));
         }
+    // The node against its schema (or its HOP layout), so a graph the reader returns
+    // verifies and a bad node is reported as the node it is.
+    std::vector<Diagnostic> diags;
+    if (!verifyOp(*op, diags)) {
+      std::string msg;
+      for (const Diagnostic &d : diags)
+        msg += (msg.empty() ? "" : "; ") + d.message;
+      failNode(msg);
+    }
     bindResults(scope, op, names);
   }
 

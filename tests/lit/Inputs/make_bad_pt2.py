@@ -1,7 +1,12 @@
 """Writes broken variants of a real .pt2 archive, one per kind of bad input the reader
 must reject with a clear error (tests/lit/pt2/bad-input.test).
 
-usage: make_bad_pt2.py SOURCE.pt2 OUTDIR
+usage: make_bad_pt2.py SOURCE.pt2 OUTDIR [--node NAME]
+
+--node names the ATen node the node-against-schema variants edit (default: the first
+ATen node). `--node masked_fill__1` on masked_fill.strict.pt2 rebuilds mutant 1170 of
+`fxir-pt2-fuzz --seed 5150 --count 50000`: one bit flipped in that node's "outputs"
+key, so the node has no results although its schema returns one.
 
 Each variant is the source archive with one thing changed; the archives are rewritten
 with Python's zipfile (entries stored). Nothing here is hand-written JSON from scratch.
@@ -41,12 +46,46 @@ def first_node(obj, pred):
     raise SystemExit("no matching node in the source archive")
 
 
+def node_variants(entries, p, node_name):
+    """A node that disagrees with its schema: results and arguments of the wrong count or
+    kind are rejected by the reader at that node."""
+    def schema_node(o):
+        return first_node(o, lambda n: n["target"].startswith("torch.ops.aten.")
+                          and (node_name is None or n["name"] == node_name))
+
+    def outputs_flipped(o):  # "outputs" -> "outpuus": bit 1 of 't' (0x74 ^ 0x01 = 'u')
+        node = schema_node(o)
+        node["outpuus"] = node.pop("outputs")
+    write(p("node_outputs_missing"), edit_json(entries, "models/model.json", outputs_flipped))
+
+    def result_kind(o):
+        schema_node(o)["outputs"] = [{"as_int": 3}]
+    write(p("node_result_kind"), edit_json(entries, "models/model.json", result_kind))
+
+    def arg_kind(o):
+        node = schema_node(o)
+        for i in node["inputs"]:
+            if "as_tensor" in (i["arg"] or {}):
+                i["arg"] = {"as_string": "not a tensor"}
+                break
+    write(p("node_arg_kind"), edit_json(entries, "models/model.json", arg_kind))
+
+    def extra_output(o):
+        node = schema_node(o)
+        node["outputs"] = node["outputs"] + node["outputs"]
+    write(p("node_extra_output"), edit_json(entries, "models/model.json", extra_output))
+
+
 def main():
     src, out = sys.argv[1], sys.argv[2]
+    node_name = sys.argv[sys.argv.index("--node") + 1] if "--node" in sys.argv else None
     os.makedirs(out, exist_ok=True)
     entries = read(src)
     raw = open(src, "rb").read()
     p = lambda name: os.path.join(out, name + ".pt2")
+    node_variants(entries, p, node_name)
+    if node_name:
+        return  # only the variants of that node
 
     open(p("not_zip"), "w").write('{"graph_module": {}}\n')
     open(p("truncated"), "wb").write(raw[: len(raw) // 2])
