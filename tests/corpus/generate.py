@@ -11,6 +11,7 @@ under DIR, for the case NAME = <model>.<mode>:
                             buffer.<fqn>: post-call value of each mutated buffer
   manifest.json             every case: outcome (exported / expected_failure /
                             unexpected_failure + error text), family, mode, source location
+  fxir_known_failures.tsv   case, pass, error pattern of every fxir known failure
   stamp                     hash of tests/corpus/* and torch.__version__
 
 Leaf indices count all leaves (tensor or not; None is a leaf). Each safetensors file has
@@ -18,6 +19,8 @@ one metadata entry, "fxir_corpus": a JSON object with "treespec" (torch pytree J
 flattened structure), "num_leaves", "non_tensor_leaves" ({index: {"type":
 int|float|bool|none|str, "value": ...}}, non-finite floats as "inf"/"nan" strings) and,
 in expected files, "mutated_inputs" (leaf indices) and "mutated_buffers" (FQNs).
+A case whose model declares an fxir known failure (models.py, fxir_xfail) carries
+"fxir_expected_failure" ({pattern, reason, pipelines}) in the manifest.
 
 Order per case: module built under torch.manual_seed(model.seed) and put in eval();
 inputs made under the same seed; a deepcopy of the module is kept; the export runs FIRST
@@ -66,6 +69,7 @@ import models  # noqa: E402
 
 STAMP = "stamp"
 MANIFEST = "manifest.json"
+KNOWN_FAILURES = "fxir_known_failures.tsv"
 MAX_ERROR_CHARS = 4000
 METADATA_KEY = "fxir_corpus"  # the one safetensors metadata entry (a JSON object)
 MUST_EXPORT = set(models.MUST_EXPORT)
@@ -214,6 +218,12 @@ def run_case(model: models.Model, mode: str, out: Path) -> dict:
               "must_export": f"{model.name}.{mode}" in MUST_EXPORT,
               "expected_failure": ({"pattern": xfail.pattern, "reason": xfail.reason}
                                    if xfail else None)}
+    fxir_xfail = model.fxir_xfail.get(mode)
+    if fxir_xfail:
+        # Read by fxir-interp-corpus: pipelines that run functionalize fail this way.
+        record["fxir_expected_failure"] = {"pattern": fxir_xfail.pattern,
+                                           "reason": fxir_xfail.reason,
+                                           "pipelines": "functionalize"}
     start = time.perf_counter()
     try:
         record.update(export_case(model, mode, out))
@@ -318,6 +328,12 @@ def main() -> int:
                 "generation_seconds": seconds, "modes": list(models.MODES),
                 "cases": cases}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    # The fxir known failures, one "<case>\t<pass>\t<pattern>" line each, for the shell
+    # checks (tests/scripts/check_import_corpus.sh).
+    (out / KNOWN_FAILURES).write_text("".join(
+        f"{c['name']}\t{c['fxir_expected_failure']['pipelines']}\t"
+        f"{c['fxir_expected_failure']['pattern']}\n"
+        for c in cases if c.get("fxir_expected_failure") and c["outcome"] == "exported"))
     if not opts.only:
         (out / STAMP).write_text(stamp + "\n")
     print(f"generation took {seconds}s")

@@ -11,8 +11,14 @@
 // A mutant must import or fail with an error; a graph that imports must verify. A
 // sanitizer report, a crash, or a mutant that takes longer than 10 s fails the run.
 //
+// Before any mutant, every seed archive is imported as it is: it must import and
+// verify (the seeds are valid archives), and every weight byte is read. With
+// `--count 0` that is the whole run: the sanitized import of every corpus archive.
+//
 // usage: fxir-pt2-fuzz --seed N --count N FILE.pt2...
-// Prints `fxir-pt2-fuzz: N passed, M failed` (M = imported graphs that do not verify).
+// Prints `fxir-pt2-fuzz: seeds: K imported and verified, F failed` and then
+// `fxir-pt2-fuzz: N passed, M failed` (M = imported mutants that do not verify, plus
+// seeds that fail).
 //===----------------------------------------------------------------------------===//
 #include "fxir/frontends/pt2/Reader.h"
 #include "fxir/ir/Verifier.h"
@@ -106,41 +112,65 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "fxir-pt2-fuzz: no archives\n");
     return 2;
   }
-  fxir::fuzz::installWatchdog("fxir-pt2-fuzz: a mutant took longer than 10 s (hang)\n");
-  std::mt19937_64 rng(seed);
-  long imported = 0, failed = 0;
+  fxir::fuzz::installWatchdog("fxir-pt2-fuzz: an import took too long (10 s a mutant, 60 s a seed): a hang\n");
   unsigned checksum = 0;
+  // Imports `bytes`; "" when it imported and verified, else why not. Every weight byte
+  // is read: a view into freed memory is an ASan report here.
+  auto importOne = [&](const std::string &bytes, const std::string &name, bool &imported) {
+    imported = false;
+    auto archive = fxir::pt2::Archive::fromBuffer(
+        llvm::MemoryBuffer::getMemBufferCopy(bytes, name), name);
+    if (!archive.ok())
+      return std::string(archive.status().message());
+    auto prog = fxir::pt2::readProgram(**archive);
+    archive->reset(); // the program must not need the archive any more
+    if (!prog.ok())
+      return std::string(prog.status().message());
+    imported = true;
+    unsigned sum = 0;
+    for (const auto &t : (*prog)->tensors)
+      for (uint8_t b : t.storageBytes)
+        sum += b;
+    checksum += sum;
+    absl::Status st = fxir::verify(*(*prog)->graph);
+    return st.ok() ? std::string() : "does not verify:\n" + std::string(st.message());
+  };
+  long failed = 0, seedsOk = 0;
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    bool imported;
+    alarm(60);
+    std::string why = importOne(seeds[i], files[i], imported);
+    alarm(0);
+    if (why.empty()) {
+      ++seedsOk;
+    } else {
+      ++failed;
+      std::fprintf(stderr, "seed %s (unmutated) %s\n", files[i].c_str(), why.c_str());
+    }
+  }
+  std::printf("fxir-pt2-fuzz: seeds: %ld imported and verified, %ld failed\n", seedsOk,
+              static_cast<long>(seeds.size()) - seedsOk);
+  std::mt19937_64 rng(seed);
+  long imported = 0;
   for (long i = 0; i < count; ++i) {
     std::string kind;
     size_t which = rng() % seeds.size();
     std::string bytes = mutate(seeds[which], rng, kind);
+    bool ok;
     alarm(10);
-    auto archive = fxir::pt2::Archive::fromBuffer(
-        llvm::MemoryBuffer::getMemBufferCopy(bytes, "mutant.pt2"), "mutant.pt2");
-    if (archive.ok()) {
-      auto prog = fxir::pt2::readProgram(**archive);
-      archive->reset(); // the program must not need the archive any more
-      if (prog.ok()) {
-        ++imported;
-        // Touch every weight byte: a view into freed memory is an ASan report here.
-        unsigned sum = 0;
-        for (const auto &t : (*prog)->tensors)
-          for (uint8_t b : t.storageBytes)
-            sum += b;
-        checksum += sum;
-        absl::Status st = fxir::verify(*(*prog)->graph);
-        if (!st.ok()) {
-          ++failed;
-          std::fprintf(stderr, "mutant %ld (%s of %s) imports but does not verify:\n%s\n", i,
-                       kind.c_str(), files[which].c_str(), std::string(st.message()).c_str());
-        }
-      }
-    }
+    std::string why = importOne(bytes, "mutant.pt2", ok);
     alarm(0);
+    imported += ok;
+    if (ok && !why.empty()) {
+      ++failed;
+      std::fprintf(stderr, "mutant %ld (%s of %s) imports but %s\n", i, kind.c_str(),
+                   files[which].c_str(), why.c_str());
+    }
   }
   std::printf("%ld mutants of %zu archives: %ld imported, %ld rejected with an error "
               "(weight checksum %u)\n",
               count, seeds.size(), imported, count - imported, checksum);
-  std::printf("fxir-pt2-fuzz: %ld passed, %ld failed\n", count - failed, failed);
+  long total = count + static_cast<long>(seeds.size());
+  std::printf("fxir-pt2-fuzz: %ld passed, %ld failed\n", total - failed, failed);
   return failed ? 1 : 0;
 }
