@@ -30,17 +30,17 @@
 namespace cl = llvm::cl;
 
 // What the archive holds besides the graph, as comments before the graph text.
-static void printProgramHeader(const fxir::pt2::Program &p, llvm::raw_ostream &os) {
-  os << "// " << p.path << ": torch " << p.torchVersion << ", schema " << p.schemaMajor << "."
-     << p.schemaMinor << ", " << p.dialect << " IR\n";
+static void printProgramHeader(const fxir::Program &p, llvm::raw_ostream &os) {
+  os << "// " << p.path << ": torch " << p.meta.torchVersion << ", schema " << p.meta.schemaMajor << "."
+     << p.meta.schemaMinor << ", " << p.meta.dialect << " IR\n";
   uint64_t bytes = 0;
   std::set<std::string> storages;
-  for (const fxir::pt2::TensorData &t : p.tensors)
+  for (const fxir::TensorData &t : p.weights.tensors)
     if (storages.insert(t.storage).second)
       bytes += t.storageBytes.size();
-  os << "// " << p.tensors.size() << " stored tensors in " << storages.size() << " storages, "
+  os << "// " << p.weights.tensors.size() << " stored tensors in " << storages.size() << " storages, "
      << bytes << " bytes\n";
-  for (const fxir::pt2::TensorData &t : p.tensors) {
+  for (const fxir::TensorData &t : p.weights.tensors) {
     os << "//   " << t.fqn << ": " << fxir::irName(t.dtype) << "[";
     for (size_t i = 0; i < t.sizes.size(); ++i)
       os << (i ? ", " : "") << t.sizes[i];
@@ -258,7 +258,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (llvm::StringRef(input).ends_with(".pt2")) {
-    absl::StatusOr<std::unique_ptr<fxir::pt2::Program>> prog = fxir::pt2::readProgram(input);
+    absl::StatusOr<std::unique_ptr<fxir::Program>> prog = fxir::pt2::readProgram(input);
     if (!prog.ok()) {
       llvm::errs() << "fxir-opt: error: " << std::string(prog.status().message()) << "\n";
       return 1;

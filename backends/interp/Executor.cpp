@@ -447,7 +447,7 @@ absl::StatusOr<bool> truthOf(const c10::IValue &v, const Op &op, llvm::StringRef
 //===----------------------------------------------------------------------------===//
 
 struct Executable::Impl {
-  std::shared_ptr<pt2::Program> program;
+  std::shared_ptr<Program> program;
   const Graph *graph = nullptr;
 
   // One prepared dispatcher call per ATen op.
@@ -615,7 +615,7 @@ absl::Status Executable::Impl::bindWeights() {
   // written or misaligned for its dtype.
   std::map<std::string, at::Tensor> storages;
   std::map<std::string, bool> privateStorage;
-  for (const pt2::TensorData &t : program->tensors) {
+  for (const TensorData &t : program->weights.tensors) {
     size_t elem = byteSize(t.dtype);
     bool misaligned =
         elem && reinterpret_cast<uintptr_t>(t.storageBytes.data()) % elem != 0;
@@ -623,8 +623,8 @@ absl::Status Executable::Impl::bindWeights() {
   }
   // Every stored tensor, used by the graph or not (a tied FQN export dropped from the
   // signature still names the same memory).
-  for (const pt2::TensorData &td : program->tensors) {
-    const pt2::TensorData *t = &td;
+  for (const TensorData &td : program->weights.tensors) {
+    const TensorData *t = &td;
     std::string what = program->path + ": weight " + t->fqn;
     int64_t extent = 0; // offset of the last element, in elements
     bool empty = false;
@@ -654,7 +654,7 @@ absl::Status Executable::Impl::bindWeights() {
         // alive by the storage itself (the deleter holds the program), so tensors that
         // alias a weight outlive the Executable safely. Storages the program writes are
         // private copies instead.
-        std::shared_ptr<pt2::Program> keep = program;
+        std::shared_ptr<Program> keep = program;
         base = at::from_blob(const_cast<uint8_t *>(t->storageBytes.data()),
                              {static_cast<int64_t>(t->storageBytes.size())},
                              [keep](void *) mutable { keep.reset(); },
@@ -687,7 +687,7 @@ absl::Status Executable::Impl::bindWeights() {
 }
 
 absl::StatusOr<std::unique_ptr<Executable>>
-Executable::create(std::shared_ptr<pt2::Program> program) {
+Executable::create(std::shared_ptr<Program> program) {
   if (!program || !program->graph)
     return absl::InvalidArgumentError("interp: no program");
   auto impl = std::make_unique<Impl>();
@@ -1422,14 +1422,14 @@ static absl::StatusOr<std::unique_ptr<Executable>> compileImpl(const std::string
   if (backend != "interp")
     return absl::InvalidArgumentError("unknown backend '" + backend +
                                       "' (available: interp)");
-  std::shared_ptr<pt2::Program> program;
+  std::shared_ptr<Program> program;
   if (llvm::StringRef(path).ends_with(".fxir")) {
     std::ifstream in(path);
     if (!in)
       return absl::NotFoundError(path + ": cannot open");
     std::stringstream text;
     text << in.rdbuf();
-    program = std::make_shared<pt2::Program>();
+    program = std::make_shared<Program>();
     program->path = path;
     program->context = std::make_unique<Context>();
     absl::StatusOr<std::unique_ptr<Graph>> g =
@@ -1438,16 +1438,15 @@ static absl::StatusOr<std::unique_ptr<Executable>> compileImpl(const std::string
       return g.status();
     program->graph = std::move(*g);
     if (!options.weightsFrom.empty()) {
-      absl::StatusOr<std::unique_ptr<pt2::Program>> w = pt2::readProgram(options.weightsFrom);
+      absl::StatusOr<std::unique_ptr<Program>> w = pt2::readProgram(options.weightsFrom);
       if (!w.ok())
         return w.status();
-      program->tensors = std::move((*w)->tensors);
-      program->mapping = (*w)->mapping;
-      program->ownedStorages = std::move((*w)->ownedStorages);
+      program->weights = std::move((*w)->weights);
+      program->meta.weightsFrom = options.weightsFrom;
       program->path = path + " (weights from " + options.weightsFrom + ")";
     }
   } else {
-    absl::StatusOr<std::unique_ptr<pt2::Program>> p = pt2::readProgram(path);
+    absl::StatusOr<std::unique_ptr<Program>> p = pt2::readProgram(path);
     if (!p.ok())
       return p.status();
     program = std::move(*p);

@@ -60,7 +60,7 @@ public:
   /// Binds the program's weights and prepares every op. `program` may have been
   /// transformed by passes since it was read. Errors name the weight or the op.
   static absl::StatusOr<std::unique_ptr<Executable>>
-  create(std::shared_ptr<pt2::Program> program);
+  create(std::shared_ptr<Program> program);
 
   ~Executable();
   Executable(const Executable &) = delete;

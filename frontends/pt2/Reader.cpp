@@ -23,13 +23,6 @@
 
 namespace fxir::pt2 {
 
-const TensorData *Program::tensor(llvm::StringRef fqn) const {
-  for (const TensorData &t : tensors)
-    if (t.fqn == fqn)
-      return &t;
-  return nullptr;
-}
-
 namespace {
 
 using J = simdjson::dom::element;
@@ -238,6 +231,8 @@ private:
     paramOf_[to] = fqn;
   }
   const Provenance *enclosing_ = nullptr; // the HOP whose body is being read
+  // Copies of compressed storages, by entry (also in the program's keepAlive).
+  std::map<std::string, std::shared_ptr<std::vector<uint8_t>>> inflated_;
 
   [[noreturn]] void fail(const std::string &msg) const {
     throw ReadError{archive_.path() + ": " + msg};
@@ -292,18 +287,18 @@ private:
     std::optional<J> sv = field(root_, "schema_version");
     if (!sv)
       fail(entry_ + ": no schema_version");
-    prog_.schemaMajor = static_cast<int>(field(*sv, "major") ? integer(*field(*sv, "major")).value_or(-1) : -1);
-    prog_.schemaMinor = static_cast<int>(field(*sv, "minor") ? integer(*field(*sv, "minor")).value_or(0) : 0);
-    if (prog_.schemaMajor != kSupportedSchemaMajor)
-      fail(entry_ + ": unsupported schema version " + std::to_string(prog_.schemaMajor) + "." +
-           std::to_string(prog_.schemaMinor) + " (fxir reads major version " +
+    prog_.meta.schemaMajor = static_cast<int>(field(*sv, "major") ? integer(*field(*sv, "major")).value_or(-1) : -1);
+    prog_.meta.schemaMinor = static_cast<int>(field(*sv, "minor") ? integer(*field(*sv, "minor")).value_or(0) : 0);
+    if (prog_.meta.schemaMajor != kSupportedSchemaMajor)
+      fail(entry_ + ": unsupported schema version " + std::to_string(prog_.meta.schemaMajor) + "." +
+           std::to_string(prog_.meta.schemaMinor) + " (fxir reads major version " +
            std::to_string(kSupportedSchemaMajor) + ", which torch 2.13 writes)");
     if (auto tv = field(root_, "torch_version"))
-      prog_.torchVersion = std::string(str(*tv));
+      prog_.meta.torchVersion = std::string(str(*tv));
     if (auto ver = field(root_, "verifiers")) {
       std::vector<J> vs = array(*ver);
       if (!vs.empty())
-        prog_.dialect = std::string(str(vs[0]));
+        prog_.meta.dialect = std::string(str(vs[0]));
     }
     if (!field(root_, "graph_module") || !field(*field(root_, "graph_module"), "graph"))
       fail(entry_ + ": no graph_module.graph");
@@ -490,13 +485,15 @@ private:
       // A compressed entry was inflated into the Archive, which may not outlive the
       // program: the program keeps its own copy (one per storage).
       if (!archive_.isStored(t.storage)) {
-        auto &copy = prog_.ownedStorages[t.storage];
-        if (!copy)
+        auto &copy = inflated_[t.storage];
+        if (!copy) {
           copy = std::make_shared<std::vector<uint8_t>>(bytes->begin(), bytes->end());
+          prog_.weights.keepAlive.push_back(copy);
+        }
         t.storageBytes = *copy;
       }
       checkExtent(t, where);
-      prog_.tensors.push_back(std::move(t));
+      prog_.weights.tensors.push_back(std::move(t));
     }
   }
 
@@ -1137,7 +1134,7 @@ private:
           spec.kind != InputSpec::Kind::TensorConstant)
         continue;
       std::string what = entry_ + ": " + inputKindName(spec.kind).str() + " " + spec.target.str();
-      const TensorData *t = prog_.tensor(spec.target);
+      const TensorData *t = prog_.weights.find(spec.target);
       if (!t)
         fail(what + " has no stored tensor in the weights or constants config");
       const Type *ty = g.body().arg(i)->type();
@@ -1285,9 +1282,9 @@ private:
       if (!entries.empty())
         if (auto sig = field(entries[0], "signature")) {
           if (auto in = field(*sig, "in_spec"))
-            prog_.inSpec = std::string(str(*in));
+            prog_.meta.inSpec = std::string(str(*in));
           if (auto out = field(*sig, "out_spec"))
-            prog_.outSpec = std::string(str(*out));
+            prog_.meta.outSpec = std::string(str(*out));
         }
     }
   }
@@ -1299,7 +1296,8 @@ absl::StatusOr<std::unique_ptr<Program>> readProgram(const Archive &archive) {
   auto prog = std::make_unique<Program>();
   prog->path = archive.path();
   prog->context = std::make_unique<Context>();
-  prog->mapping = archive.mapping();
+  prog->meta.producer = "torch.export";
+  prog->weights.keepAlive.push_back(archive.mapping());
   try {
     Reader(archive, *prog).run();
   } catch (const ReadError &e) {

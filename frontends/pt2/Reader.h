@@ -30,51 +30,17 @@
 #include <vector>
 
 #include "fxir/frontends/pt2/Archive.h"
-#include "fxir/ir/Context.h"
-#include "fxir/ir/Graph.h"
+#include "fxir/ir/Program.h"
 
 #include "absl/status/statusor.h"
 
 namespace fxir::pt2 {
 
-/// A parameter, buffer or constant as stored in the archive.
-struct TensorData {
-  enum class Kind : uint8_t { Parameter, Buffer, Constant };
-  std::string fqn;
-  Kind kind = Kind::Parameter;
-  DType dtype = DType::Float32;
-  std::vector<int64_t> sizes, strides;
-  int64_t storageOffset = 0; ///< in elements
-  bool requiresGrad = false;
-  /// Archive entry holding the storage ("data/weights/weight_0"); tensors naming the
-  /// same entry share one storage.
-  std::string storage;
-  /// The whole storage, a view into the mapped archive; empty for a fake (0-byte) record.
-  llvm::ArrayRef<uint8_t> storageBytes;
-};
-
-/// An imported program. Owns its Context and keeps the archive mapped while the
-/// weight views are alive.
-struct Program {
-  std::string path;
-  std::unique_ptr<Context> context;
-  std::unique_ptr<Graph> graph;
-  std::vector<TensorData> tensors; ///< parameters, buffers (persistent or not), constants
-  std::string torchVersion;
-  int schemaMajor = 0, schemaMinor = 0;
-  std::string dialect;             ///< "TRAINING" (default export) or "ATEN" (decomposed)
-  std::string inSpec, outSpec;     ///< pytree specs, JSON text as torch wrote them
-  std::shared_ptr<llvm::MemoryBuffer> mapping;
-  /// Storages of compressed entries (torch never writes them), copied out of the Archive.
-  std::map<std::string, std::shared_ptr<std::vector<uint8_t>>> ownedStorages;
-
-  /// The tensor with this FQN, or null.
-  const TensorData *tensor(llvm::StringRef fqn) const;
-};
-
 /// The schema major version this reader understands.
 constexpr int kSupportedSchemaMajor = 8;
 
+/// The program of the archive at `path`, weights included (views into the mapped file,
+/// which the program keeps alive).
 absl::StatusOr<std::unique_ptr<Program>> readProgram(const std::string &path);
 absl::StatusOr<std::unique_ptr<Program>> readProgram(const Archive &archive);
 

@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
       return std::string(prog.status().message());
     imported = true;
     unsigned sum = 0;
-    for (const auto &t : (*prog)->tensors)
+    for (const auto &t : (*prog)->weights.tensors)
       for (uint8_t b : t.storageBytes)
         sum += b;
     checksum += sum;

@@ -354,10 +354,10 @@ TEST(Interp, WhileLoopResultsNeverAliasItsInputs) {
 // the caller may write, and it stays valid after the executable is gone.
 TEST(Interp, WeightViewsAreSharedAndOutputsOfThemAreTheCallers) {
   REQUIRE_CORPUS();
-  absl::StatusOr<std::unique_ptr<fxir::pt2::Program>> read =
+  absl::StatusOr<std::unique_ptr<fxir::Program>> read =
       fxir::pt2::readProgram(corpusDir() + "/linear_mlp.strict.pt2");
   ASSERT_TRUE(read.ok()) << read.status();
-  std::shared_ptr<fxir::pt2::Program> program = std::move(*read);
+  std::shared_ptr<fxir::Program> program = std::move(*read);
   auto a = Executable::create(program), b = Executable::create(program);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ((*a)->weight("fc1.weight")->data_ptr(), (*b)->weight("fc1.weight")->data_ptr());
