@@ -134,9 +134,10 @@ void runPass(benchmark::State &state, const char *name, bool stateful = false) {
     ops = g->numOps();
     auto pass = info->create(PassOptions::defaults(info->options()));
     PassStatistics stats;
+    PassContext pctx(info->name, stats, stagesOf(*g));
     if (getenv("FLUSH")) free(malloc(size_t(1) << 22));
     state.ResumeTiming();
-    absl::StatusOr<bool> changed = pass->run(*g, stats);
+    absl::StatusOr<bool> changed = pass->run(*g, pctx);
     state.PauseTiming();
     if (!changed.ok() || !*changed)
       state.SkipWithError("the pass did no work");

@@ -14,7 +14,18 @@
 
 namespace fxir {
 
-std::string Diagnostic::str() const {
+Diagnostic Diagnostic::at(const Op *op, std::string message, Fault fault, Severity severity) {
+  Diagnostic d;
+  d.op = op;
+  if (op && op->provenance())
+    d.loc = op->provenance()->source;
+  d.message = std::move(message);
+  d.fault = fault;
+  d.severity = severity;
+  return d;
+}
+
+std::string Diagnostic::str(bool withCode) const {
   std::string out;
   if (loc.valid()) {
     out += loc.file.str() + ":" + std::to_string(loc.line);
@@ -22,7 +33,16 @@ std::string Diagnostic::str() const {
       out += ":" + std::to_string(loc.col);
     out += ": ";
   }
-  return out + "error: " + message;
+  const char *kind = severity == Severity::Warning ? "warning: "
+                     : severity == Severity::Note  ? "note: "
+                     : fault == Fault::Internal    ? "internal error: "
+                                                   : "error: ";
+  out += kind + message;
+  if (fault == Fault::Internal && severity == Severity::Error)
+    out += " (an fxir bug: please report it with the program)";
+  if (withCode && !loc.code.empty())
+    out += "\n    " + loc.code.str();
+  return out;
 }
 
 std::optional<std::pair<std::string, std::string>> splitDispatcherName(llvm::StringRef name) {
@@ -706,6 +726,18 @@ absl::Status verifyFunctional(const Graph &g) {
   if (bad.empty())
     return absl::OkStatus();
   return absl::InvalidArgumentError("not functional: " + bad);
+}
+
+absl::Status verifyStructured(const Graph &g) {
+  std::string bad;
+  g.walk([&](Op &op) {
+    if (bad.empty() && op.name().starts_with("higher_order."))
+      bad = op.describe();
+  });
+  if (bad.empty())
+    return absl::OkStatus();
+  return absl::InvalidArgumentError("not structured: " + bad +
+                                    " is a higher-order op (lower-control-flow lowers it)");
 }
 
 absl::Status verify(const Graph &g) {

@@ -28,19 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "fxir/ir/Diagnostic.h"
 #include "fxir/ir/Graph.h"
 
 #include "absl/status/status.h"
 
 namespace fxir {
-
-struct Diagnostic {
-  const Op *op = nullptr;  ///< null for graph-level problems
-  SourceLoc loc;           ///< the op's source location (from its provenance), if any
-  std::string message;     ///< "aten.add.Tensor (%add): operand 0 ..."
-  /// "file:line:col: error: message" (or "error: message" without a location).
-  std::string str() const;
-};
 
 /// Appends every problem found to `diags`; returns true when there was none.
 bool verify(const Graph &g, std::vector<Diagnostic> &diags);
@@ -58,6 +51,11 @@ bool verifyOp(const Op &op, std::vector<Diagnostic> &diags);
 /// the first op that writes an argument (`Tensor(a!)` in its schema) and where it came
 /// from.
 absl::Status verifyFunctional(const Graph &g);
+
+/// The structured stage (after the lower-control-flow pass): OK, or InvalidArgument
+/// naming the first higher-order op left (control flow must be fxir.for, fxir.while and
+/// fxir.if).
+absl::Status verifyStructured(const Graph &g);
 
 /// FX targets kept by name that are neither dispatcher operators nor fxir's own:
 /// `higher_order.*`, `_operator.*`, `math.*`, `torch.*` (torch.sym_max, ...), `builtins.*`.

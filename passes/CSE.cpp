@@ -156,7 +156,8 @@ private:
 
 class CSEPass : public Pass {
 public:
-  absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
+  absl::StatusOr<bool> run(Graph &g, PassContext &ctx) override {
+    PassStatistics &stats = ctx.stats();
     effects_.reset();
     written_ = std::make_unique<WrittenValues>(g, effects_);
     Rewriter rw(g, "cse");

@@ -35,11 +35,13 @@ class CanonicalizePass : public Pass {
 public:
   explicit CanonicalizePass(const PassOptions &o) : maxIterations_(o.getInt("max-iterations")) {}
 
-  absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
+  absl::StatusOr<bool> run(Graph &g, PassContext &ctx) override {
+    PassStatistics &stats = ctx.stats();
     if (maxIterations_ < 1)
       return absl::InvalidArgumentError("canonicalize: max-iterations must be at least 1");
     effects_.reset();
-    functional_ = verifyFunctional(g).ok();
+    // Rule 4 is for functional programs only; the pass manager knows whether this one is.
+    functional_ = ctx.stages().has(Stage::Functional);
     Rewriter rw(g, "canonicalize");
     bool changed = false;
     for (int64_t round = 0; round < maxIterations_; ++round) {

@@ -14,7 +14,8 @@ namespace {
 
 class DCEPass : public Pass {
 public:
-  absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
+  absl::StatusOr<bool> run(Graph &g, PassContext &ctx) override {
+    PassStatistics &stats = ctx.stats();
     effects_.reset();
     Rewriter rw(g, "dce");
     int64_t removed = 0;

@@ -193,15 +193,15 @@ bool isConditionalView(llvm::StringRef name) {
 
 class Functionalizer {
 public:
-  explicit Functionalizer(Graph &g) : g_(g), rw_(g, "functionalize") {}
+  Functionalizer(Graph &g, PassContext &pc) : g_(g), pc_(pc), rw_(g, "functionalize") {}
 
-  absl::StatusOr<bool> run(PassStatistics &stats) {
+  absl::StatusOr<bool> run() {
     if (absl::Status st = region(g_.body()); !st.ok())
       return st;
     if (absl::Status st = addMutationOutputs(); !st.ok())
       return st;
-    if (absl::Status st = checkNoWrites(); !st.ok())
-      return st;
+    // (The pass manager checks the functional stage this pass establishes.)
+    PassStatistics &stats = pc_.stats();
     stats["ops-rewritten"] += rewritten_;
     stats["writes-through-views"] += throughViews_;
     stats["views-rederived"] += rederived_;
@@ -211,8 +211,12 @@ public:
 
 private:
   Graph &g_;
+  PassContext &pc_;
   Rewriter rw_;
   const OpSchemaTable &table_ = OpSchemaTable::builtin();
+  // The first op that writes each written root (where a write that cannot become a
+  // mutation output is reported).
+  llvm::DenseMap<const Value *, Op *> firstWriter_;
   llvm::DenseMap<const Value *, Alias> alias_;
   llvm::DenseMap<const Value *, Value *> current_;
   llvm::DenseMap<const Value *, unsigned> version_;
@@ -312,8 +316,8 @@ private:
       return &defaults.back();
     };
     auto fail = [&](const std::string &why) {
-      return absl::InvalidArgumentError("functionalize: " + writer.describe() +
-                                        " writes through the view " + v.describe() + ": " + why);
+      return pc_.error(&writer, "functionalize: " + writer.describe() +
+                                " writes through the view " + v.describe() + ": " + why);
     };
     const Type *xt = contiguous(x->type());
     auto make = [&](llvm::StringRef op, CallBuilder &b, const Type *t) {
@@ -472,12 +476,13 @@ private:
   absl::Status write(Value *target, Value *value, Op &writer) {
     Alias a = aliasOf(target);
     Value *root = a.root;
+    firstWriter_.try_emplace(root, &writer);
     // A body may update only tensors it created: a write to its own argument or to a
     // captured tensor would have to leave the body.
     Region *here = writer.parentRegion();
     Region *home = root->definingOp() ? root->definingOp()->parentRegion() : root->argOwner();
     if (home != here || (root->argOwner() && root->argOwner() != &g_.body())) {
-      return absl::InvalidArgumentError(
+      return pc_.error(&writer,
           "functionalize: " + writer.describe() + " writes " +
           (root->argOwner() && root->argOwner() != &g_.body()
                ? std::string("an argument of the higher-order op body it is in")
@@ -546,7 +551,7 @@ private:
       const Attr *m = mi ? schemaArg(o, *schema, *mi) : nullptr;
       bool hasStats = m && m->kind() == Attr::Kind::Operand;
       if (hasStats && (!t || t->kind() != Attr::Kind::Bool || t->boolValue()))
-        return absl::InvalidArgumentError(
+        return pc_.error(&o,
             "functionalize: " + o.describe() +
             " runs in training mode and so updates running_mean and running_var, which its "
             "schema does not annotate; fxir does not functionalize it (export the model "
@@ -616,19 +621,19 @@ private:
     // A write: the functional counterpart computes the written argument's new contents.
     const OpSchema *functional = table_.functionalVariant(*schema);
     if (!functional)
-      return absl::InvalidArgumentError(
+      return pc_.error(&o,
           "functionalize: " + o.describe() + " writes its argument '" +
           schema->arguments[written[0]].name +
           "' and the operator schema table has no functional counterpart for " +
           schema->fullName());
     const Attr *w = schemaArg(o, *schema, written[0]);
     if (!w || w->kind() != Attr::Kind::Operand)
-      return absl::InvalidArgumentError("functionalize: " + o.describe() +
-                                        ": the written argument is not a tensor operand");
+      return pc_.error(&o, "functionalize: " + o.describe() +
+                           ": the written argument is not a tensor operand");
     Value *target = original[w->index()];
     if (!target->type()->isTensor())
-      return absl::InvalidArgumentError("functionalize: " + o.describe() +
-                                        ": the written argument is not a tensor");
+      return pc_.error(&o, "functionalize: " + o.describe() +
+                           ": the written argument is not a tensor");
     rw_.setInsertionPoint(&o);
     rw_.setRoot(&o, "rewrote " + o.name().str() + " as " + irName(*functional));
     llvm::SmallVector<Value *, 4> operands;
@@ -675,7 +680,7 @@ private:
       Value *now = read(o.result(r), o);
       if (now == o.result(r)) {
         // Still current (cannot happen right after a write, but stay safe).
-        return absl::InternalError("functionalize: " + o.describe() + ": result not updated");
+        return pc_.internalError(&o, "functionalize: " + o.describe() + ": result not updated");
       }
       repl.push_back(now);
     }
@@ -699,7 +704,7 @@ private:
     Region &body = g_.body();
     Op *yield = body.terminator();
     if (!yield)
-      return absl::InvalidArgumentError("functionalize: the graph has no fxir.yield");
+      return pc_.error(nullptr, "functionalize: the graph has no fxir.yield");
     llvm::SmallVector<Value *, 4> values;
     std::vector<OutputSpec> specs;
     for (unsigned i = 0; i < body.numArgs(); ++i) {
@@ -722,14 +727,15 @@ private:
         out.target = in.target;
         break;
       default:
-        return absl::InvalidArgumentError("functionalize: the program writes its " +
-                                          inputKindName(in.kind).str() + " input " +
-                                          arg->name().str() +
-                                          ", which cannot become a mutation output");
+        return pc_.error(firstWriter_.lookup(arg),
+                         "functionalize: the program writes its " +
+                             inputKindName(in.kind).str() + " input " + arg->name().str() +
+                             ", which cannot become a mutation output");
       }
       if (out.target.empty())
-        return absl::InvalidArgumentError("functionalize: written input #" +
-                                          std::to_string(i) + " has no name to target");
+        return pc_.error(firstWriter_.lookup(arg), "functionalize: written input #" +
+                                                                std::to_string(i) +
+                                                                " has no name to target");
       values.push_back(contents(arg));
       specs.push_back(out);
     }
@@ -749,19 +755,12 @@ private:
     g_.outputSpecs().insert(g_.outputSpecs().begin(), specs.begin(), specs.end());
     return absl::OkStatus();
   }
-
-  /// The stage check: after functionalize no op writes any argument.
-  absl::Status checkNoWrites() {
-    if (absl::Status st = verifyFunctional(g_); !st.ok())
-      return absl::InternalError("functionalize: " + std::string(st.message()));
-    return absl::OkStatus();
-  }
 };
 
 class FunctionalizePass : public Pass {
 public:
-  absl::StatusOr<bool> run(Graph &g, PassStatistics &stats) override {
-    return Functionalizer(g).run(stats);
+  absl::StatusOr<bool> run(Graph &g, PassContext &ctx) override {
+    return Functionalizer(g, ctx).run();
   }
 };
 

@@ -114,8 +114,18 @@ int runOpt(llvm::StringRef buffer, llvm::StringRef fileName, const OptOptions &o
       // One dump directory per case, so cases do not overwrite each other's files.
       if (!inst.dumpDir.empty() && chunks.size() > 1)
         inst.dumpDir += "/case" + std::to_string(ci);
-      if (absl::Status st = runPipeline(**g, *opts.pipeline, inst, err); !st.ok())
-        produced.push_back({0, "error: " + std::string(st.message())});
+      PassManager pm(inst, err);
+      absl::Status st = pm.add(*opts.pipeline);
+      if (st.ok())
+        st = pm.run(**g);
+      if (!st.ok()) {
+        // A pass's located errors sit at their op's line; others at none.
+        if (!pm.diagnostics().empty())
+          for (const Diagnostic &d : pm.diagnostics())
+            produced.push_back({d.loc.file == fileName ? d.loc.line : 0, d.str(true)});
+        else
+          produced.push_back({0, "error: " + std::string(st.message())});
+      }
     }
 
     if (opts.verifyDiagnostics) {

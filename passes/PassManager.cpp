@@ -30,7 +30,34 @@ absl::Status PassManager::add(const Pipeline &pipeline) {
         return v.status();
       opts.set(key, *v);
     }
-    passes_.push_back({e.pass, info->create(opts)});
+    passes_.push_back({info, info->create(opts)});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PassContext::error(const Op *op, std::string message, Diagnostic::Fault fault) {
+  diags_.push_back(Diagnostic::at(op, std::move(message), fault));
+  const Diagnostic &d = diags_.back();
+  std::string text = d.str(/*withCode=*/true);
+  return fault == Diagnostic::Fault::Internal ? absl::InternalError(text)
+                                              : absl::InvalidArgumentError(text);
+}
+
+absl::Status PassManager::requireStages(const Graph &g, StageSet required,
+                                        const std::string &who) {
+  for (Stage s : allStages()) {
+    if (!required.has(s) || stages_.has(s))
+      continue;
+    absl::Status holds = checkStage(g, s);
+    if (holds.ok()) { // (outside a run: nothing was known yet)
+      stages_ = stages_ | s;
+      continue;
+    }
+    const PassInfo *by = passEstablishing(s);
+    std::string fix = by ? "; run `" + std::string(by->name) + "` before it" : "";
+    return absl::InvalidArgumentError(who + " requires a " + stageName(s).str() +
+                                      " program, and this one is not (" +
+                                      std::string(holds.message()) + ")" + fix);
   }
   return absl::OkStatus();
 }
@@ -59,18 +86,31 @@ absl::Status PassManager::run(Graph &g) {
     if (absl::Status st = dump(g, 0, "input"); !st.ok())
       return st;
   records_.clear();
+  diagnostics_.clear();
+  // What holds on the input (a decomposed export is functional already); passes then
+  // establish stages and keep the others.
+  stages_ = stagesOf(g);
   unsigned index = 0;
-  for (auto &[name, pass] : passes_) {
+  for (auto &[info, pass] : passes_) {
+    std::string name(info->name);
     ++index;
+    if (absl::Status st = requireStages(g, info->requiredStages, "pass " + name); !st.ok())
+      return st;
     uint64_t firstNew = Op::nextSerial(); // ops from here on are the pass's
     Record rec;
     rec.pass = name;
+    PassContext ctx(info->name, rec.stats, stages_);
     auto t0 = std::chrono::steady_clock::now();
-    absl::StatusOr<bool> changed = pass->run(g, rec.stats);
+    absl::StatusOr<bool> changed = pass->run(g, ctx);
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!changed.ok())
+    diagnostics_.insert(diagnostics_.end(), ctx.diagnostics().begin(), ctx.diagnostics().end());
+    if (!changed.ok()) {
+      // A located error already reads `file:line: error: <pass>: ...`.
+      if (!ctx.diagnostics().empty())
+        return changed.status();
       return absl::Status(changed.status().code(),
                           "pass " + name + " failed: " + std::string(changed.status().message()));
+    }
     rec.changed = *changed;
     records_.push_back(rec);
     if (inst_.verifyEach) {
@@ -81,6 +121,16 @@ absl::Status PassManager::run(Graph &g) {
           msg += "\n  " + d.str();
         return absl::InternalError(msg);
       }
+    }
+    // The stages the pass establishes, checked here rather than in the pass.
+    for (Stage s : allStages()) {
+      if (!info->establishedStages.has(s))
+        continue;
+      if (absl::Status st = checkStage(g, s); !st.ok())
+        return absl::InternalError("pass " + name + " should establish the " +
+                                   stageName(s).str() + " stage, but after it " +
+                                   std::string(st.message()));
+      stages_ = stages_ | s;
     }
     if (inst_.checkProvenance) {
       std::string problems;

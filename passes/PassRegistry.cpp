@@ -8,7 +8,8 @@ namespace fxir {
 
 llvm::ArrayRef<PassInfo> registeredPasses() {
   static const std::vector<PassInfo> kPasses = {
-#define FXIR_PASS(Name, Summary, Create, Options) PassInfo{Name, Summary, &Create, &Options},
+#define FXIR_PASS(Name, Summary, Create, Options, Requires, Establishes)                \
+  PassInfo{Name, Summary, &Create, &Options, Requires, Establishes},
 #include "fxir/passes/Passes.def"
   };
   return kPasses;
@@ -17,6 +18,13 @@ llvm::ArrayRef<PassInfo> registeredPasses() {
 const PassInfo *lookupPass(std::string_view name) {
   for (const PassInfo &p : registeredPasses())
     if (p.name == name)
+      return &p;
+  return nullptr;
+}
+
+const PassInfo *passEstablishing(Stage s) {
+  for (const PassInfo &p : registeredPasses())
+    if (p.establishedStages.has(s))
       return &p;
   return nullptr;
 }

@@ -1,7 +1,7 @@
 //===- PassRegistry.h - the table of every fxir pass --------------------------===//
 //
-// One place lists every pass (Passes.def). Each entry knows its name, summary, options
-// and how to make an instance.
+// One place lists every pass (Passes.def). Each entry knows its name, summary, options,
+// the stages it requires and establishes, and how to make an instance.
 //
 // Does not: run passes (PassManager.h) or parse pipelines (Pipeline.h).
 //===----------------------------------------------------------------------------===//
@@ -16,7 +16,7 @@
 
 namespace fxir {
 
-#define FXIR_PASS(Name, Summary, Create, Options)                                      \
+#define FXIR_PASS(Name, Summary, Create, Options, Requires, Establishes)                \
   std::unique_ptr<Pass> Create(const PassOptions &);                                   \
   llvm::ArrayRef<PassOptionSpec> Options();
 #include "fxir/passes/Passes.def"
@@ -26,6 +26,8 @@ struct PassInfo {
   std::string_view summary; ///< one line
   std::unique_ptr<Pass> (*create)(const PassOptions &);
   llvm::ArrayRef<PassOptionSpec> (*options)();
+  StageSet requiredStages;    ///< stages that must hold before it runs
+  StageSet establishedStages; ///< stages that hold after it
 };
 
 /// Every registered pass, in Passes.def order.
@@ -33,6 +35,8 @@ llvm::ArrayRef<PassInfo> registeredPasses();
 
 /// nullptr when no pass has that name.
 const PassInfo *lookupPass(std::string_view name);
+/// The first registered pass that establishes `s` (for messages), or null.
+const PassInfo *passEstablishing(Stage s);
 
 /// The spec of `pass`'s option `key`, or null.
 const PassOptionSpec *lookupOption(const PassInfo &pass, llvm::StringRef key);

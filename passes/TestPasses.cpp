@@ -12,7 +12,7 @@ namespace {
 
 class UnrecordedOpPass : public Pass {
 public:
-  absl::StatusOr<bool> run(Graph &g, PassStatistics &) override {
+  absl::StatusOr<bool> run(Graph &g, PassContext &) override {
     Builder b(g);
     if (g.body().empty())
       return false;
@@ -27,7 +27,7 @@ public:
 
 class BreakSSAPass : public Pass {
 public:
-  absl::StatusOr<bool> run(Graph &g, PassStatistics &) override {
+  absl::StatusOr<bool> run(Graph &g, PassContext &) override {
     Op *yield = g.body().terminator();
     if (!yield || !yield->numOperands() || !yield->operandValue(0)->definingOp())
       return false;
