@@ -2,7 +2,7 @@
 // The reference executor calls every op through the dispatcher, boxed, by name. This
 // measures that against a direct unboxed ATen call on small and large tensors, so the
 // executor's per-op overhead is a known number (docs/benchmarks.md).
-#include "fxir/backends/interp/AtenCall.h"
+#include "fxir/backends/runtime/AtenCall.h"
 
 #include <ATen/ops/add.h>
 #include <ATen/ops/randn.h>
@@ -18,7 +18,7 @@ static void BM_DirectAdd(benchmark::State &state) {
 static void BM_BoxedAddByName(benchmark::State &state) {
   at::Tensor a = at::randn({state.range(0)}), b = at::randn({state.range(0)});
   for (auto _ : state) {
-    auto r = fxir::interp::callOp("aten::add", "Tensor", {a, b, c10::Scalar(1)});
+    auto r = fxir::runtime::callOp("aten::add", "Tensor", {a, b, c10::Scalar(1)});
     benchmark::DoNotOptimize(r);
   }
 }

@@ -15,10 +15,16 @@
 namespace fxir {
 
 Diagnostic Diagnostic::at(const Op *op, std::string message, Fault fault, Severity severity) {
-  Diagnostic d;
+  Diagnostic d = at(op ? op->provenance() : nullptr, std::move(message), fault, severity);
   d.op = op;
-  if (op && op->provenance())
-    d.loc = op->provenance()->source;
+  return d;
+}
+
+Diagnostic Diagnostic::at(const Provenance *where, std::string message, Fault fault,
+                          Severity severity) {
+  Diagnostic d;
+  if (where)
+    d.loc = where->source;
   d.message = std::move(message);
   d.fault = fault;
   d.severity = severity;
@@ -28,7 +34,7 @@ Diagnostic Diagnostic::at(const Op *op, std::string message, Fault fault, Severi
 std::string Diagnostic::str(bool withCode) const {
   std::string out;
   if (loc.valid()) {
-    out += loc.file.str() + ":" + std::to_string(loc.line);
+    out += loc.file + ":" + std::to_string(loc.line);
     if (loc.col)
       out += ":" + std::to_string(loc.col);
     out += ": ";
@@ -41,7 +47,7 @@ std::string Diagnostic::str(bool withCode) const {
   if (fault == Fault::Internal && severity == Severity::Error)
     out += " (an fxir bug: please report it with the program)";
   if (withCode && !loc.code.empty())
-    out += "\n    " + loc.code.str();
+    out += "\n    " + loc.code;
   return out;
 }
 

@@ -214,9 +214,9 @@ private:
   PassContext &pc_;
   Rewriter rw_;
   const OpSchemaTable &table_ = OpSchemaTable::builtin();
-  // The first op that writes each written root (where a write that cannot become a
-  // mutation output is reported).
-  llvm::DenseMap<const Value *, Op *> firstWriter_;
+  // Where the first write to each written root is (a write that cannot become a
+  // mutation output is reported there; the op itself is rewritten by then).
+  llvm::DenseMap<const Value *, const Provenance *> firstWriter_;
   llvm::DenseMap<const Value *, Alias> alias_;
   llvm::DenseMap<const Value *, Value *> current_;
   llvm::DenseMap<const Value *, unsigned> version_;
@@ -476,7 +476,7 @@ private:
   absl::Status write(Value *target, Value *value, Op &writer) {
     Alias a = aliasOf(target);
     Value *root = a.root;
-    firstWriter_.try_emplace(root, &writer);
+    firstWriter_.try_emplace(root, writer.provenance());
     // A body may update only tensors it created: a write to its own argument or to a
     // captured tensor would have to leave the body.
     Region *here = writer.parentRegion();
@@ -704,7 +704,8 @@ private:
     Region &body = g_.body();
     Op *yield = body.terminator();
     if (!yield)
-      return pc_.error(nullptr, "functionalize: the graph has no fxir.yield");
+      return pc_.error(static_cast<const Op *>(nullptr),
+                       "functionalize: the graph has no fxir.yield");
     llvm::SmallVector<Value *, 4> values;
     std::vector<OutputSpec> specs;
     for (unsigned i = 0; i < body.numArgs(); ++i) {

@@ -79,6 +79,9 @@ public:
   /// pass returns: its message is the diagnostic's text.
   absl::Status error(const Op *op, std::string message,
                      Diagnostic::Fault fault = Diagnostic::Fault::User);
+  /// The same at a provenance, for an op the pass has rewritten since.
+  absl::Status error(const Provenance *where, std::string message,
+                     Diagnostic::Fault fault = Diagnostic::Fault::User);
   /// The same for an invariant that failed (an fxir bug).
   absl::Status internalError(const Op *op, std::string message) {
     return error(op, std::move(message), Diagnostic::Fault::Internal);
@@ -86,6 +89,7 @@ public:
   const std::vector<Diagnostic> &diagnostics() const { return diags_; }
 
 private:
+  static absl::Status statusOf(const Diagnostic &d);
   llvm::StringRef pass_;
   PassStatistics &stats_;
   StageSet stages_;

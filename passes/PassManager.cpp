@@ -37,7 +37,17 @@ absl::Status PassManager::add(const Pipeline &pipeline) {
 
 absl::Status PassContext::error(const Op *op, std::string message, Diagnostic::Fault fault) {
   diags_.push_back(Diagnostic::at(op, std::move(message), fault));
-  const Diagnostic &d = diags_.back();
+  return statusOf(diags_.back());
+}
+
+absl::Status PassContext::error(const Provenance *where, std::string message,
+                                Diagnostic::Fault fault) {
+  diags_.push_back(Diagnostic::at(where, std::move(message), fault));
+  return statusOf(diags_.back());
+}
+
+absl::Status PassContext::statusOf(const Diagnostic &d) {
+  Diagnostic::Fault fault = d.fault;
   std::string text = d.str(/*withCode=*/true);
   return fault == Diagnostic::Fault::Internal ? absl::InternalError(text)
                                               : absl::InvalidArgumentError(text);

@@ -13,8 +13,9 @@
 #include "fxir/ir/DType.h"
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Version.h"
-#include "fxir/passes/Config.h"
-#include "fxir/passes/OptDriver.h"
+#include "fxir/driver/Config.h"
+#include "fxir/driver/Driver.h"
+#include "fxir/driver/OptDriver.h"
 #include "fxir/passes/PassManager.h"
 #include "fxir/passes/Pipeline.h"
 #include "fxir/passes/PassRegistry.h"
@@ -258,30 +259,27 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (llvm::StringRef(input).ends_with(".pt2")) {
-    absl::StatusOr<std::unique_ptr<fxir::Program>> prog = fxir::pt2::readProgram(input);
-    if (!prog.ok()) {
-      llvm::errs() << "fxir-opt: error: " << std::string(prog.status().message()) << "\n";
-      return 1;
-    }
+    // Through the driver (no backend): read, verify, the pipeline, then print.
+    fxir::driver::Options d;
+    // (The config was read above and the flags merged over it.)
+    d.pipeline = pipeline ? pipeline->str() : std::string();
+    d.instrumentation = inst;
     std::vector<fxir::Diagnostic> diags;
-    if (!fxir::verify(*(*prog)->graph, diags)) {
-      for (const fxir::Diagnostic &d : diags)
-        llvm::errs() << d.str() << "\n";
-      llvm::errs() << "fxir-opt: " << input << ": the imported program does not verify "
-                   << "(a malformed archive, or an fxir bug: please report it with the "
-                      "archive)\n";
+    absl::StatusOr<fxir::driver::Prepared> prog =
+        fxir::driver::prepare(input, d, llvm::errs(), &diags);
+    if (!prog.ok()) {
+      // A pass's located errors read `model.py:12: error: ...` with the user's line.
+      if (!diags.empty())
+        for (const fxir::Diagnostic &diag : diags)
+          llvm::errs() << diag.str(/*withCode=*/true) << "\n";
+      else
+        llvm::errs() << "fxir-opt: error: " << std::string(prog.status().message()) << "\n";
       return 1;
-    }
-    if (pipeline) {
-      if (absl::Status st = fxir::runPipeline(*(*prog)->graph, *pipeline, inst); !st.ok()) {
-        llvm::errs() << "fxir-opt: error: " << input << ": " << std::string(st.message()) << "\n";
-        return 1;
-      }
     }
     fxir::PrintOptions po;
     po.debugInfo = inst.printDebugInfo;
-    printProgramHeader(**prog, llvm::outs());
-    fxir::printGraph(*(*prog)->graph, llvm::outs(), po);
+    printProgramHeader(*prog->program, llvm::outs());
+    fxir::printGraph(*prog->program->graph, llvm::outs(), po);
     return 0;
   }
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buf =

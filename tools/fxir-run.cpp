@@ -1,10 +1,11 @@
 //===- fxir-run.cpp - compile, run, check ---------------------------------------===//
 //
 //   fxir-run MODEL.pt2 --inputs IN.safetensors [--expect EXPECTED.safetensors]
-//            [--rtol R] [--atol A] [--backend interp]
+//            [--rtol R] [--atol A] [--backend NAME] [--backend-option KEY=VALUE ...]
 //            [--pass-pipeline P | --pipeline-config FILE] [--output OUT.safetensors]
 //            [--repeat N]
 //   fxir-run MODEL.fxir [--weights FILE.pt2] ...
+//   fxir-run --list-backends
 //
 // Loads the program, runs the pipeline, runs it once on the inputs and, with --expect,
 // compares every output, mutated input (`mutated_input_<k>`) and mutated buffer
@@ -16,10 +17,11 @@
 // for an eager module). Exit codes: 0 ok, 1 mismatch, 2 usage or load/compile error,
 // 3 run error.
 //===----------------------------------------------------------------------------===//
-#include "fxir/backends/interp/AtenCall.h"
-#include "fxir/backends/interp/Check.h"
-#include "fxir/backends/interp/Executor.h"
-#include "fxir/backends/interp/TensorFile.h"
+#include "fxir/backends/runtime/AtenCall.h"
+#include "fxir/backends/runtime/Check.h"
+#include "fxir/backends/runtime/Runtime.h"
+#include "fxir/backends/runtime/TensorFile.h"
+#include "fxir/driver/BackendTable.h"
 #include "fxir/ir/Version.h"
 
 #include <chrono>
@@ -34,7 +36,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 namespace cl = llvm::cl;
-using namespace fxir::interp;
+using namespace fxir::runtime;
 
 namespace {
 
@@ -70,13 +72,18 @@ int main(int argc, char **argv) {
                        cl::init(-1));
   cl::opt<double> atol("atol", cl::desc("absolute tolerance for floating-point tensors"),
                        cl::init(-1));
-  cl::opt<std::string> backend("backend", cl::desc("backend (interp)"), cl::init("interp"));
+  cl::opt<std::string> backend("backend", cl::desc("backend (--list-backends)"),
+                               cl::init("interp"));
   cl::opt<std::string> pipeline("pass-pipeline", cl::desc("pass pipeline, e.g. default"));
   cl::opt<std::string> pipelineConfig("pipeline-config", cl::desc("YAML pipeline config"),
                                       cl::value_desc("file"));
   cl::opt<std::string> weights("weights", cl::desc("for .fxir input: bind weights from "
                                                    "this .pt2 archive"),
                                cl::value_desc("file.pt2"));
+  cl::list<std::string> backendOptions(
+      "backend-option", cl::desc("a backend option KEY=VALUE (--list-backends shows them)"),
+      cl::value_desc("key=value"));
+  cl::opt<bool> listBackends("list-backends", cl::desc("List the registered backends and exit"));
   cl::opt<unsigned> repeat("repeat", cl::desc("time N more runs"), cl::init(0));
   cl::opt<bool> selfCheckFlag("dispatcher-self-check",
                               cl::desc("Call aten::add.Tensor and aten::mm by name and "
@@ -88,6 +95,19 @@ int main(int argc, char **argv) {
     return 2;
   if (selfCheckFlag)
     return selfCheck();
+  if (listBackends) {
+    llvm::outs() << "registered backends: " << fxir::registeredBackends().size() << "\n";
+    for (const fxir::BackendSpec &b : fxir::registeredBackends()) {
+      llvm::outs() << "  " << b.name << "  " << b.summary << "\n"
+                   << "      requires: " << b.requiredStages.str() << "; default pipeline: "
+                   << (b.defaultPipeline.empty() ? "(none)" : std::string(b.defaultPipeline))
+                   << "\n";
+      for (const fxir::PassOptionSpec &o : b.options)
+        llvm::outs() << "      " << o.key << "=<" << fxir::optionTypeName(o.type)
+                     << "> (default " << o.defaultValue << ")  " << o.help << "\n";
+    }
+    return 0;
+  }
   if (model.empty()) {
     llvm::errs() << "fxir-run: error: no model given (see --help)\n";
     return 2;
@@ -103,9 +123,18 @@ int main(int argc, char **argv) {
 
   CompileOptions opts;
   opts.backend = backend;
-  opts.pipeline = pipeline;
+  if (pipeline.getNumOccurrences())
+    opts.pipeline = pipeline.getValue();
   opts.pipelineConfig = pipelineConfig;
   opts.weightsFrom = weights;
+  for (const std::string &kv : backendOptions) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      llvm::errs() << "fxir-run: error: --backend-option takes KEY=VALUE, not `" << kv << "`\n";
+      return 2;
+    }
+    opts.backendOptions[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   absl::StatusOr<std::unique_ptr<Executable>> exe = compile(model, opts);
   if (!exe.ok())
     return fail(exe.status(), 2);

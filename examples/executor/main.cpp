@@ -4,41 +4,41 @@
 //   fxir-run-model MODEL.pt2 INPUTS.safetensors EXPECTED.safetensors
 #include <iostream>
 
-#include "fxir/backends/interp/Check.h"
-#include "fxir/backends/interp/Executor.h"
-#include "fxir/backends/interp/TensorFile.h"
+#include "fxir/backends/runtime/Check.h"
+#include "fxir/backends/runtime/Runtime.h"
+#include "fxir/backends/runtime/TensorFile.h"
 
 int main(int argc, char **argv) {
   if (argc != 4) {
     std::cerr << "usage: fxir-run-model MODEL.pt2 INPUTS.safetensors EXPECTED.safetensors\n";
     return 2;
   }
-  fxir::interp::CompileOptions options;
+  fxir::runtime::CompileOptions options;
   options.pipeline = "default";
-  auto exe = fxir::interp::compile(argv[1], options);
+  auto exe = fxir::runtime::compile(argv[1], options);
   if (!exe.ok()) {
     std::cerr << "compile: " << exe.status().message() << "\n";
     return 1;
   }
-  auto file = fxir::interp::readTensorFile(argv[2]);
-  auto expected = fxir::interp::readTensorFile(argv[3]);
+  auto file = fxir::runtime::readTensorFile(argv[2]);
+  auto expected = fxir::runtime::readTensorFile(argv[3]);
   if (!file.ok() || !expected.ok()) {
     std::cerr << (file.ok() ? expected.status() : file.status()).message() << "\n";
     return 1;
   }
-  auto inputs = fxir::interp::inputsFromFile(*file, argv[2]);
+  auto inputs = fxir::runtime::inputsFromFile(*file, argv[2]);
   if (!inputs.ok()) {
     std::cerr << inputs.status().message() << "\n";
     return 1;
   }
-  std::vector<c10::IValue> before = fxir::interp::cloneTensors(*inputs);
+  std::vector<c10::IValue> before = fxir::runtime::cloneTensors(*inputs);
   auto outputs = (*exe)->run(*inputs);
   if (!outputs.ok()) {
     std::cerr << "run: " << outputs.status().message() << "\n";
     return 1;
   }
-  fxir::interp::ExpectReport report =
-      fxir::interp::checkExpected(**exe, *inputs, before, *outputs, *expected);
+  fxir::runtime::ExpectReport report =
+      fxir::runtime::checkExpected(**exe, *inputs, before, *outputs, *expected);
   for (const auto &[what, how] : report.mismatches)
     std::cout << "MISMATCH " << what << ": " << how << "\n";
   std::cout << argv[1] << ": " << (*exe)->inputs().size() << " inputs, " << outputs->size()

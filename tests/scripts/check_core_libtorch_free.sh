@@ -4,7 +4,7 @@
 #   1. no file under SOURCE_ROOT/{ir,passes,frontends} includes a torch/, ATen/ or c10/
 #      header;
 #   2. no given library needs LibTorch, directly (`readelf -d`) or through another
-#      library (`ldd`: libtorch*, libc10*, or fxir's own LibTorch library libfxir_interp).
+#      library (`ldd`: libtorch*, libc10*, or fxir's own LibTorch library libfxir_runtime).
 # Prints every violation and exits 1 if there is any.
 set -u
 root=$1; shift
@@ -19,12 +19,12 @@ for layer in ir passes frontends; do
 done
 for lib in "$@"; do
   if [ ! -f "$lib" ]; then echo "missing library: $lib"; bad=1; continue; fi
-  needed=$(readelf -d "$lib" | grep -E 'NEEDED.*lib(torch|c10|fxir_interp)' || true)
+  needed=$(readelf -d "$lib" | grep -E 'NEEDED.*lib(torch|c10|fxir_runtime)' || true)
   if [ -n "$needed" ]; then
     echo "$lib needs LibTorch: $needed"
     bad=1
   fi
-  indirect=$(ldd "$lib" | grep -E 'lib(torch|c10|fxir_interp)' || true)
+  indirect=$(ldd "$lib" | grep -E 'lib(torch|c10|fxir_runtime)' || true)
   if [ -n "$indirect" ] && [ -z "$needed" ]; then
     echo "$lib needs LibTorch through its dependencies: $indirect"
     bad=1

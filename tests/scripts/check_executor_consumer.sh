@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs fxir from BUILD_DIR into BUILD_DIR/executor-consumer-test/prefix, then
 # configures, builds and runs the separate CMake project examples/executor against it
-# (find_package(fxir COMPONENTS interp), LibTorch from PYTHON's torch) on one corpus case.
+# (find_package(fxir COMPONENTS runtime), LibTorch from PYTHON's torch) on one corpus case.
 # usage: check_executor_consumer.sh BUILD_DIR EXAMPLE_SRC PYTHON CORPUS_DIR CASE
 set -euo pipefail
 build=$1; src=$2; python=$3; corpus=$4; case=$5

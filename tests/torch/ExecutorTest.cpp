@@ -2,9 +2,9 @@
 // Archives come from the export corpus (FXIR_CORPUS_DIR, the ctest fixture `corpus`);
 // small programs are .fxir text. Expected values come from eager ATen calls or from
 // the corpus's eager results.
-#include "fxir/backends/interp/Check.h"
-#include "fxir/backends/interp/Executor.h"
-#include "fxir/backends/interp/TensorFile.h"
+#include "fxir/backends/runtime/Check.h"
+#include "fxir/backends/runtime/Runtime.h"
+#include "fxir/backends/runtime/TensorFile.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -24,7 +24,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-using namespace fxir::interp;
+using namespace fxir::runtime;
 using ::testing::HasSubstr;
 
 namespace {
@@ -355,10 +355,12 @@ TEST(Interp, WhileLoopResultsNeverAliasItsInputs) {
 TEST(Interp, WeightViewsAreSharedAndOutputsOfThemAreTheCallers) {
   REQUIRE_CORPUS();
   absl::StatusOr<std::unique_ptr<fxir::Program>> read =
-      fxir::pt2::readProgram(corpusDir() + "/linear_mlp.strict.pt2");
+      fxir::driver::loadProgram(corpusDir() + "/linear_mlp.strict.pt2");
   ASSERT_TRUE(read.ok()) << read.status();
-  std::shared_ptr<fxir::Program> program = std::move(*read);
-  auto a = Executable::create(program), b = Executable::create(program);
+  std::shared_ptr<const fxir::Program> program = std::move(*read);
+  const fxir::BackendSpec &interp = *fxir::lookupBackend("interp");
+  fxir::PassOptions none;
+  auto a = create(program, interp, none), b = create(program, interp, none);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ((*a)->weight("fc1.weight")->data_ptr(), (*b)->weight("fc1.weight")->data_ptr());
   CompileOptions opts;

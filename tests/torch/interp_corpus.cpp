@@ -19,9 +19,9 @@
 // in every pipeline that runs that pass; it is counted apart, and it is a failure as
 // soon as it passes, so the mark goes with the fix.
 //===----------------------------------------------------------------------------===//
-#include "fxir/backends/interp/Check.h"
-#include "fxir/backends/interp/Executor.h"
-#include "fxir/backends/interp/TensorFile.h"
+#include "fxir/backends/runtime/Check.h"
+#include "fxir/backends/runtime/Runtime.h"
+#include "fxir/backends/runtime/TensorFile.h"
 
 #include <fstream>
 #include <regex>
@@ -30,7 +30,7 @@
 
 #include <simdjson.h>
 
-using namespace fxir::interp;
+using namespace fxir::runtime;
 
 int main(int argc, char **argv) {
   if (argc < 2) {

@@ -1,5 +1,5 @@
 //===- Check.cpp ----------------------------------------------------------------------===//
-#include "fxir/backends/interp/Check.h"
+#include "fxir/backends/runtime/Check.h"
 
 #include <cmath>
 
@@ -7,7 +7,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
-namespace fxir::interp {
+namespace fxir::runtime {
 std::string describeValue(const c10::IValue &v) {
   if (v.isTensor()) {
     const at::Tensor &t = v.toTensor();
@@ -149,4 +149,4 @@ ExpectReport checkExpected(const Executable &exe, const std::vector<c10::IValue>
   return out;
 }
 
-} // namespace fxir::interp
+} // namespace fxir::runtime

@@ -1,11 +1,11 @@
 //===- AtenCall.cpp -------------------------------------------------------------===//
-#include "fxir/backends/interp/AtenCall.h"
+#include "fxir/backends/runtime/AtenCall.h"
 
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
 
 
-namespace fxir::interp {
+namespace fxir::runtime {
 
 absl::StatusOr<std::vector<c10::IValue>>
 callOp(std::string_view name, std::string_view overload, std::vector<c10::IValue> args) {
@@ -66,4 +66,4 @@ absl::StatusOr<DType> fromScalarType(c10::ScalarType t) {
       std::string("dtype ") + c10::toString(t) + " has no fxir equivalent");
 }
 
-} // namespace fxir::interp
+} // namespace fxir::runtime

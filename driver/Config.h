@@ -13,12 +13,13 @@
 //     timing: false
 //     statistics: false
 //     dump-dir: ""
-//   backend:                   # for the executor and code generators
+//   backend:                   # for the runtime's backends (driver/Backends.def)
 //     name: interp
-//     options: {threads: 2}
+//     options: {}              # the backend's typed options
 //
 // Unknown keys and wrong value types are errors naming the file, line and key. Pass
-// names and options are checked as in pipeline text.
+// names and options are checked as in pipeline text; the backend's name and options
+// against the backend table.
 //===----------------------------------------------------------------------------===//
 #pragma once
 
@@ -36,7 +37,7 @@ namespace fxir {
 
 struct BackendConfig {
   std::string name;                          ///< "interp", ...; empty if not given
-  std::map<std::string, std::string> options; ///< as written
+  std::map<std::string, std::string> options; ///< as written (checked when name is given)
 };
 
 struct PipelineConfig {

@@ -27,7 +27,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace fxir::interp {
+namespace fxir::runtime {
 
 struct TensorFile {
   std::map<std::string, at::Tensor> tensors;
@@ -54,4 +54,4 @@ Tolerance defaultTolerance(c10::ScalarType t);
 std::string compareTensors(const at::Tensor &actual, const at::Tensor &expected,
                            std::optional<Tolerance> tol = std::nullopt);
 
-} // namespace fxir::interp
+} // namespace fxir::runtime

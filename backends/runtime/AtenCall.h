@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "fxir/ir/DType.h"
 
-namespace fxir::interp {
+namespace fxir::runtime {
 
 /// Calls `name`.`overload` (e.g. "aten::add", "Tensor"; "" for the default
 /// overload) on `args` through the dispatcher; returns the op's results.
@@ -29,4 +29,4 @@ callOp(std::string_view name, std::string_view overload, std::vector<c10::IValue
 c10::ScalarType toScalarType(DType t);
 absl::StatusOr<DType> fromScalarType(c10::ScalarType t);
 
-} // namespace fxir::interp
+} // namespace fxir::runtime

@@ -1,5 +1,5 @@
 //===- OptDriver.cpp --------------------------------------------------------------===//
-#include "fxir/passes/OptDriver.h"
+#include "fxir/driver/OptDriver.h"
 
 #include <regex>
 #include <vector>

@@ -1,5 +1,5 @@
 //===- TensorFile.cpp -----------------------------------------------------------------===//
-#include "fxir/backends/interp/TensorFile.h"
+#include "fxir/backends/runtime/TensorFile.h"
 
 #include <cmath>
 #include <cstring>
@@ -11,7 +11,7 @@
 
 #include "llvm/ADT/StringRef.h"
 
-namespace fxir::interp {
+namespace fxir::runtime {
 namespace {
 
 struct DTypeName {
@@ -339,4 +339,4 @@ std::string compareTensors(const at::Tensor &actual, const at::Tensor &expected,
   return os.str();
 }
 
-} // namespace fxir::interp
+} // namespace fxir::runtime

@@ -1,5 +1,5 @@
 //===- Config.cpp - YAML pipeline configuration through yaml-cpp -----------------------===//
-#include "fxir/passes/Config.h"
+#include "fxir/driver/Config.h"
 
 #include <fstream>
 #include <set>
@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "fxir/driver/BackendTable.h"
 #include "fxir/passes/PassRegistry.h"
 
 namespace fxir {
@@ -162,22 +163,43 @@ private:
     }
   }
 
+  // The backend and its options are checked against the backend table (Backends.def)
+  // here, where the lines are known.
   void backend(const YAML::Node &n, const YAML::Node &at, BackendConfig &b) {
     if (!n.IsMap())
       fail(n.IsNull() ? at : n, "`backend` must be a map");
     checkUnique(n);
+    YAML::Node nameNode, optionsNode;
     for (auto it = n.begin(); it != n.end(); ++it) {
       std::string key = scalar(it->first, "key");
-      if (key == "name") {
-        b.name = scalar(it->second, key);
-      } else if (key == "options") {
-        if (!it->second.IsMap())
-          fail(it->second, "backend `options` must be a map");
-        for (auto o = it->second.begin(); o != it->second.end(); ++o)
-          b.options[scalar(o->first, "option name")] = scalar(o->second, "option value");
-      } else {
+      if (key == "name")
+        nameNode = it->second;
+      else if (key == "options")
+        optionsNode = it->second;
+      else
         fail(it->first, "unknown key `" + key + "` in backend (expected name, options)");
-      }
+    }
+    const BackendSpec *spec = nullptr;
+    if (nameNode) {
+      b.name = scalar(nameNode, "name");
+      absl::StatusOr<const BackendSpec *> found = findBackend(b.name);
+      if (!found.ok())
+        fail(nameNode, std::string(found.status().message()));
+      spec = *found;
+    }
+    if (!optionsNode)
+      return;
+    if (!optionsNode.IsMap())
+      fail(optionsNode, "backend `options` must be a map");
+    checkUnique(optionsNode);
+    for (auto o = optionsNode.begin(); o != optionsNode.end(); ++o) {
+      std::string key = scalar(o->first, "option name");
+      std::string value = scalar(o->second, "option value");
+      if (spec)
+        if (absl::StatusOr<PassOptions> ok = parseBackendOptions(*spec, {{key, value}});
+            !ok.ok())
+          fail(o->first, std::string(ok.status().message()));
+      b.options[key] = value;
     }
   }
 };

@@ -14,10 +14,10 @@
 #include <utility>
 #include <vector>
 
-#include "fxir/backends/interp/Executor.h"
-#include "fxir/backends/interp/TensorFile.h"
+#include "fxir/backends/runtime/Executable.h"
+#include "fxir/backends/runtime/TensorFile.h"
 
-namespace fxir::interp {
+namespace fxir::runtime {
 
 struct ExpectReport {
   size_t compared = 0;
@@ -39,4 +39,4 @@ ExpectReport checkExpected(const Executable &exe, const std::vector<c10::IValue>
                            const std::vector<c10::IValue> &outs, const TensorFile &expected,
                            double rtol = -1, double atol = -1);
 
-} // namespace fxir::interp
+} // namespace fxir::runtime

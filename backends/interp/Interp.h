@@ -1,0 +1,37 @@
+//===- Interp.h - the reference executor on ATen (backend `interp`) ----------------===//
+//
+// Runs any fxir program by calling ATen operators through c10's dispatcher by name
+// (boxed, with the operator's own schema: runtime/AtenOp.h), so every registered ATen op
+// works without per-op code. It is the oracle that every other backend and every pass
+// is checked against, and the fallback for ops no code generator handles.
+//
+// What it does natively: the control-flow higher-order ops (cond, while_loop, scan,
+// map_impl) and their lowered forms (fxir.for, fxir.while, fxir.if, fxir.alloc,
+// fxir.insert_slice, in place when nobody else can see the buffer) by running their
+// regions; Python-level scalar ops (runtime/PythonOps.h); `fxir.constant`.
+//
+// Weights, input checks and mutation write-back are the runtime's (BoundProgram.h),
+// shared with every backend. A program is immutable after create(): run() may be
+// called from several threads at once.
+//
+// Does not: free intermediate values before the end of their region (memory peaks at
+// the sum of a region's values), run on devices other than CPU, run custom objects,
+// tokens (`with_effects`) or HOPs other than the four control-flow ones.
+//===----------------------------------------------------------------------------===//
+#pragma once
+
+#include <memory>
+
+#include "fxir/backends/runtime/Executable.h"
+#include "fxir/passes/Pass.h"
+
+#include "absl/status/statusor.h"
+
+namespace fxir::interp {
+
+/// The interp backend's create function (driver/Backends.def): binds the weights and
+/// prepares every op. Errors name the weight or the op.
+absl::StatusOr<std::unique_ptr<runtime::Executable>>
+create(std::shared_ptr<const Program> program, const PassOptions &options);
+
+} // namespace fxir::interp

@@ -1,0 +1,55 @@
+//===- Runtime.cpp ---------------------------------------------------------------------===//
+#include "fxir/backends/runtime/Runtime.h"
+
+#include "fxir/backends/interp/Interp.h"
+
+namespace fxir::runtime {
+namespace {
+
+using CreateFn = absl::StatusOr<std::unique_ptr<Executable>> (*)(std::shared_ptr<const Program>,
+                                                                 const PassOptions &);
+
+// The create column of the backend table.
+CreateFn createFunction(std::string_view name) {
+#define FXIR_BACKEND(Name, Summary, Create, Requires, DefaultPipeline)                     \
+  if (name == Name)                                                                        \
+    return &Create;
+#include "fxir/driver/Backends.def"
+  return nullptr;
+}
+
+} // namespace
+
+absl::StatusOr<std::unique_ptr<Executable>> create(std::shared_ptr<const Program> program,
+                                                   const BackendSpec &backend,
+                                                   const PassOptions &options) {
+  CreateFn fn = createFunction(backend.name);
+  if (!fn)
+    return absl::InternalError("backend " + std::string(backend.name) +
+                               " is in the driver's table but has no create function");
+  return fn(std::move(program), options);
+}
+
+absl::StatusOr<std::unique_ptr<Executable>> compile(const std::string &path,
+                                                    const CompileOptions &options) {
+  try {
+    driver::Options d;
+    d.backend = options.backend.empty() ? "interp" : options.backend;
+    d.pipeline = options.pipeline;
+    d.pipelineConfig = options.pipelineConfig;
+    d.weightsFrom = options.weightsFrom;
+    d.backendOptions = options.backendOptions;
+    d.verifyEach = options.verifyEach;
+    absl::StatusOr<driver::Prepared> prepared = driver::prepare(path, d);
+    if (!prepared.ok())
+      return prepared.status();
+    return create(std::shared_ptr<const Program>(std::move(prepared->program)),
+                  *prepared->backend, prepared->backendOptions);
+  } catch (const std::exception &e) {
+    return absl::InternalError(path + ": " + e.what());
+  } catch (...) {
+    return absl::InternalError(path + ": unknown exception");
+  }
+}
+
+} // namespace fxir::runtime
