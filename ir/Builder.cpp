@@ -56,6 +56,13 @@ void Rewriter::setRoots(llvm::ArrayRef<Op *> roots, llvm::StringRef action) {
 
 void Rewriter::clearRoot() { rootProv_ = nullptr; }
 
+Op *Rewriter::clone(const Op &op, ValueMap &map, llvm::StringRef action) {
+  Op *copy = op.clone(map);
+  copy->walk([&](Op &o) { o.setProvenance(context().withRecord(o.provenance(), pass_, action)); });
+  region_->insert(point_, copy);
+  return copy;
+}
+
 const Provenance *Rewriter::current() {
   if (!rootProv_)
     llvm::report_fatal_error(llvm::Twine("fxir internal error: pass ") + pass_ +
@@ -74,7 +81,7 @@ Value *Rewriter::createSize(Value *tensor, int64_t dim) {
   Context &ctx = context();
   const SymExpr *e = tensor->type()->shape()[dim];
   if (std::optional<int64_t> c = e->asConst())
-    return create("fxir.constant", {}, {{{}, Attr::integer(*c)}}, {ctx.intType()})->result(0);
+    return create(FxirOp::Constant, {}, {{{}, Attr::integer(*c)}}, {ctx.intType()})->result(0);
   return create("aten.sym_size.int", {tensor}, {{{}, Attr::operand(0)}, {{}, Attr::integer(dim)}},
                 {ctx.symIntType(e)})
       ->result(0);

@@ -34,6 +34,13 @@ public:
              llvm::ArrayRef<Arg> args, llvm::ArrayRef<const Type *> resultTypes,
              const Provenance *prov, unsigned numRegions = 0);
 
+  /// The same for fxir's own op `op` (FxirOps.def).
+  Op *create(FxirOp op, llvm::ArrayRef<Value *> operands, llvm::ArrayRef<Arg> args,
+             llvm::ArrayRef<const Type *> resultTypes, const Provenance *prov,
+             unsigned numRegions = 0) {
+    return create(fxirOpName(op), operands, args, resultTypes, prov, numRegions);
+  }
+
   /// Convenience: an ATen-style call whose args are its operands, in order.
   Op *createCall(llvm::StringRef name, llvm::ArrayRef<Value *> operands,
                  llvm::ArrayRef<const Type *> resultTypes, const Provenance *prov);
@@ -62,7 +69,14 @@ public:
   Op *create(llvm::StringRef name, llvm::ArrayRef<Value *> operands,
              llvm::ArrayRef<Arg> args, llvm::ArrayRef<const Type *> resultTypes,
              unsigned numRegions = 0);
+  Op *create(FxirOp op, llvm::ArrayRef<Value *> operands, llvm::ArrayRef<Arg> args,
+             llvm::ArrayRef<const Type *> resultTypes, unsigned numRegions = 0) {
+    return create(fxirOpName(op), operands, args, resultTypes, numRegions);
+  }
 
+  /// A copy of `op` (Op::clone) at the insertion point; it and every op nested in it
+  /// record (pass, action) on their own provenance.
+  Op *clone(const Op &op, ValueMap &map, llvm::StringRef action);
   /// Size `dim` of `tensor` as a value, carrying the current root's provenance: an
   /// `fxir.constant` when static, else `aten.sym_size.int` typed with its expression.
   Value *createSize(Value *tensor, int64_t dim);

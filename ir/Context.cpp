@@ -47,6 +47,8 @@ struct Context::Impl {
   const Type *intTy = nullptr, *floatTy = nullptr, *boolTy = nullptr, *strTy = nullptr,
              *noneTy = nullptr, *deviceTy = nullptr, *tokenTy = nullptr,
              *symFloatTy = nullptr, *symBoolTy = nullptr;
+  // Op name (interned) -> info row.
+  llvm::DenseMap<const char *, const OpInfo *> opInfos;
 };
 
 Context::Context() : impl_(std::make_unique<Impl>()) {}
@@ -78,6 +80,13 @@ Name Context::name(llvm::StringRef s) {
 
 void *Context::allocate(size_t size, size_t align) {
   return impl_->arena.Allocate(size, llvm::Align(align));
+}
+
+const OpInfo *Context::opInfo(llvm::StringRef name) {
+  auto [it, inserted] = impl_->opInfos.try_emplace(name.data(), nullptr);
+  if (inserted)
+    it->second = lookupOpInfo(name);
+  return it->second;
 }
 
 size_t Context::bytesAllocated() const {

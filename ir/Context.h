@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "fxir/ir/OpInfo.h"
 #include "fxir/ir/Provenance.h"
 #include "fxir/ir/SymExpr.h"
 #include "fxir/ir/Type.h"
@@ -116,6 +117,11 @@ public:
   /// and (pass, action) recorded.
   const Provenance *merged(llvm::ArrayRef<const Provenance *> from, llvm::StringRef pass,
                            llvm::StringRef action);
+
+  // ---- Op identity ----
+  /// The info row of the op name `name` (interned in this Context), resolved once per
+  /// distinct name (OpInfo.h).
+  const OpInfo *opInfo(llvm::StringRef name);
 
   /// Bytes held by the Context's arenas (for benchmarks).
   size_t bytesAllocated() const;

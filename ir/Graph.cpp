@@ -148,6 +148,7 @@ Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> opera
   op->ctx_ = &ctx;
   op->bytes_ = static_cast<uint32_t>(bytes);
   op->name_ = ctx.intern(name);
+  op->info_ = ctx.opInfo(op->name_);
   op->serial_ = gNextOpSerial.fetch_add(1);
   op->numOperands_ = static_cast<unsigned>(operands.size());
   op->operands_ = reinterpret_cast<OpOperand *>(static_cast<char *>(mem) + opBytes);
@@ -191,6 +192,32 @@ Op *Op::create(Context &ctx, llvm::StringRef name, llvm::ArrayRef<Value *> opera
     op->regions_.push_back(std::make_unique<Region>(op));
   op->prov_ = prov;
   return op;
+}
+
+Op *Op::clone(ValueMap &map) const {
+  llvm::SmallVector<Value *, 8> operands;
+  for (unsigned i = 0; i < numOperands_; ++i) {
+    Value *v = operands_[i].get();
+    auto it = map.find(v);
+    operands.push_back(it == map.end() ? v : it->second);
+  }
+  llvm::SmallVector<const Type *, 4> types;
+  for (unsigned i = 0; i < numResults_; ++i)
+    types.push_back(results_[i].type());
+  Op *copy = create(*ctx_, name_, operands, args_, types, numRegions(), prov_);
+  for (unsigned i = 0; i < numResults_; ++i) {
+    copy->results_[i].setName(results_[i].nameRef());
+    map[&results_[i]] = &copy->results_[i];
+  }
+  for (unsigned r = 0; r < numRegions(); ++r) {
+    const Region &from = *regions_[r];
+    Region &to = *copy->regions_[r];
+    for (unsigned a = 0; a < from.numArgs(); ++a)
+      map[from.arg(a)] = to.addArg(from.arg(a)->type(), from.arg(a)->nameRef());
+    for (const Op &nested : from.ops())
+      to.push_back(nested.clone(map));
+  }
+  return copy;
 }
 
 Op::~Op() {

@@ -31,6 +31,7 @@
 #include "fxir/ir/DType.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/simple_ilist.h"
 
@@ -199,6 +200,9 @@ private:
 // Ops and regions
 //===----------------------------------------------------------------------------===//
 
+/// Values of an original mapped to values of its copy (Op::clone).
+using ValueMap = llvm::DenseMap<const Value *, Value *>;
+
 class Op : public llvm::ilist_node<Op> {
 public:
   /// Creates a detached op (use Builder). Args are deep-copied into `ctx` (names and
@@ -210,6 +214,12 @@ public:
   Op &operator=(const Op &) = delete;
 
   llvm::StringRef name() const { return name_; }
+  /// What the op is (OpInfo.h), resolved from its name when it was created.
+  const OpInfo &info() const { return *info_; }
+  /// Whether it is fxir's own op `which`.
+  bool is(FxirOp which) const { return info_->fxir == which; }
+  /// Its schema, for dispatcher ops (ATen, ...) of the schema table; else null.
+  const OpSchema *schema() const { return info_->schema; }
 
   unsigned numOperands() const { return numOperands_; }
   OpOperand &operand(unsigned i) { return operands_[i]; }
@@ -240,7 +250,14 @@ public:
   /// The op whose region holds this op, or null at graph level.
   Op *parentOp() const;
 
-  bool isTerminator() const { return name_ == "fxir.yield"; }
+  bool isTerminator() const { return info_->terminator; }
+
+  /// A detached copy: same name, args, result types, name hints and provenance, in the
+  /// same Context. Operands are mapped through `map` (a value not in it is used as it
+  /// is); regions are copied with their arguments and ops, and every result and region
+  /// value of the copy is added to `map`. (A pass recording its own history uses
+  /// Rewriter::clone.)
+  Op *clone(ValueMap &map) const;
 
   /// Unlinks from the parent region, drops the operands' uses and deletes the op and
   /// its regions. Every result must be unused.
@@ -260,6 +277,7 @@ private:
   /// Destroys and frees a detached op (its results must be unused).
   void destroy();
   llvm::StringRef name_;
+  const OpInfo *info_ = nullptr;
   OpOperand *operands_ = nullptr;
   Value *results_ = nullptr;
   unsigned numOperands_ = 0, numResults_ = 0;

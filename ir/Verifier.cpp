@@ -1,6 +1,7 @@
 //===- Verifier.cpp -------------------------------------------------------------===//
 #include "fxir/ir/Verifier.h"
 
+#include "fxir/ir/ControlFlow.h"
 #include "fxir/ir/OpSchema.h"
 
 #include <atomic>
@@ -61,16 +62,6 @@ std::optional<std::pair<std::string, std::string>> splitDispatcherName(llvm::Str
 }
 
 namespace {
-
-struct FxirOpInfo {
-  llvm::StringRef name;
-  unsigned numRegions;
-  bool terminator;
-};
-constexpr FxirOpInfo kFxirOps[] = {
-#define FXIR_OP(Enum, Name, NumRegions, IsTerminator, Summary) {Name, NumRegions, IsTerminator},
-#include "fxir/ir/FxirOps.def"
-};
 
 // Namespaces of the operator schema table (aten, prims, quantized, ...).
 const llvm::StringSet<> &dispatcherNamespaces() {
@@ -138,7 +129,6 @@ private:
     v->setScratch(mark_);
     return true;
   }
-  llvm::DenseMap<const char *, const OpSchema *> schemaCache_;
   size_t numOperands_ = 0;
 
   std::string describe(const Op &op) {
@@ -252,7 +242,7 @@ private:
         error(op, "operand " + std::to_string(i) + " is referenced by " +
                       std::to_string(operandRefs[i]) + " arguments; it must be exactly one");
     // fxir's own ops hold regions without naming them in args.
-    if (!op.name().starts_with("fxir."))
+    if (op.info().kind != OpInfo::Kind::Fxir)
       for (unsigned i = 0; i < regionRefs.size(); ++i)
         if (regionRefs[i] != 1)
           error(op, "region ^" + std::to_string(i) + " is referenced by " +
@@ -260,55 +250,54 @@ private:
   }
 
   void verifyName(const Op &op) {
+    const OpInfo &info = op.info();
     llvm::StringRef name = op.name();
-    if (name.starts_with("fxir.")) {
-      const FxirOpInfo *info = nullptr;
-      for (const FxirOpInfo &i : kFxirOps)
-        if (i.name == name)
-          info = &i;
-      if (!info) {
-        error(op, "unknown fxir op (fxir's own ops are listed in ir/FxirOps.def)");
-        return;
-      }
-      if (op.numRegions() != info->numRegions)
+    switch (info.kind) {
+    case OpInfo::Kind::Fxir:
+      if (info.numRegions >= 0 && op.numRegions() != static_cast<unsigned>(info.numRegions))
         error(op, "has " + std::to_string(op.numRegions()) + " regions; " + name.str() +
-                      " takes " + std::to_string(info->numRegions));
-      if (info->terminator && op.numResults())
+                      " takes " + std::to_string(info.numRegions));
+      if (info.terminator && op.numResults())
         error(op, "a terminator has no results");
-      if (name == "fxir.constant" &&
+      if (op.is(FxirOp::Constant) &&
           (op.numOperands() || op.numResults() != 1 || op.args().size() != 1))
         error(op, "fxir.constant takes one constant argument and has one result");
-      if (op.numRegions() == info->numRegions)
+      if (info.numRegions < 0 || op.numRegions() == static_cast<unsigned>(info.numRegions))
         verifyStructured(op);
       return;
-    }
-    if (name.starts_with("higher_order.")) {
+    case OpInfo::Kind::Hop:
       verifyHop(op);
       return;
-    }
-    if (isPythonLevelOp(name))
+    case OpInfo::Kind::Python:
       return;
-    // Op names are interned: look each distinct name up once.
-    if (auto it = schemaCache_.find(name.data()); it != schemaCache_.end()) {
-      verifyAgainstSchema(op, *it->second);
+    case OpInfo::Kind::Dispatcher:
+      verifyAgainstSchema(op, *info.schema);
+      return;
+    case OpInfo::Kind::Registered:
+      if (info.numRegions >= 0 && op.numRegions() != static_cast<unsigned>(info.numRegions))
+        error(op, "has " + std::to_string(op.numRegions()) + " regions; " + name.str() +
+                      " takes " + std::to_string(info.numRegions));
+      return;
+    case OpInfo::Kind::Unknown:
+      break;
+    }
+    if (name.starts_with("fxir.")) {
+      error(op, "unknown fxir op (fxir's own ops are listed in ir/FxirOps.def)");
       return;
     }
     auto split = splitDispatcherName(name);
     llvm::StringRef ns = name.split('.').first;
-    if (!split || !dispatcherNamespaces().contains(ns)) {
-      error(op, "unknown op: not an operator of the schema table (ns.op.overload), a "
-                "higher-order op (higher_order.*), a Python-level op (_operator.*, "
-                "math.*, torch.*) or an fxir op");
+    if (split && dispatcherNamespaces().contains(ns)) {
+      // The table's own message: the operator's torch version and existing overloads.
+      absl::StatusOr<const OpSchema *> schema =
+          OpSchemaTable::builtin().lookup(split->first, split->second);
+      error(op, schema.ok() ? "internal error: the op's info row has no schema"
+                            : std::string(schema.status().message()));
       return;
     }
-    absl::StatusOr<const OpSchema *> schema =
-        OpSchemaTable::builtin().lookup(split->first, split->second);
-    if (!schema.ok()) {
-      error(op, std::string(schema.status().message()));
-      return;
-    }
-    schemaCache_[name.data()] = *schema;
-    verifyAgainstSchema(op, **schema);
+    error(op, "unknown op: not an operator of the schema table (ns.op.overload), a "
+              "higher-order op (higher_order.*), a Python-level op (_operator.*, "
+              "math.*, torch.*) or an fxir op");
   }
 
   // fxir's structured control flow (FxirOps.def): argument layout, region arities and
@@ -324,6 +313,12 @@ private:
           return false;
       return true;
     };
+    // The layouts of the loops and the if are decoded in one place (ControlFlow.h).
+    auto layout = [&](std::string problem) {
+      if (!problem.empty())
+        error(op, problem);
+      return problem.empty();
+    };
     auto yields = [&](const Region &r) -> int64_t {
       const Op *t = const_cast<Region &>(r).terminator();
       return t ? static_cast<int64_t>(t->args().size()) : -1;
@@ -333,11 +328,9 @@ private:
         error(op, name.str() + ": " + what);
     };
     using K = Attr::Kind;
-    if (name == "fxir.for") {
-      if (!kinds({K::Operand, K::Region, K::List})) {
-        error(op, "fxir.for takes (%n, ^body, [%init...])");
+    if (op.is(FxirOp::For)) {
+      if (!layout(ForOp::problem(op)))
         return;
-      }
       size_t k = op.args()[2].value.listValue().size();
       expect(op.numResults() == k, "has " + std::to_string(op.numResults()) + " results for " +
                                        std::to_string(k) + " carried values");
@@ -345,11 +338,9 @@ private:
              "its body takes the index and the " + std::to_string(k) + " carried values");
       expect(yields(op.region(0)) == static_cast<int64_t>(k),
              "its body must yield the " + std::to_string(k) + " next carried values");
-    } else if (name == "fxir.while") {
-      if (!kinds({K::Region, K::Region, K::List})) {
-        error(op, "fxir.while takes (^cond, ^body, [%init...])");
+    } else if (op.is(FxirOp::While)) {
+      if (!layout(WhileOp::problem(op)))
         return;
-      }
       size_t k = op.args()[2].value.listValue().size();
       expect(op.numResults() == k, "has " + std::to_string(op.numResults()) + " results for " +
                                        std::to_string(k) + " carried values");
@@ -358,17 +349,15 @@ private:
       expect(yields(op.region(0)) == 1, "its condition region must yield one value");
       expect(yields(op.region(1)) == static_cast<int64_t>(k),
              "its body must yield the " + std::to_string(k) + " next carried values");
-    } else if (name == "fxir.if") {
-      if (!kinds({K::Operand, K::Region, K::Region})) {
-        error(op, "fxir.if takes (%pred, ^then, ^else)");
+    } else if (op.is(FxirOp::If)) {
+      if (!layout(IfOp::problem(op)))
         return;
-      }
       for (unsigned r = 0; r < 2; ++r) {
         expect(op.region(r).numArgs() == 0, "its regions take no arguments");
         expect(yields(op.region(r)) == static_cast<int64_t>(op.numResults()),
                "each region must yield its " + std::to_string(op.numResults()) + " results");
       }
-    } else if (name == "fxir.insert_slice") {
+    } else if (op.is(FxirOp::InsertSlice)) {
       expect(kinds({K::Operand, K::Operand, K::Operand}) && op.numOperands() == 3 &&
                  op.numResults() == 1,
              "takes (%buf, %src, %i) and has one result");
@@ -379,14 +368,14 @@ private:
         expect(similar(op.operandValue(0)->type(), op.result(0)->type()),
                "its result has the buffer's type");
       }
-    } else if (name == "fxir.alloc") {
+    } else if (op.is(FxirOp::Alloc)) {
       expect(kinds({K::List}) && op.numResults() == 1 && op.result(0)->type()->isTensor() &&
                  op.args()[0].value.listValue().size() == op.result(0)->type()->rank(),
              "takes ([sizes...]) and has one tensor result of that rank");
     }
     // Carried values: init, region argument, yielded value and result agree.
-    if (name == "fxir.for" || name == "fxir.while") {
-      unsigned first = name == "fxir.for" ? 1 : 0;
+    if (op.is(FxirOp::For) || op.is(FxirOp::While)) {
+      unsigned first = op.is(FxirOp::For) ? 1 : 0;
       llvm::ArrayRef<Attr> inits = op.args()[2].value.listValue();
       for (size_t k = 0; k < inits.size() && k < op.numResults(); ++k) {
         if (inits[k].kind() != K::Operand || inits[k].index() >= op.numOperands()) {
@@ -404,19 +393,19 @@ private:
                    "region ^" + std::to_string(r) + " takes carried value #" +
                        std::to_string(k) + " with another type than result #" + std::to_string(k));
         }
-        const Op *y = op.region(name == "fxir.for" ? 0 : 1).terminator();
+        const Op *y = op.region(op.is(FxirOp::For) ? 0 : 1).terminator();
         if (y && k < y->numOperands())
           expect(similar(y->operandValue(k)->type(), t),
                  "its body yields for carried value #" + std::to_string(k) +
                      " a value of another type than result #" + std::to_string(k));
       }
-      if (name == "fxir.for") {
+      if (op.is(FxirOp::For)) {
         expect(op.numOperands() && isInt(op.operandValue(0)->type()), "the trip count is an int");
         expect(op.region(0).numArgs() && isInt(op.region(0).arg(0)->type()),
                "the body's first argument (the index) is an int");
       }
     }
-    if (name == "fxir.if")
+    if (op.is(FxirOp::If))
       for (unsigned r = 0; r < 2; ++r)
         if (const Op *y = op.region(r).terminator())
           for (unsigned k = 0; k < y->numOperands() && k < op.numResults(); ++k)
@@ -448,24 +437,18 @@ private:
   // their bodies take the operands of their list args in order and yield what the op
   // returns. Other higher_order.* ops are kept generic.
   void verifyHop(const Op &op) {
+    if (op.info().hop == HopKind::Other)
+      return;
     llvm::StringRef hop = op.name().drop_front(strlen("higher_order."));
-    llvm::SmallVector<size_t, 4> lists; // lengths of the list args, in order
-    llvm::SmallVector<unsigned, 2> regions;
-    for (const Arg &a : op.args()) {
-      if (a.value.kind() == Attr::Kind::List)
-        lists.push_back(a.value.listValue().size());
-      if (a.value.kind() == Attr::Kind::Region)
-        regions.push_back(a.value.index());
+    std::optional<HopView> view = HopView::get(op);
+    if (!view) {
+      error(op, HopView::problem(op));
+      return;
     }
-    auto shape = [&](size_t numRegions, size_t numLists) {
-      if (regions.size() == numRegions && lists.size() == numLists)
-        return true;
-      error(op, hop.str() + " takes " + std::to_string(numRegions) + " subgraph(s) and " +
-                    std::to_string(numLists) + " operand list(s); it has " +
-                    std::to_string(regions.size()) + " and " + std::to_string(lists.size()));
-      return false;
-    };
-    auto region = [&](unsigned i) -> const Region & { return op.region(regions[i]); };
+    llvm::SmallVector<size_t, 4> lists; // lengths of the list args, in order
+    for (unsigned i = 0; i < view->numLists(); ++i)
+      lists.push_back(view->list(i).listValue().size());
+    auto region = [&](unsigned i) -> const Region & { return view->region(i); };
     auto yields = [&](const Region &r) -> int {
       const Op *t = r.empty() ? nullptr : &r.ops().back();
       return t && t->isTerminator() ? static_cast<int>(t->numOperands()) : -1;
@@ -482,15 +465,11 @@ private:
                       std::to_string(expected) + " expected");
     };
     if (hop == "cond") {
-      if (!shape(2, 1))
-        return;
       for (unsigned i = 0; i < 2; ++i) {
         args(i, lists[0], i ? "false branch" : "true branch");
         yieldCount(i, op.numResults(), i ? "false branch" : "true branch");
       }
     } else if (hop == "while_loop") {
-      if (!shape(2, 2))
-        return;
       args(0, lists[0] + lists[1], "condition");
       args(1, lists[0] + lists[1], "body");
       yieldCount(0, 1, "condition");
@@ -499,15 +478,11 @@ private:
         error(op, "while_loop has " + std::to_string(op.numResults()) + " results; it carries " +
                       std::to_string(lists[0]) + " values");
     } else if (hop == "scan") {
-      if (!shape(1, 3))
-        return;
       args(0, lists[0] + lists[1] + lists[2], "combine function");
       yieldCount(0, op.numResults(), "combine function");
       if (op.numResults() < lists[0])
         error(op, "scan has fewer results than carried values");
     } else if (hop == "map_impl") {
-      if (!shape(1, 2))
-        return;
       args(0, lists[0] + lists[1], "body");
       yieldCount(0, op.numResults(), "body");
     }
@@ -718,16 +693,11 @@ absl::Status verifyFunctional(const Graph &g) {
   g.walk([&](Op &op) {
     if (!bad.empty())
       return;
-    auto split = splitDispatcherName(op.name());
-    if (!split)
-      return;
-    absl::StatusOr<const OpSchema *> s =
-        OpSchemaTable::builtin().lookup(split->first, split->second);
-    if (s.ok() && (*s)->isMutating())
+    const OpSchema *s = op.schema();
+    if (s && op.info().writes)
       bad = op.name().str() + " (" +
             (op.provenance() ? op.provenance()->brief() : std::string("unknown location")) +
-            ") writes its argument '" +
-            (*s)->arguments[(*s)->writtenArguments()[0]].name + "'";
+            ") writes its argument '" + s->arguments[s->writtenArguments()[0]].name + "'";
   });
   if (bad.empty())
     return absl::OkStatus();
@@ -737,7 +707,7 @@ absl::Status verifyFunctional(const Graph &g) {
 absl::Status verifyStructured(const Graph &g) {
   std::string bad;
   g.walk([&](Op &op) {
-    if (bad.empty() && op.name().starts_with("higher_order."))
+    if (bad.empty() && op.info().kind == OpInfo::Kind::Hop)
       bad = op.describe();
   });
   if (bad.empty())

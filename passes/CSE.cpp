@@ -176,7 +176,7 @@ private:
   bool candidate(const Op &op) {
     if (op.numRegions() || !op.numResults() || op.isTerminator() || effects_.hasEffect(op))
       return false;
-    if (op.name() == "fxir.alloc") // each allocation is its own storage
+    if (op.is(FxirOp::Alloc)) // each allocation is its own storage
       return false;
     for (unsigned i = 0; i < op.numResults(); ++i)
       if (written_->written(op.result(i)))

@@ -104,7 +104,7 @@ private:
     // A flip needs the index's sign: fold only literals and a loop's own index (>= 0).
     auto isLoopIndex = [&](const Value *x) {
       Region *owner = x->argOwner();
-      return owner && owner->parentOp() && owner->parentOp()->name() == "fxir.for" &&
+      return owner && owner->parentOp() && owner->parentOp()->is(FxirOp::For) &&
              owner->numArgs() && owner->arg(0) == x;
     };
     bool flipped = isFlipOfDimZero(*def);
@@ -180,7 +180,7 @@ private:
       return false;
     Value *ys = op.operandValue(0);
     Op *loop = ys->definingOp();
-    if (!loop || loop->name() != "fxir.for" || ys->numUses() != 1)
+    if (!loop || !loop->is(FxirOp::For) || ys->numUses() != 1)
       return false;
     unsigned k = 0;
     while (k < loop->numResults() && loop->result(k) != ys)
@@ -191,10 +191,10 @@ private:
       return false;
     Op *ins = yield->operandValue(k)->definingOp();
     Value *init = loop->operandValue(k + 1);
-    if (!ins || ins->name() != "fxir.insert_slice" || ins->numOperands() != 3 ||
+    if (!ins || !ins->is(FxirOp::InsertSlice) || ins->numOperands() != 3 ||
         ins->operandValue(0) != body.arg(k + 1) || ins->operandValue(2) != body.arg(0) ||
         body.arg(k + 1)->numUses() != 1 || !init->definingOp() ||
-        init->definingOp()->name() != "fxir.alloc" || init->numUses() != 1 ||
+        !init->definingOp()->is(FxirOp::Alloc) || init->numUses() != 1 ||
         init->definingOp()->parentRegion() != loop->parentRegion())
       return false;
     rw.setInsertionPoint(ins);
@@ -216,7 +216,7 @@ private:
     if (a.kind() != Attr::Kind::Operand)
       return std::nullopt;
     const Value *v = op.operandValue(a.index());
-    if (const Op *def = v->definingOp(); def && def->name() == "fxir.constant" &&
+    if (const Op *def = v->definingOp(); def && def->is(FxirOp::Constant) &&
                                         def->args().size() == 1 &&
                                         def->args()[0].value.kind() == Attr::Kind::Int)
       return def->args()[0].value.intValue();
@@ -228,7 +228,7 @@ private:
   Value *constant(Rewriter &rw, Op &root, Attr value, const Type *type, llvm::StringRef what) {
     rw.setInsertionPoint(&root);
     rw.setRoot(&root, what);
-    return rw.create("fxir.constant", {}, {{{}, value}}, {type})->result(0);
+    return rw.create(FxirOp::Constant, {}, {{{}, value}}, {type})->result(0);
   }
 
   // Folds `op` if it can; returns whether it did.
@@ -237,7 +237,7 @@ private:
     Context &ctx = rw.context();
     if (foldSelect(op, rw) || foldFlippedOutput(op, rw))
       return true;
-    if (name == "fxir.constant" || op.numResults() != 1 || op.numRegions())
+    if (op.is(FxirOp::Constant) || op.numResults() != 1 || op.numRegions())
       return false;
     const Type *rt = op.result(0)->type();
     // 1. Symbolic ints known to be constant.

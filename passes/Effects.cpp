@@ -9,39 +9,14 @@
 namespace fxir {
 
 EffectAnalysis::Info EffectAnalysis::infoFor(const Op &op) {
-  llvm::StringRef name = op.name();
-  auto it = byName_.find(name.data());
-  if (it != byName_.end())
-    return it->second;
-  Info info{true, false};
-  // Pure apart from their bodies: the control-flow HOPs. Any other HOP (with_effects,
-  // triton kernels, ...) is assumed to have an effect.
-  static const llvm::StringRef kPureHops[] = {"higher_order.cond", "higher_order.while_loop",
-                                              "higher_order.scan", "higher_order.map_impl"};
-  if (name == "fxir.constant" || name == "fxir.insert_slice" || name == "fxir.alloc" || name == "fxir.for" ||
-      name == "fxir.while" || name == "fxir.if") {
-    info = {false, false}; // structured control flow: pure apart from its regions
-  } else if (name.starts_with("fxir.")) {
-    info = {true, false};
-  } else if (name.starts_with("higher_order.")) {
-    info = {!llvm::is_contained(kPureHops, name), false};
-  } else if (name.starts_with("_operator.") || name.starts_with("math.") ||
-             name.starts_with("torch.sym_")) {
-    info = {false, false}; // Python arithmetic on (symbolic) scalars
-  } else if (auto split = splitDispatcherName(name)) {
-    absl::StatusOr<const OpSchema *> s =
-        OpSchemaTable::builtin().lookup(split->first, split->second);
-    if (s.ok()) {
-      bool writes = (*s)->isMutating();
-      info = {writes || (*s)->hasTag("nondeterministic_seeded") || (*s)->returns.empty(),
-              writes};
-    }
-  }
+  // The op's info row (OpInfo.h) knows whether it is pure apart from its regions and
+  // whether it writes an argument (from the schema table for ATen ops).
+  const OpInfo &info = op.info();
+  Info out{!info.pure, info.writes};
   // An op with no results exists for what it does.
   if (!op.numResults())
-    info.effect = true;
-  byName_[name.data()] = info;
-  return info;
+    out.effect = true;
+  return out;
 }
 
 bool EffectAnalysis::hasEffect(const Op &op) {
@@ -68,13 +43,6 @@ bool EffectAnalysis::writes(const Op &op) {
 
 namespace fxir {
 
-const OpSchema *schemaOf(const Op &op) {
-  auto split = splitDispatcherName(op.name());
-  if (!split)
-    return nullptr;
-  absl::StatusOr<const OpSchema *> s = OpSchemaTable::builtin().lookup(split->first, split->second);
-  return s.ok() ? *s : nullptr;
-}
 
 const Attr *schemaArg(const Op &op, const OpSchema &schema, unsigned index) {
   unsigned positional = 0;
@@ -124,18 +92,14 @@ WrittenValues::WrittenValues(const Graph &g, EffectAnalysis &effects) {
         if (e.kind() == Attr::Kind::Operand && e.index() < op.numOperands())
           f(op.operandValue(e.index()));
   };
-  llvm::DenseMap<const char *, const OpSchema *> schemas; // op names are interned
   g.walk([&](Op &op) {
-    if (op.name().starts_with("higher_order.")) {
+    if (op.info().kind == OpInfo::Kind::Hop) {
       if (effects.writes(op))
         for (unsigned i = 0; i < op.numOperands(); ++i)
           writtenValues.push_back(op.operandValue(i));
       return;
     }
-    auto [cached, fresh] = schemas.try_emplace(op.name().data(), nullptr);
-    if (fresh)
-      cached->second = schemaOf(op);
-    const OpSchema *s = cached->second;
+    const OpSchema *s = op.schema();
     if (!s || (!s->isMutating() && llvm::none_of(s->returns, [](const SchemaReturn &r) {
           return r.type.anyAlias() != nullptr;
         })))

@@ -1,12 +1,14 @@
 //===- Effects.h - what an op does besides computing its results --------------------===//
 //
-// dce and cse ask here whether an op may be removed or merged. For ATen ops the answer
-// comes from the operator schema table, never from names: an op has an effect when it
-// writes an argument (`Tensor(a!)`), is tagged `nondeterministic_seeded` (it advances a
-// random generator), or returns nothing (asserts, prints). Python-level ops
-// (`_operator.*`, `math.*`, `torch.sym_*`) are pure; a higher-order op has an effect
-// when anything in its regions has one, and so do fxir.for/while/if; `fxir.yield` is an
-// effect, `fxir.constant` and `fxir.insert_slice` are not. Anything unknown is assumed to have an effect.
+// dce and cse ask here whether an op may be removed or merged. The answer for the op
+// itself is on its info row (OpInfo.h), so for ATen ops it comes from the operator
+// schema table, never from names: an op has an effect when it writes an argument
+// (`Tensor(a!)`), is tagged `nondeterministic_seeded` (it advances a random generator),
+// or returns nothing (asserts, prints). Python-level ops (`_operator.*`, `math.*`,
+// `torch.sym_*`) are pure; the control-flow higher-order ops and fxir.for/while/if have
+// an effect when anything in their regions has one; `fxir.yield` is an effect,
+// `fxir.constant`, `fxir.alloc` and `fxir.insert_slice` are not (FxirOps.def). Anything
+// unknown is assumed to have an effect.
 //===----------------------------------------------------------------------------===//
 #pragma once
 
@@ -20,8 +22,8 @@ namespace fxir {
 
 class EffectAnalysis {
 public:
-  /// Forgets cached answers (op names are per Context).
-  void reset() { byName_.clear(); }
+  /// (Nothing is cached any more: the answers are on the ops' info rows.)
+  void reset() {}
   /// Whether `op` (and, for region ops, anything nested) has an effect.
   bool hasEffect(const Op &op);
   /// Whether `op` writes one of its arguments (a barrier for cse).
@@ -32,14 +34,11 @@ private:
     bool effect;
     bool writes;
   };
-  Info infoFor(const Op &op);
-  llvm::DenseMap<const char *, Info> byName_; // op names are interned
+  static Info infoFor(const Op &op);
 };
 
 /// The arg an op passes for schema argument `index` (by position or by name), or null.
 const Attr *schemaArg(const Op &op, const OpSchema &schema, unsigned index);
-/// The op's schema, if it is a dispatcher op in the table.
-const OpSchema *schemaOf(const Op &op);
 
 /// Which values may be written in place, directly or through an alias. Values joined by
 /// the schema's alias sets (a view or an in-place result and the argument it aliases)

@@ -292,7 +292,7 @@ private:
   absl::StatusOr<Value *> scatter(const ViewStep &step, Value *x, Value *src, Op &writer,
                                   bool onContiguousRoot) {
     Op &v = *step.op;
-    const OpSchema *schema = schemaOf(v);
+    const OpSchema *schema = v.schema();
     std::string name = v.name().str();
     llvm::SmallVector<Attr, 4> defaults; // storage for defaults (stable: reserved)
     defaults.reserve(8);
@@ -538,7 +538,7 @@ private:
     for (unsigned r = 0; r < o.numRegions(); ++r)
       if (absl::Status st = region(o.region(r)); !st.ok())
         return st;
-    const OpSchema *schema = schemaOf(o);
+    const OpSchema *schema = o.schema();
     if (!schema)
       return absl::OkStatus();
     llvm::SmallVector<unsigned, 2> written = schema->writtenArguments();
@@ -750,7 +750,7 @@ private:
       args.push_back({{}, Attr::operand(i)});
     rw_.setInsertionPoint(yield);
     rw_.setRoot(yield, "added the outputs of written inputs");
-    rw_.create("fxir.yield", values, args, {});
+    rw_.create(FxirOp::Yield, values, args, {});
     rw_.clearRoot();
     rw_.eraseOp(yield);
     g_.outputSpecs().insert(g_.outputSpecs().begin(), specs.begin(), specs.end());

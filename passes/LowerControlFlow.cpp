@@ -28,6 +28,8 @@
 #include "fxir/ir/Builder.h"
 #include "fxir/passes/PassRegistry.h"
 
+#include "fxir/ir/ControlFlow.h"
+
 #include "llvm/ADT/STLExtras.h"
 
 namespace fxir {
@@ -65,19 +67,18 @@ private:
       for (unsigned i = 0; i < o->numRegions(); ++i)
         if (absl::Status st = region(o->region(i)); !st.ok())
           return st;
-      llvm::StringRef n = o->name();
       absl::Status st = absl::OkStatus();
-      if (n == "higher_order.scan")
-        st = lowerLoop(*o, /*scan=*/true);
-      else if (n == "higher_order.map_impl")
-        st = lowerLoop(*o, /*scan=*/false);
-      else if (n == "higher_order.while_loop")
-        st = lowerWhile(*o);
-      else if (n == "higher_order.cond")
-        st = lowerCond(*o);
-      else if (n.starts_with("higher_order."))
+      switch (o->info().hop) {
+      case HopKind::None: break;
+      case HopKind::Scan: st = lowerLoop(*o, /*scan=*/true); break;
+      case HopKind::Map: st = lowerLoop(*o, /*scan=*/false); break;
+      case HopKind::WhileLoop: st = lowerWhile(*o); break;
+      case HopKind::Cond: st = lowerCond(*o); break;
+      case HopKind::Other:
         st = pc_.error(o, "lower-control-flow: " + o->describe() +
-                          " is not a control-flow op fxir can lower");
+                              " is not a control-flow op fxir can lower");
+        break;
+      }
       if (!st.ok())
         return st;
     }
@@ -92,24 +93,12 @@ private:
     rw_.replaceOp(&hop, results);
   }
 
-  absl::StatusOr<std::vector<Value *>> list(Op &op, unsigned argIndex) {
-    if (argIndex >= op.args().size() || op.args()[argIndex].value.kind() != Attr::Kind::List)
-      return pc_.error(&op, "lower-control-flow: " + op.describe() + ": argument #" +
-                            std::to_string(argIndex) + " is not a list");
-    std::vector<Value *> out;
-    for (const Attr &e : op.args()[argIndex].value.listValue()) {
-      if (e.kind() != Attr::Kind::Operand)
-        return pc_.error(&op, "lower-control-flow: " + op.describe() +
-                              ": a list element is not a value");
-      out.push_back(op.operandValue(e.index()));
-    }
-    return out;
-  }
-  absl::StatusOr<Region *> regionArg(Op &op, unsigned argIndex) {
-    if (argIndex >= op.args().size() || op.args()[argIndex].value.kind() != Attr::Kind::Region)
-      return pc_.error(&op, "lower-control-flow: " + op.describe() + ": argument #" +
-                            std::to_string(argIndex) + " is not a region");
-    return &op.region(op.args()[argIndex].value.index());
+  /// The HOP's roles (ControlFlow.h); a located error when it is not laid out so.
+  absl::StatusOr<HopView> view(Op &hop) {
+    if (std::optional<HopView> v = HopView::get(hop))
+      return *v;
+    return pc_.error(&hop, "lower-control-flow: " + hop.describe() + ": " +
+                               HopView::problem(hop));
   }
 
   /// Moves every op of `from` to the end of `to` after pointing the uses of `from`'s
@@ -154,7 +143,7 @@ private:
   Value *materialize(const SymExpr *e, Op &hop) {
     switch (e->kind()) {
     case SymExpr::Kind::Const:
-      return rw_.create("fxir.constant", {}, {{{}, Attr::integer(e->value())}}, {ctx().intType()})
+      return rw_.create(FxirOp::Constant, {}, {{{}, Attr::integer(e->value())}}, {ctx().intType()})
           ->result(0);
     case SymExpr::Kind::Sym: {
       Region &body = g_.body();
@@ -199,20 +188,11 @@ private:
 
   absl::Status lowerLoop(Op &hop, bool scan) {
     llvm::StringRef hopName = hop.name();
-    unsigned next = 1;
-    std::vector<Value *> init;
-    if (scan) {
-      auto i = list(hop, next++);
-      if (!i.ok())
-        return i.status();
-      init = *i;
-    }
-    auto xs = list(hop, next++);
-    auto extra = list(hop, next++);
-    auto body = regionArg(hop, 0);
-    if (!xs.ok() || !extra.ok() || !body.ok())
-      return !xs.ok() ? xs.status() : !extra.ok() ? extra.status() : body.status();
-    if (xs->empty() || !(*xs)[0]->type()->isTensor() || (*xs)[0]->type()->rank() == 0)
+    absl::StatusOr<HopView> v = view(hop);
+    if (!v.ok())
+      return v.status();
+    llvm::SmallVector<Value *, 4> init = v->carried(), xs = v->xs(), extra = v->additional();
+    if (xs.empty() || !xs[0]->type()->isTensor() || xs[0]->type()->rank() == 0)
       return pc_.error(&hop, "lower-control-flow: " + hop.describe() +
                              " has no xs with a dim to iterate over");
     size_t numCarry = init.size();
@@ -223,9 +203,9 @@ private:
 
     rw_.setInsertionPoint(&hop);
     rw_.setRoot(&hop, "lowered " + hopName.str());
-    Value *n = rw_.createSize((*xs)[0], 0);
+    Value *n = rw_.createSize(xs[0], 0);
     // Eager raises for an empty xs; so does the lowered program.
-    if (!n->definingOp() || n->definingOp()->name() != "fxir.constant" ||
+    if (!n->definingOp() || !n->definingOp()->is(FxirOp::Constant) ||
         n->definingOp()->args()[0].value.intValue() <= 0) {
       Value *positive = rw_.create("_operator.gt", {n},
                                    {{{}, Attr::operand(0)}, {{}, Attr::integer(0)}},
@@ -237,14 +217,14 @@ private:
                  {{{}, Attr::operand(0)}, {{}, Attr::string(ctx().intern(msg))}}, {});
     }
     // Every xs has n elements along dim 0 (the higher-order op checks it when run).
-    for (size_t j = 1; j < xs->size(); ++j) {
-      const Type *t = (*xs)[j]->type();
+    for (size_t j = 1; j < xs.size(); ++j) {
+      const Type *t = xs[j]->type();
       if (!t->isTensor() || t->rank() == 0)
         return pc_.error(&hop, "lower-control-flow: " + hop.describe() +
                                ": xs #" + std::to_string(j) + " has no dim 0");
-      if (t->shape()[0] == (*xs)[0]->type()->shape()[0])
+      if (t->shape()[0] == xs[0]->type()->shape()[0])
         continue;
-      Value *len = rw_.createSize((*xs)[j], 0);
+      Value *len = rw_.createSize(xs[j], 0);
       Value *same = rw_.create("_operator.eq", {len, n},
                                {{{}, Attr::operand(0)}, {{}, Attr::operand(1)}},
                                {ctx().symBoolType()})
@@ -280,7 +260,7 @@ private:
         dims.push_back(Attr::operand(static_cast<unsigned>(sizeOperands.size())));
         sizeOperands.push_back(v);
       }
-      Op *empty = rw_.create("fxir.alloc", sizeOperands,
+      Op *empty = rw_.create(FxirOp::Alloc, sizeOperands,
                              {{{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(dims)))}},
                              {ctx().tensorType(t->dtype(), t->shape(), {}, t->device())});
       bufs.push_back(empty->result(0));
@@ -299,7 +279,7 @@ private:
       operands.push_back(bufs[k]);
       types.push_back(bufs[k]->type());
     }
-    Op *loop = rw_.create("fxir.for", operands,
+    Op *loop = rw_.create(FxirOp::For, operands,
                           {{{}, Attr::operand(0)},
                            {{}, Attr::region(0)},
                            {{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(carried)))}},
@@ -314,18 +294,18 @@ private:
       bufArgs.push_back(r.addArg(types[numCarry + k]));
     // Step i's slices of xs, then the body.
     rw_.setInsertionPointToEnd(r);
-    Region &from = **body;
-    for (size_t j = 0; j < xs->size(); ++j) {
+    Region &from = v->body();
+    for (size_t j = 0; j < xs.size(); ++j) {
       unsigned argIndex = static_cast<unsigned>(numCarry + j);
       if (argIndex >= from.numArgs())
         return pc_.error(&hop, "lower-control-flow: " + hop.describe() +
                                ": the body takes fewer arguments than it is given");
-      Op *sel = rw_.create("aten.select.int", {(*xs)[j], i},
+      Op *sel = rw_.create("aten.select.int", {xs[j], i},
                            {{{}, Attr::operand(0)}, {{}, Attr::integer(0)}, {{}, Attr::operand(1)}},
                            {from.arg(argIndex)->type()});
       args.push_back(sel->result(0));
     }
-    args.insert(args.end(), extra->begin(), extra->end());
+    args.insert(args.end(), extra.begin(), extra.end());
     auto ys = inline_(from, args, r, hop, /*keepYield=*/false);
     if (!ys.ok())
       return ys.status();
@@ -336,7 +316,7 @@ private:
     rw_.setInsertionPointToEnd(r);
     llvm::SmallVector<Value *, 8> yields((*ys).begin(), (*ys).begin() + numCarry);
     for (size_t k = 0; k < numYs; ++k)
-      yields.push_back(rw_.create("fxir.insert_slice", {bufArgs[k], (*ys)[numCarry + k], i},
+      yields.push_back(rw_.create(FxirOp::InsertSlice, {bufArgs[k], (*ys)[numCarry + k], i},
                                   {{{}, Attr::operand(0)}, {{}, Attr::operand(1)},
                                    {{}, Attr::operand(2)}},
                                   {types[numCarry + k]})
@@ -344,7 +324,7 @@ private:
     llvm::SmallVector<Arg, 8> yargs;
     for (unsigned y = 0; y < yields.size(); ++y)
       yargs.push_back({{}, Attr::operand(y)});
-    rw_.create("fxir.yield", yields, yargs, {});
+    rw_.create(FxirOp::Yield, yields, yargs, {});
     rw_.clearRoot();
     replaceWithResults(hop, *loop);
     ++loops_;
@@ -352,37 +332,36 @@ private:
   }
 
   absl::Status lowerWhile(Op &hop) {
-    auto cond = regionArg(hop, 0), body = regionArg(hop, 1);
-    auto carried = list(hop, 2), extra = list(hop, 3);
-    if (!cond.ok() || !body.ok())
-      return !cond.ok() ? cond.status() : body.status();
-    if (!carried.ok() || !extra.ok())
-      return !carried.ok() ? carried.status() : extra.status();
-    if (carried->size() != hop.numResults())
+    absl::StatusOr<HopView> v = view(hop);
+    if (!v.ok())
+      return v.status();
+    Region &cond = v->whileCond(), &body = v->body();
+    llvm::SmallVector<Value *, 4> carried = v->carried(), extra = v->additional();
+    if (carried.size() != hop.numResults())
       return pc_.error(&hop, "lower-control-flow: " + hop.describe() +
                              ": carried values and results differ in number");
     rw_.setInsertionPoint(&hop);
     rw_.setRoot(&hop, "lowered higher_order.while_loop");
-    llvm::SmallVector<Value *, 8> operands(carried->begin(), carried->end());
+    llvm::SmallVector<Value *, 8> operands(carried.begin(), carried.end());
     llvm::SmallVector<Attr, 8> refs;
     llvm::SmallVector<const Type *, 8> types;
     for (unsigned k = 0; k < operands.size(); ++k) {
       refs.push_back(Attr::operand(k));
       types.push_back(hop.result(k)->type());
     }
-    Op *loop = rw_.create("fxir.while", operands,
+    Op *loop = rw_.create(FxirOp::While, operands,
                           {{{}, Attr::region(0)},
                            {{}, Attr::region(1)},
                            {{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(refs)))}},
                           types, /*numRegions=*/2);
     rw_.clearRoot();
-    Region *from[2] = {*cond, *body};
+    Region *from[2] = {&cond, &body};
     for (unsigned k = 0; k < 2; ++k) {
       Region &r = loop->region(k);
       std::vector<Value *> args;
       for (const Type *t : types)
         args.push_back(r.addArg(t));
-      args.insert(args.end(), extra->begin(), extra->end());
+      args.insert(args.end(), extra.begin(), extra.end());
       auto moved = inline_(*from[k], args, r, hop, /*keepYield=*/true);
       if (!moved.ok())
         return moved.status();
@@ -393,28 +372,27 @@ private:
   }
 
   absl::Status lowerCond(Op &hop) {
-    if (hop.args().empty() || hop.args()[0].value.kind() != Attr::Kind::Operand)
+    absl::StatusOr<HopView> v = view(hop);
+    if (!v.ok())
+      return v.status();
+    if (v->predicate().kind() != Attr::Kind::Operand)
       return pc_.error(&hop, "lower-control-flow: " + hop.describe() +
                              ": the predicate is not a value");
-    Value *pred = hop.operandValue(hop.args()[0].value.index());
-    auto t = regionArg(hop, 1), f = regionArg(hop, 2);
-    auto operands = list(hop, 3);
-    if (!t.ok() || !f.ok())
-      return !t.ok() ? t.status() : f.status();
-    if (!operands.ok())
-      return operands.status();
+    Value *pred = hop.operandValue(v->predicate().index());
+    Region &t = v->trueBranch(), &f = v->falseBranch();
+    llvm::SmallVector<Value *, 4> operands = v->operands();
     rw_.setInsertionPoint(&hop);
     rw_.setRoot(&hop, "lowered higher_order.cond");
     llvm::SmallVector<const Type *, 4> types;
     for (unsigned k = 0; k < hop.numResults(); ++k)
       types.push_back(hop.result(k)->type());
-    Op *iff = rw_.create("fxir.if", {pred},
+    Op *iff = rw_.create(FxirOp::If, {pred},
                          {{{}, Attr::operand(0)}, {{}, Attr::region(0)}, {{}, Attr::region(1)}},
                          types, /*numRegions=*/2);
     rw_.clearRoot();
-    Region *from[2] = {*t, *f};
+    Region *from[2] = {&t, &f};
     for (unsigned k = 0; k < 2; ++k) {
-      auto moved = inline_(*from[k], *operands, iff->region(k), hop, /*keepYield=*/true);
+      auto moved = inline_(*from[k], operands, iff->region(k), hop, /*keepYield=*/true);
       if (!moved.ok())
         return moved.status();
     }

@@ -19,7 +19,7 @@ public:
     b.setInsertionPoint(&g.body().ops().front());
     Provenance p;
     p.nodeName = "unrecorded";
-    b.create("fxir.constant", {}, {{{}, Attr::integer(0)}}, {g.context().intType()},
+    b.create(FxirOp::Constant, {}, {{{}, Attr::integer(0)}}, {g.context().intType()},
              g.context().provenance(p));
     return true;
   }

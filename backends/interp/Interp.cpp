@@ -9,6 +9,7 @@
 #include "fxir/backends/runtime/AtenOp.h"
 #include "fxir/backends/runtime/BoundProgram.h"
 #include "fxir/backends/runtime/PythonOps.h"
+#include "fxir/ir/ControlFlow.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
@@ -63,17 +64,16 @@ public:
 
 absl::Status InterpExecutable::prepare(const Op &op) {
   llvm::StringRef name = op.name();
-  if (name == "fxir.yield" || name == "fxir.constant")
+  const OpInfo &info = op.info();
+  if (op.is(FxirOp::Yield) || op.is(FxirOp::Constant) || op.is(FxirOp::Alloc))
     return absl::OkStatus();
-  if (name == "fxir.alloc")
-    return absl::OkStatus();
-  if (name == "fxir.insert_slice") {
+  if (op.is(FxirOp::InsertSlice)) {
     // In place when nobody else can see the buffer: it is the loop-carried copy of a
     // fresh aten.empty that only the loop uses, and this op is its only reader.
     Value *buf = op.numOperands() ? op.operandValue(0) : nullptr;
     Region *owner = buf ? buf->argOwner() : nullptr;
     Op *loop = owner ? owner->parentOp() : nullptr;
-    if (loop && loop->name() == "fxir.for" && buf->numUses() == 1) {
+    if (loop && loop->is(FxirOp::For) && buf->numUses() == 1) {
       unsigned argIndex = 0;
       while (argIndex < owner->numArgs() && owner->arg(argIndex) != buf)
         ++argIndex;
@@ -89,13 +89,13 @@ absl::Status InterpExecutable::prepare(const Op &op) {
       bool toOwnSlot = user && user->isTerminator() && user->parentRegion() == owner &&
                        res->firstUse()->index() + 1 == argIndex;
       if (init && toOwnSlot && init->numUses() == 1 && init->definingOp() &&
-          init->definingOp()->name() == "fxir.alloc" &&
+          init->definingOp()->is(FxirOp::Alloc) &&
           init->definingOp()->parentRegion() == loop->parentRegion())
         inPlaceInserts.insert(&op);
     }
     return absl::OkStatus();
   }
-  if (name == "fxir.for" || name == "fxir.while" || name == "fxir.if") {
+  if (op.is(FxirOp::For) || op.is(FxirOp::While) || op.is(FxirOp::If)) {
     for (unsigned r = 0; r < op.numRegions(); ++r)
       for (const Op &nested : op.region(r).ops())
         if (absl::Status st = prepare(nested); !st.ok())
@@ -107,10 +107,8 @@ absl::Status InterpExecutable::prepare(const Op &op) {
                ? absl::OkStatus()
                : opError(op, "this Python-level operation is not supported by the interp "
                              "backend");
-  if (name.starts_with("higher_order.")) {
-    static const llvm::StringRef kHops[] = {"higher_order.cond", "higher_order.while_loop",
-                                            "higher_order.scan", "higher_order.map_impl"};
-    if (!llvm::is_contained(kHops, name))
+  if (info.kind == OpInfo::Kind::Hop) {
+    if (!HopView::get(op))
       return opError(op, "this higher-order op is not supported by the interp backend");
     for (unsigned r = 0; r < op.numRegions(); ++r)
       for (const Op &nested : op.region(r).ops())
@@ -140,15 +138,12 @@ absl::Status InterpExecutable::runAten(const Op &op, Env &env) const {
   return absl::OkStatus();
 }
 
-/// The operand values of a list attr (args of HOPs: `[%a, %b]`).
-absl::StatusOr<std::vector<c10::IValue>> listOperands(const Op &op, unsigned argIndex,
-                                                       const Env &env) {
-  if (argIndex >= op.args().size())
-    return opError(op, "missing argument #" + std::to_string(argIndex));
-  const Attr &a = op.args()[argIndex].value;
-  std::vector<c10::IValue> out;
+/// The values of a list argument (`[%a, %b]` of the loops and HOPs).
+absl::StatusOr<std::vector<c10::IValue>> listValues(const Op &op, const Attr &a,
+                                                     const Env &env) {
   if (a.kind() != Attr::Kind::List)
-    return opError(op, "argument #" + std::to_string(argIndex) + " must be a list");
+    return opError(op, "an operand list is expected");
+  std::vector<c10::IValue> out;
   for (const Attr &e : a.listValue()) {
     absl::StatusOr<c10::IValue> v = value(e, op, env);
     if (!v.ok())
@@ -156,13 +151,6 @@ absl::StatusOr<std::vector<c10::IValue>> listOperands(const Op &op, unsigned arg
     out.push_back(std::move(*v));
   }
   return out;
-}
-
-absl::StatusOr<const Region *> regionArg(const Op &op, unsigned argIndex) {
-  if (argIndex >= op.args().size() || op.args()[argIndex].value.kind() != Attr::Kind::Region ||
-      op.args()[argIndex].value.index() >= op.numRegions())
-    return opError(op, "argument #" + std::to_string(argIndex) + " must be a region");
-  return &op.region(op.args()[argIndex].value.index());
 }
 
 std::vector<c10::IValue> concat(llvm::ArrayRef<c10::IValue> a, llvm::ArrayRef<c10::IValue> b,
@@ -236,48 +224,39 @@ absl::Status InterpExecutable::runBranch(const Op &op, const Attr &predicate,
 }
 
 absl::Status InterpExecutable::runHop(const Op &op, Env &env) const {
-  llvm::StringRef name = op.name();
-  if (name == "higher_order.cond") {
-    // cond(pred, true_fn, false_fn, operands)
-    if (op.args().empty())
-      return opError(op, "has no predicate");
-    absl::StatusOr<const Region *> t = regionArg(op, 1), f = regionArg(op, 2);
-    absl::StatusOr<std::vector<c10::IValue>> operands = listOperands(op, 3, env);
-    if (!t.ok() || !f.ok())
-      return !t.ok() ? t.status() : f.status();
+  std::optional<HopView> hop = HopView::get(op);
+  if (!hop)
+    return opError(op, "this higher-order op is not supported by the interp backend (" +
+                           HopView::problem(op) + ")");
+  auto list = [&](unsigned i) { return listValues(op, hop->list(i), env); };
+  if (hop->kind() == HopKind::Cond) {
+    absl::StatusOr<std::vector<c10::IValue>> operands = list(0);
     if (!operands.ok())
       return operands.status();
-    return runBranch(op, op.args()[0].value, **t, **f, *operands, env);
+    return runBranch(op, hop->predicate(), hop->trueBranch(), hop->falseBranch(), *operands,
+                     env);
   }
-  if (name == "higher_order.while_loop") {
-    // while_loop(cond_fn, body_fn, carried_inputs, additional_inputs)
-    absl::StatusOr<const Region *> cond = regionArg(op, 0), body = regionArg(op, 1);
-    absl::StatusOr<std::vector<c10::IValue>> carried = listOperands(op, 2, env);
-    absl::StatusOr<std::vector<c10::IValue>> extra = listOperands(op, 3, env);
-    if (!cond.ok() || !body.ok())
-      return !cond.ok() ? cond.status() : body.status();
+  if (hop->kind() == HopKind::WhileLoop) {
+    absl::StatusOr<std::vector<c10::IValue>> carried = list(0), extra = list(1);
     if (!carried.ok() || !extra.ok())
       return !carried.ok() ? carried.status() : extra.status();
-    return runWhile(op, **cond, **body, *carried, *extra, env);
+    return runWhile(op, hop->whileCond(), hop->body(), *carried, *extra, env);
   }
-  bool scan = name == "higher_order.scan";
-  if (scan || name == "higher_order.map_impl") {
-    // scan(combine_fn, init, xs, additional_inputs): body(carry..., x_i..., extra...)
-    //   -> (next carry..., y_i...); results: final carry..., stacked ys...
-    // map_impl(f, xs, additional_inputs): body(x_i..., extra...) -> y_i...
-    absl::StatusOr<const Region *> body = regionArg(op, 0);
-    if (!body.ok())
-      return body.status();
+  bool scan = hop->kind() == HopKind::Scan;
+  {
+    // scan: body(carry..., x_i..., extra...) -> (next carry..., y_i...); results: final
+    // carry..., stacked ys...; map_impl: body(x_i..., extra...) -> y_i...
+    const Region *body = &hop->body();
     std::vector<c10::IValue> carry;
-    unsigned next = 1;
+    unsigned next = 0;
     if (scan) {
-      absl::StatusOr<std::vector<c10::IValue>> init = listOperands(op, next++, env);
+      absl::StatusOr<std::vector<c10::IValue>> init = list(next++);
       if (!init.ok())
         return init.status();
       carry = *init;
     }
-    absl::StatusOr<std::vector<c10::IValue>> xs = listOperands(op, next++, env);
-    absl::StatusOr<std::vector<c10::IValue>> extra = listOperands(op, next++, env);
+    absl::StatusOr<std::vector<c10::IValue>> xs = list(next++);
+    absl::StatusOr<std::vector<c10::IValue>> extra = list(next++);
     if (!xs.ok() || !extra.ok())
       return !xs.ok() ? xs.status() : extra.status();
     if (xs->empty())
@@ -306,7 +285,7 @@ absl::Status InterpExecutable::runHop(const Op &op, Env &env) const {
       for (const c10::IValue &x : *xs)
         slices.push_back(x.toTensor().select(0, i));
       std::vector<c10::IValue> out;
-      if (absl::Status st = runRegion(**body, concat(carry, slices, *extra), env, out); !st.ok())
+      if (absl::Status st = runRegion(*body, concat(carry, slices, *extra), env, out); !st.ok())
         return st;
       if (out.size() != numCarry + numYs)
         return opError(op, "the body gives " + std::to_string(out.size()) + " values, expected " +
@@ -331,12 +310,11 @@ absl::Status InterpExecutable::runHop(const Op &op, Env &env) const {
     }
     return setResults(op, std::move(vals), env);
   }
-  return opError(op, "this higher-order op is not supported by the interp backend");
 }
 
 absl::Status InterpExecutable::runStructured(const Op &op, Env &env) const {
   llvm::StringRef name = op.name();
-  if (name == "fxir.alloc") {
+  if (op.is(FxirOp::Alloc)) {
     if (op.args().size() != 1 || op.numResults() != 1 || !op.result(0)->type()->isTensor())
       return opError(op, "takes ([sizes...]) and has one tensor result");
     absl::StatusOr<c10::IValue> sizes = value(op.args()[0].value, op, env);
@@ -356,7 +334,7 @@ absl::Status InterpExecutable::runStructured(const Op &op, Env &env) const {
     }
     return absl::OkStatus();
   }
-  if (name == "fxir.insert_slice") {
+  if (op.is(FxirOp::InsertSlice)) {
     std::vector<c10::IValue> in;
     for (const Arg &a : op.args()) {
       absl::StatusOr<c10::IValue> v = value(a.value, op, env);
@@ -382,9 +360,9 @@ absl::Status InterpExecutable::runStructured(const Op &op, Env &env) const {
     }
     return absl::OkStatus();
   }
-  if (name == "fxir.for") {
+  if (std::optional<ForOp> loop = ForOp::get(op)) {
     absl::StatusOr<c10::IValue> n = value(op.args()[0].value, op, env);
-    absl::StatusOr<std::vector<c10::IValue>> init = listOperands(op, 2, env);
+    absl::StatusOr<std::vector<c10::IValue>> init = listValues(op, op.args()[2].value, env);
     if (!n.ok() || !init.ok())
       return !n.ok() ? n.status() : init.status();
     if (!n->isInt())
@@ -394,7 +372,7 @@ absl::Status InterpExecutable::runStructured(const Op &op, Env &env) const {
       std::vector<c10::IValue> args{c10::IValue(i)};
       args.insert(args.end(), state.begin(), state.end());
       std::vector<c10::IValue> next;
-      if (absl::Status st = runRegion(op.region(0), args, env, next); !st.ok())
+      if (absl::Status st = runRegion(loop->body(), args, env, next); !st.ok())
         return st;
       state = std::move(next);
     }
@@ -402,20 +380,20 @@ absl::Status InterpExecutable::runStructured(const Op &op, Env &env) const {
       copyTensorsInPlace(state); // results never alias the inits, as for while_loop
     return setResults(op, std::move(state), env);
   }
-  if (name == "fxir.while") {
-    absl::StatusOr<std::vector<c10::IValue>> init = listOperands(op, 2, env);
+  if (std::optional<WhileOp> loop = WhileOp::get(op)) {
+    absl::StatusOr<std::vector<c10::IValue>> init = listValues(op, op.args()[2].value, env);
     if (!init.ok())
       return init.status();
-    return runWhile(op, op.region(0), op.region(1), *init, {}, env);
+    return runWhile(op, loop->cond(), loop->body(), *init, {}, env);
   }
-  if (name == "fxir.if")
-    return runBranch(op, op.args()[0].value, op.region(0), op.region(1), {}, env);
+  if (std::optional<IfOp> iff = IfOp::get(op))
+    return runBranch(op, iff->predicate(), iff->thenRegion(), iff->elseRegion(), {}, env);
   return opError(op, "not an op the interp backend runs");
 }
 
 absl::Status InterpExecutable::runOp(const Op &op, Env &env) const {
   llvm::StringRef name = op.name();
-  if (name == "fxir.constant") {
+  if (op.is(FxirOp::Constant)) {
     if (op.args().size() != 1 || op.numResults() != 1)
       return opError(op, "a constant takes one argument and has one result");
     absl::StatusOr<c10::IValue> v = value(op.args()[0].value, op, env);
@@ -440,9 +418,9 @@ absl::Status InterpExecutable::runOp(const Op &op, Env &env) const {
     env[op.result(0)] = std::move(*r);
     return absl::OkStatus();
   }
-  if (name.starts_with("higher_order."))
+  if (op.info().kind == OpInfo::Kind::Hop)
     return runHop(op, env);
-  if (name.starts_with("fxir."))
+  if (op.info().kind == OpInfo::Kind::Fxir)
     return runStructured(op, env);
   return runAten(op, env);
 }

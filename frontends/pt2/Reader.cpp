@@ -1037,7 +1037,7 @@ private:
     Attr a = convertArg(empty, arg, none, what);
     Provenance p;
     p.nodeName = ctx_.intern(node_);
-    return b.create("fxir.constant", {}, {{{}, a}}, {t}, ctx_.provenance(p))->result(0);
+    return b.create(FxirOp::Constant, {}, {{{}, a}}, {t}, ctx_.provenance(p))->result(0);
   }
 
   // Converts a graph (top level or subgraph) into `region`. `argParams` are the values
@@ -1118,7 +1118,7 @@ private:
     llvm::SmallVector<Arg, 8> yieldArgs;
     for (unsigned i = 0; i < outs.size(); ++i)
       yieldArgs.push_back({{}, Attr::operand(i)});
-    b.create("fxir.yield", outs, yieldArgs, {}, ctx_.provenance(p));
+    b.create(FxirOp::Yield, outs, yieldArgs, {}, ctx_.provenance(p));
     node_ = saved;
     enclosing_ = savedEnclosing;
   }
