@@ -210,12 +210,14 @@ size_t hashType(const Type &t) {
       static_cast<int>(t.kind()), static_cast<int>(t.dtype()),
       llvm::hash_combine_range(t.shape().begin(), t.shape().end()),
       llvm::hash_combine_range(t.strides().begin(), t.strides().end()),
-      t.kind() == Type::Kind::Tensor ? t.device() : t.className(), t.symExpr(), t.element());
+      t.kind() == Type::Kind::Tensor ? t.device() : t.className(), t.symExpr(), t.element(),
+      t.layoutKnown());
 }
 bool sameType(const Type &a, const Type &b) {
   return a.kind() == b.kind() && a.dtype() == b.dtype() && a.shape() == b.shape() &&
          a.strides() == b.strides() && a.device() == b.device() &&
-         a.symExpr() == b.symExpr() && a.element() == b.element();
+         a.symExpr() == b.symExpr() && a.element() == b.element() &&
+         a.layoutKnown() == b.layoutKnown();
 }
 } // namespace
 
@@ -254,6 +256,48 @@ const Type *Context::tensorType(DType dtype, llvm::ArrayRef<const SymExpr *> sha
   t.strides_ = strides;
   t.name_ = device.empty() ? llvm::StringRef("cpu") : device;
   return unique(std::move(t));
+}
+
+const Type *Context::tensorTypeWithUnknownLayout(DType dtype,
+                                                 llvm::ArrayRef<const SymExpr *> shape,
+                                                 llvm::StringRef device) {
+  Type t(Type::Kind::Tensor);
+  t.dtype_ = dtype;
+  t.shape_ = shape;
+  t.unknownLayout_ = true;
+  t.name_ = device.empty() ? llvm::StringRef("cpu") : device;
+  return unique(std::move(t));
+}
+
+const Type *Context::withDType(const Type *t, DType dtype) {
+  if (!t->layoutKnown())
+    return tensorTypeWithUnknownLayout(dtype, t->shape(), t->device());
+  return tensorType(dtype, t->shape(), t->strides(), t->device());
+}
+
+llvm::SmallVector<const SymExpr *, 6>
+Context::contiguousStrides(llvm::ArrayRef<const SymExpr *> shape) {
+  llvm::SmallVector<const SymExpr *, 6> out(shape.size());
+  const SymExpr *s = constant(1);
+  for (size_t i = shape.size(); i-- > 0;) {
+    out[i] = s;
+    s = mul(s, shape[i]);
+  }
+  return out;
+}
+
+const Type *Context::permutedType(const Type *t, llvm::ArrayRef<unsigned> perm) {
+  llvm::SmallVector<const SymExpr *, 6> shape, strides;
+  llvm::SmallVector<const SymExpr *, 6> in =
+      t->strides().empty() ? contiguousStrides(t->shape())
+                           : llvm::SmallVector<const SymExpr *, 6>(t->strides());
+  for (unsigned d : perm) {
+    shape.push_back(t->shape()[d]);
+    strides.push_back(in[d]);
+  }
+  if (!t->layoutKnown())
+    return tensorTypeWithUnknownLayout(t->dtype(), shape, t->device());
+  return tensorType(t->dtype(), shape, strides, t->device());
 }
 
 const Type *Context::tensorType(DType dtype, llvm::ArrayRef<int64_t> shape) {
@@ -319,7 +363,9 @@ std::string Type::str() const {
       out += shape_[i]->str();
     }
     out += ']';
-    if (!strides_.empty()) {
+    if (unknownLayout_) {
+      out += "{?}";
+    } else if (!strides_.empty()) {
       out += '{';
       for (size_t i = 0; i < strides_.size(); ++i) {
         if (i)

@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 
@@ -92,6 +93,16 @@ public:
                          llvm::StringRef device = "cpu");
   /// A static-shaped tensor type.
   const Type *tensorType(DType dtype, llvm::ArrayRef<int64_t> shape);
+  /// A tensor type whose strides nobody knows (printed `{?}`).
+  const Type *tensorTypeWithUnknownLayout(DType dtype, llvm::ArrayRef<const SymExpr *> shape,
+                                          llvm::StringRef device = "cpu");
+  /// `t` with `t`'s layout (contiguous, strided or unknown) and another dtype.
+  const Type *withDType(const Type *t, DType dtype);
+  /// The row-major contiguous strides of `shape`.
+  llvm::SmallVector<const SymExpr *, 6> contiguousStrides(llvm::ArrayRef<const SymExpr *> shape);
+  /// The type of `t.permute(perm)` (result dim i is input dim perm[i]): shape and
+  /// strides permuted; unknown layout stays unknown.
+  const Type *permutedType(const Type *t, llvm::ArrayRef<unsigned> perm);
   const Type *intType();
   const Type *floatType();
   const Type *boolType();

@@ -6,6 +6,7 @@
 
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Verifier.h"
+#include "fxir/ir/ViewOps.h"
 
 #include "llvm/ADT/StringMap.h"
 
@@ -68,6 +69,8 @@ const std::vector<OpInfo> &dispatcherRows() {
       // nothing (asserts, prints).
       info.pure = !info.writes && !s.hasTag("nondeterministic_seeded") && !s.returns.empty();
       info.summary = "an operator of the schema table";
+      std::string name = s.ns + "." + s.name + "." + (s.overload.empty() ? "default" : s.overload);
+      info.view = lookupViewOp(name);
       out.push_back(info);
     }
     return out;

@@ -34,6 +34,7 @@
 namespace fxir {
 
 struct OpSchema;
+struct ViewInfo;
 
 /// fxir's own ops (FxirOps.def).
 enum class FxirOp : uint8_t {
@@ -68,7 +69,8 @@ struct OpInfo {
   bool writes = false;              ///< writes an argument (`Tensor(a!)`)
   bool terminator = false;
   bool isolatedFromAbove = false;
-  llvm::StringRef summary;
+  llvm::StringRef summary = {};
+  const ViewInfo *view = nullptr;   ///< dispatcher ops in ViewOps.def (ViewOps.h)
 
   /// ATen tag from the schema table (`pointwise`, `reduction`, `core`, ...).
   bool hasTag(llvm::StringRef tag) const;

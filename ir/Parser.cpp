@@ -381,20 +381,28 @@ private:
         while (consume(Tok::Comma));
         expect(Tok::RBracket, "`,` or `]` in the tensor's shape");
       }
+      bool unknownLayout = false;
       if (consume(Tok::LBrace)) {
-        do
-          strides.push_back(parseSymExpr());
-        while (consume(Tok::Comma));
-        expect(Tok::RBrace, "`,` or `}` in the tensor's strides");
-        if (strides.size() != shape.size())
-          failAt(loc, "tensor type has " + std::to_string(shape.size()) + " dims but " +
-                          std::to_string(strides.size()) + " strides");
+        if (consume(Tok::Question)) { // `{?}`: the layout is not known
+          unknownLayout = true;
+          expect(Tok::RBrace, "`}` after `{?` (an unknown layout)");
+        } else {
+          do
+            strides.push_back(parseSymExpr());
+          while (consume(Tok::Comma));
+          expect(Tok::RBrace, "`,` or `}` in the tensor's strides");
+          if (strides.size() != shape.size())
+            failAt(loc, "tensor type has " + std::to_string(shape.size()) + " dims but " +
+                            std::to_string(strides.size()) + " strides");
+        }
       }
       llvm::StringRef device = "cpu";
       if (is(Tok::AtName)) {
         device = tok_.text;
         advance();
       }
+      if (unknownLayout)
+        return ctx_.tensorTypeWithUnknownLayout(*dt, shape, device);
       return ctx_.tensorType(*dt, shape, strides, device);
     }
     advance();

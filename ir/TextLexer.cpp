@@ -48,6 +48,7 @@ Token Lexer::lexToken() {
   case '=': return single(Tok::Equal);
   case '+': return single(Tok::Plus);
   case '*': return single(Tok::Star);
+  case '?': return single(Tok::Question);
   case '-':
     if (cur_ + 1 != buf_.end() && cur_[1] == '>') {
       cur_ += 2;

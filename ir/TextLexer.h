@@ -18,7 +18,7 @@ namespace fxir::text {
 enum class Tok {
   Eof, Error, Ident, Value, AtName, Caret, Hash, Int, Float, String,
   LParen, RParen, LBracket, RBracket, LBrace, RBrace, LAngle, RAngle,
-  Comma, Colon, Equal, Arrow, Minus, Plus, Star,
+  Comma, Colon, Equal, Arrow, Minus, Plus, Star, Question,
 };
 
 struct Token {

@@ -31,6 +31,7 @@
 #include "fxir/ir/Builder.h"
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Verifier.h"
+#include "fxir/ir/ViewOps.h"
 #include "fxir/passes/Effects.h"
 #include "fxir/passes/PassRegistry.h"
 
@@ -178,19 +179,6 @@ bool expandRepeats(const Type *from, const Type *to) {
   return false;
 }
 
-/// Ops whose result may or may not alias their input, depending on the call: the
-/// schema marks them `Tensor(a)` (or tags them maybe_aliasing_or_mutating), but they
-/// alias only when they change nothing. Here they alias exactly when the result's
-/// type is the input's (dtype, shape, strides, device).
-bool isConditionalView(llvm::StringRef name) {
-  return name.starts_with("aten.to.") || name.starts_with("aten.contiguous.") ||
-         name.starts_with("aten.type_as.") || name.starts_with("aten.reshape_as.") ||
-         name.starts_with("aten._autocast_to_") || name.starts_with("aten.dropout.") ||
-         name.starts_with("aten.alpha_dropout.") || name.starts_with("aten.feature_dropout.") ||
-         name.starts_with("aten.feature_alpha_dropout.") || name.starts_with("aten.atleast_") ||
-         name.starts_with("aten.conj_physical.");
-}
-
 class Functionalizer {
 public:
   Functionalizer(Graph &g, PassContext &pc) : g_(g), pc_(pc), rw_(g, "functionalize") {}
@@ -227,8 +215,55 @@ private:
 
   Context &ctx() { return g_.context(); }
 
-  const Type *contiguous(const Type *t) {
-    return t->isTensor() ? ctx().tensorType(t->dtype(), t->shape(), {}, t->device()) : t;
+  /// Whether `t`'s strides are a permutation of contiguous ones (non-overlapping and
+  /// dense): what ATen's clone(preserve_format) and TensorIterator keep.
+  static bool densePermutation(const Type *t) {
+    if (!t->isTensor() || !t->layoutKnown())
+      return false;
+    if (t->strides().empty())
+      return true;
+    llvm::SmallVector<std::pair<int64_t, int64_t>, 6> dims; // (stride, size)
+    for (size_t d = 0; d < t->rank(); ++d) {
+      std::optional<int64_t> st = t->strides()[d]->asConst(), n = t->shape()[d]->asConst();
+      if (!st || !n)
+        return false;
+      if (*n != 1)
+        dims.push_back({*st, *n});
+    }
+    llvm::sort(dims);
+    int64_t expect = 1;
+    for (auto [st, n] : dims) {
+      if (st != expect)
+        return false;
+      expect *= n;
+    }
+    return true;
+  }
+  /// The type of a new tensor computed from `like` (a scatter's result: a clone of its
+  /// input, then written): `like`'s layout when that is contiguous or a dense
+  /// permutation (clone keeps it), else unknown.
+  const Type *freshLike(const Type *like) {
+    if (!like->isTensor() || densePermutation(like))
+      return like;
+    return ctx().tensorTypeWithUnknownLayout(like->dtype(), like->shape(), like->device());
+  }
+  /// The same for the functional twin of an in-place op over `operands`: TensorIterator
+  /// keeps the layout the tensor operands share when it is dense (all contiguous, or
+  /// all the written tensor's permutation); otherwise the IR cannot say.
+  const Type *freshResult(const Type *like, llvm::ArrayRef<Value *> operands) {
+    const Type *t = freshLike(like);
+    for (Value *v : operands) {
+      const Type *vt = v->type();
+      if (!vt->isTensor() || vt->rank() == 0 || !t->isTensor())
+        continue;
+      bool same = vt->shape() == t->shape() && vt->layoutKnown() == t->layoutKnown() &&
+                  vt->strides() == t->strides();
+      if (!same)
+        return t->isContiguous() && vt->isContiguous()
+                   ? t
+                   : ctx().tensorTypeWithUnknownLayout(t->dtype(), t->shape(), t->device());
+    }
+    return t;
   }
 
   Alias aliasOf(Value *v) {
@@ -293,7 +328,7 @@ private:
                                   bool onContiguousRoot) {
     Op &v = *step.op;
     const OpSchema *schema = v.schema();
-    std::string name = v.name().str();
+    const ViewInfo *view = v.info().view;
     llvm::SmallVector<Attr, 4> defaults; // storage for defaults (stable: reserved)
     defaults.reserve(8);
     auto arg = [&](const char *argName) -> const Attr * {
@@ -319,7 +354,7 @@ private:
       return pc_.error(&writer, "functionalize: " + writer.describe() +
                                 " writes through the view " + v.describe() + ": " + why);
     };
-    const Type *xt = contiguous(x->type());
+    const Type *xt = freshLike(x->type()); // a scatter's result: a new tensor like x
     auto make = [&](llvm::StringRef op, CallBuilder &b, const Type *t) {
       return rw_.create(op, b.operands(), b.args(), {t})->result(0);
     };
@@ -338,21 +373,24 @@ private:
       return t->shape()[d]->asConst();
     };
     CallBuilder b;
-    if (name == "aten.select.int") {
+    if (!view)
+      return fail("fxir cannot invert this view (it is not in ir/ViewOps.def), so the write "
+                  "cannot be applied to its base");
+    // The op that writes a piece back into its input (ViewOps.def).
+    llvm::StringRef scatterOp = view->inverseScatter;
+    switch (view->kind) {
+    case ViewKind::Select:
       b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.attr(arg("index"), v, ctx());
-      return make("aten.select_scatter.default", b, xt);
-    }
-    if (name == "aten.slice.Tensor") {
+      return make(scatterOp, b, xt);
+    case ViewKind::Slice:
       b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.attr(arg("start"), v, ctx());
       b.attr(arg("end"), v, ctx()), b.attr(arg("step"), v, ctx());
-      return make("aten.slice_scatter.default", b, xt);
-    }
-    if (name == "aten.diagonal.default") {
+      return make(scatterOp, b, xt);
+    case ViewKind::Diagonal:
       b.value(x), b.value(src), b.attr(arg("offset"), v, ctx()), b.attr(arg("dim1"), v, ctx());
       b.attr(arg("dim2"), v, ctx());
-      return make("aten.diagonal_scatter.default", b, xt);
-    }
-    if (name == "aten.as_strided.default") {
+      return make(scatterOp, b, xt);
+    case ViewKind::AsStrided: {
       // Its size, stride and offset address the root's storage: only a first step on
       // a contiguous root can be scattered into it.
       if (!onContiguousRoot)
@@ -360,9 +398,9 @@ private:
                     "the chain does not describe");
       b.value(x), b.value(src), b.attr(arg("size"), v, ctx()), b.attr(arg("stride"), v, ctx());
       b.attr(arg("storage_offset"), v, ctx());
-      return make("aten.as_strided_scatter.default", b, xt);
+      return make(scatterOp, b, xt);
     }
-    if (name == "aten.narrow.default") {
+    case ViewKind::Narrow: {
       std::optional<int64_t> start = intArg("start"), length = intArg("length");
       std::optional<int64_t> dim = intArg("dim");
       if (!start || !length || !dim)
@@ -375,15 +413,13 @@ private:
       }
       b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.literal(Attr::integer(*start));
       b.literal(Attr::integer(*start + *length)), b.literal(Attr::integer(1));
-      return make("aten.slice_scatter.default", b, xt);
+      return make(scatterOp, b, xt);
     }
-    if (name == "aten.unbind.int") {
+    case ViewKind::Unbind:
       b.value(x), b.value(src), b.attr(arg("dim"), v, ctx());
       b.literal(Attr::integer(step.result));
-      return make("aten.select_scatter.default", b, xt);
-    }
-    if (name == "aten.split.Tensor" || name == "aten.split_with_sizes.default" ||
-        name == "aten.chunk.default") {
+      return make(scatterOp, b, xt);
+    case ViewKind::Split: {
       std::optional<int64_t> dim = intArg("dim");
       if (!dim)
         return fail("a split along a symbolic dim");
@@ -399,17 +435,32 @@ private:
         return fail("a split whose pieces have symbolic sizes");
       b.value(x), b.value(src), b.literal(Attr::integer(*dim)), b.literal(Attr::integer(start));
       b.literal(Attr::integer(start + *n)), b.literal(Attr::integer(1));
-      return make("aten.slice_scatter.default", b, xt);
+      return make(scatterOp, b, xt);
     }
-    if (name == "aten.transpose.int") {
-      b.value(src), b.attr(arg("dim0"), v, ctx()), b.attr(arg("dim1"), v, ctx());
-      return make("aten.transpose.int", b, xt);
+    case ViewKind::Transpose: {
+      // Its own inverse; the result is a view of the new contents with their strides
+      // swapped (not contiguous: the type says so).
+      llvm::SmallVector<unsigned, 6> perm;
+      for (unsigned d = 0; d < src->type()->rank(); ++d)
+        perm.push_back(d);
+      if (v.schema() && v.schema()->argumentIndex("dim0")) {
+        std::optional<int64_t> d0 = intArg("dim0"), d1 = intArg("dim1");
+        if (!d0 || !d1)
+          return fail("a transpose with symbolic dims");
+        int64_t r = static_cast<int64_t>(perm.size());
+        int64_t a = *d0 < 0 ? *d0 + r : *d0, c = *d1 < 0 ? *d1 + r : *d1;
+        if (a < 0 || a >= r || c < 0 || c >= r)
+          return fail("a transpose with an out-of-range dim");
+        std::swap(perm[a], perm[c]);
+        b.value(src), b.attr(arg("dim0"), v, ctx()), b.attr(arg("dim1"), v, ctx());
+      } else {
+        if (perm.size() == 2)
+          std::swap(perm[0], perm[1]);
+        b.value(src);
+      }
+      return make(v.name(), b, ctx().permutedType(src->type(), perm));
     }
-    if (name == "aten.t.default") {
-      b.value(src);
-      return make("aten.t.default", b, xt);
-    }
-    if (name == "aten.permute.default") {
+    case ViewKind::Permute: {
       const Attr *dims = arg("dims");
       if (!dims || dims->kind() != Attr::Kind::List)
         return fail("a permute without its dims");
@@ -424,27 +475,35 @@ private:
         inverse[di] = static_cast<int64_t>(i);
       }
       llvm::SmallVector<Attr, 6> elems;
-      for (int64_t d : inverse)
+      llvm::SmallVector<unsigned, 6> perm;
+      for (int64_t d : inverse) {
         elems.push_back(Attr::integer(d));
+        perm.push_back(static_cast<unsigned>(d));
+      }
       b.value(src), b.literal(Attr::list(ctx().copy(llvm::ArrayRef<Attr>(elems))));
-      return make("aten.permute.default", b, xt);
+      return make(v.name(), b, ctx().permutedType(src->type(), perm));
     }
-    if (name == "aten.alias.default" || name == "aten.detach.default" ||
-        name == "aten.lift_fresh.default" || identityViews_.count(&v))
+    case ViewKind::Identity:
       return src;
-    if (name == "aten.expand.default" && expandRepeats(x->type(), v.result(0)->type()))
-      return fail("the view repeats elements (an expanded tensor), so one element would be "
-                  "written several times; eager raises \"unsupported operation: more than "
-                  "one element of the written-to tensor refers to a single memory "
-                  "location\"");
-    static const llvm::StringRef kReshapes[] = {
-        "aten.view.default", "aten._unsafe_view.default", "aten.reshape.default",
-        "aten.squeeze.dim", "aten.squeeze.dims", "aten.squeeze.default",
-        "aten.unsqueeze.default", "aten.flatten.using_ints", "aten.unflatten.int",
-        "aten.expand.default", "aten.view_as.default"};
-    if (llvm::is_contained(kReshapes, name)) {
-      // The elements are the same ones in row-major order: reshape the new contents
-      // back to the input's shape (symbolic dims read from the input).
+    case ViewKind::Conditional:
+      if (identityViews_.count(&v))
+        return src;
+      return fail("a conditional view that copies here");
+    case ViewKind::Expand:
+      if (expandRepeats(x->type(), v.result(0)->type()))
+        return fail("the view repeats elements (an expanded tensor), so one element would be "
+                    "written several times; eager raises \"unsupported operation: more than "
+                    "one element of the written-to tensor refers to a single memory "
+                    "location\"");
+      break; // a broadcast that repeats nothing: a reshape
+    case ViewKind::Reshape:
+      break;
+    }
+    // Reshape (and a broadcast that repeats nothing): the elements are the same ones in
+    // row-major order: reshape the new contents back to the input's shape (symbolic dims
+    // read from the input). A view of contiguous contents is contiguous; of others, the
+    // IR cannot say.
+    {
       llvm::SmallVector<Attr, 6> dims;
       llvm::SmallVector<Value *, 4> dimValues;
       for (size_t d = 0; d < x->type()->rank(); ++d) {
@@ -467,9 +526,14 @@ private:
         }
       llvm::SmallVector<Arg, 2> args{{{}, Attr::operand(0)},
                                      {{}, Attr::list(ctx().copy(llvm::ArrayRef<Attr>(dims)))}};
-      return rw_.create("aten.view.default", operands, args, {xt})->result(0);
+      const Type *t = src->type()->isContiguous()
+                          ? ctx().tensorType(x->type()->dtype(), x->type()->shape(), {},
+                                             x->type()->device())
+                          : ctx().tensorTypeWithUnknownLayout(x->type()->dtype(),
+                                                              x->type()->shape(),
+                                                              x->type()->device());
+      return rw_.create("aten.view.default", operands, args, {t})->result(0);
     }
-    return fail("fxir cannot invert this view, so the write cannot be applied to its base");
   }
 
   /// Records that `target` (as the writing op saw it) now holds `value`.
@@ -557,7 +621,9 @@ private:
             "schema does not annotate; fxir does not functionalize it (export the model "
             "in eval mode, or use the run_decompositions() export)");
     }
-    if (written.empty() && isConditionalView(o.name())) {
+    if (written.empty() && o.info().view && o.info().view->kind == ViewKind::Conditional) {
+      // (ViewOps.def: the schema marks them `Tensor(a)` or maybe_aliasing_or_mutating,
+      // but they alias only when they change nothing: the result's type is the input's.)
       // Aliases its input only when it changes nothing; then its inverse is identity.
       if (o.numOperands() && o.numResults() == 1 && o.operandValue(0)->type()->isTensor() &&
           original[0]->type() == o.result(0)->type()) {
@@ -585,7 +651,7 @@ private:
         // otherwise they copy, and a write to the result stays in the result.
         // (Judged on the type the program declared for the input, which carries the
         // strides eager has, not on a re-pointed functional value's.)
-        if ((o.name() == "aten.reshape.default" || o.name() == "aten.flatten.using_ints") &&
+        if (o.info().view && o.info().view->mayCopy &&
             !reshapeIsView(original[a->index()]->type(), o.result(r)->type()))
           continue;
         Value *in = o.operandValue(a->index());
@@ -657,16 +723,15 @@ private:
     if (pointwise && floatNumber && !isFloatingPoint(promoted) && !isComplex(promoted))
       promoted = DType::Float32;
     bool castBack = promoted != want;
-    const Type *resultType = contiguous(target->type());
+    const Type *resultType = freshResult(target->type(), operands);
     if (castBack)
-      resultType = ctx().tensorType(promoted, target->type()->shape(), {},
-                                    target->type()->device());
+      resultType = ctx().withDType(resultType, promoted);
     Op *f = rw_.create(irName(*functional), operands, o.args(), {resultType});
     Value *updated = f->result(0);
     if (castBack) {
       Op *cast = rw_.create("aten._to_copy.default", {updated},
                             {{{}, Attr::operand(0)}, {"dtype", Attr::dtype(want)}},
-                            {contiguous(target->type())});
+                            {ctx().withDType(resultType, want)});
       updated = cast->result(0);
     }
     rw_.clearRoot();

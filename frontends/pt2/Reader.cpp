@@ -549,10 +549,13 @@ private:
     if (!strides.empty() && strides.size() != sizes.size())
       failNode("tensor value " + name.str() + " has " + std::to_string(sizes.size()) +
                " sizes but " + std::to_string(strides.size()) + " strides");
-    // (Context::tensorType drops strides that are the contiguous ones.)
+    // (Context::tensorType drops strides that are the contiguous ones; a record without
+    // strides says nothing about the layout.)
     std::string device = "cpu";
     if (auto dev = field(*meta, "device"))
       device = deviceName(*dev);
+    if (strides.empty() && !sizes.empty())
+      return ctx_.tensorTypeWithUnknownLayout(*dt, sizes, device);
     return ctx_.tensorType(*dt, sizes, strides, device);
   }
 

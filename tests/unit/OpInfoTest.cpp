@@ -6,6 +6,7 @@
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/TextFormat.h"
 #include "fxir/ir/Verifier.h"
+#include "fxir/ir/ViewOps.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -172,6 +173,57 @@ TEST(Op, CloneMapsOperandsAndCopiesRegions) {
   EXPECT_TRUE(verify(*g).ok()) << verify(*g);
   copy->erase();
   EXPECT_TRUE(verify(*g).ok()) << verify(*g);
+}
+
+} // namespace
+
+namespace {
+
+// Every row of ir/ViewOps.def names operators of the schema table whose results the
+// schema itself marks as aliases (or maybe-aliasing), and is found on their info rows.
+TEST(ViewOps, TableAgreesWithTheSchemaTable) {
+  const OpSchemaTable &table = OpSchemaTable::builtin();
+  for (const ViewInfo &v : viewOps()) {
+    size_t matched = 0;
+    for (const OpSchema &s : table.all()) {
+      std::string full = s.ns + "." + s.name + "." + (s.overload.empty() ? "default" : s.overload);
+      std::string family = s.ns + "." + s.name;
+      if (full != v.name && (family != v.name || s.isMutating()))
+        continue;
+      ++matched;
+      bool aliases = s.hasTag("maybe_aliasing_or_mutating");
+      for (const SchemaReturn &r : s.returns)
+        if (const AliasInfo *a = r.type.anyAlias(); a && !a->isWrite)
+          aliases = true;
+      EXPECT_TRUE(aliases || v.kind == ViewKind::Conditional)
+          << full << " is in ViewOps.def but its schema marks no alias";
+      EXPECT_EQ(lookupOpInfo(full)->view, lookupViewOp(full)) << full;
+    }
+    EXPECT_GT(matched, 0u) << v.name.str() << " names no operator of the schema table";
+  }
+  EXPECT_EQ(lookupOpInfo("aten.select.int")->view->kind, ViewKind::Select);
+  EXPECT_EQ(lookupOpInfo("aten.to.dtype")->view->kind, ViewKind::Conditional);
+  EXPECT_EQ(lookupOpInfo("aten.add.Tensor")->view, nullptr);
+}
+
+TEST(Type, LayoutIsStatedOrExplicitlyUnknown) {
+  Context ctx;
+  const SymExpr *two = ctx.constant(2), *three = ctx.constant(3), *one = ctx.constant(1);
+  const Type *c = ctx.tensorType(DType::Float32, {two, three});
+  const Type *same = ctx.tensorType(DType::Float32, {two, three}, {three, one});
+  const Type *t = ctx.tensorType(DType::Float32, {three, two}, {one, three});
+  const Type *u = ctx.tensorTypeWithUnknownLayout(DType::Float32, {two, three});
+  EXPECT_EQ(c, same); // contiguous strides are not stored
+  EXPECT_TRUE(c->isContiguous());
+  EXPECT_FALSE(t->isContiguous());
+  EXPECT_FALSE(u->isContiguous());
+  EXPECT_FALSE(u->layoutKnown());
+  EXPECT_NE(u, c);
+  EXPECT_EQ(u->str(), "f32[2, 3]{?}");
+  EXPECT_EQ(ctx.permutedType(c, {1, 0}), t);
+  EXPECT_EQ(ctx.permutedType(t, {1, 0}), c);
+  EXPECT_FALSE(ctx.permutedType(u, {1, 0})->layoutKnown());
+  EXPECT_EQ(ctx.withDType(u, DType::Float16)->str(), "f16[2, 3]{?}");
 }
 
 } // namespace
