@@ -33,7 +33,7 @@ struct Context::Impl {
   // Interned strings. (Not llvm::UniqueStringSaver: its out-of-line save() in libLLVM
   // would allocate from our arena without ASan's unpoisoning in sanitizer builds.)
   // Each interned string has one pointer-sized slot (Context::internSlot).
-  llvm::StringMap<void *> strings;
+  llvm::StringMap<InternedString> strings;
   static constexpr size_t kCacheSize = 64;
   struct CacheEntry {
     const char *input = nullptr;
@@ -67,7 +67,8 @@ llvm::StringRef Context::intern(llvm::StringRef s) {
   if (slot.input == s.data() && slot.interned.size() == s.size() &&
       std::memcmp(slot.interned.data(), s.data(), s.size()) == 0)
     return slot.interned;
-  llvm::StringRef out = im.strings.try_emplace(s, nullptr).first->getKey();
+  uint32_t next = static_cast<uint32_t>(im.strings.size());
+  llvm::StringRef out = im.strings.try_emplace(s, InternedString{nullptr, next}).first->getKey();
   slot = {s.data(), out};
   return out;
 }
@@ -75,8 +76,10 @@ llvm::StringRef Context::intern(llvm::StringRef s) {
 Name Context::name(llvm::StringRef s) {
   if (s.empty())
     return Name();
-  return Name(&llvm::StringMapEntry<void *>::GetStringMapEntryFromKeyData(intern(s).data()));
+  return Name(&llvm::StringMapEntry<InternedString>::GetStringMapEntryFromKeyData(intern(s).data()));
 }
+
+size_t Context::numInternedStrings() const { return impl_->strings.size(); }
 
 void *Context::allocate(size_t size, size_t align) {
   return impl_->arena.Allocate(size, llvm::Align(align));

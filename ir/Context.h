@@ -5,8 +5,16 @@
 // strings are interned. Everything lives as long as the Context; graphs must not
 // outlive theirs.
 //
-// A Context is not thread-safe: one thread builds or rewrites at a time. (Read-only
-// use of a finished graph from several threads is fine.)
+// Threads. The rule, which every layer keeps:
+//  - mutation is single-threaded per Context: building, parsing, rewriting (passes),
+//    creating ops, interning, making types or provenances;
+//  - a finished program may be read from several threads at once: walking it,
+//    printing it (printGraph) and verifying it (verify) write nothing, on the graph or
+//    on its Context (tests/tsan checks this under ThreadSanitizer);
+//  - parallel work, such as compiling many kernels, happens on data each thread owns:
+//    in the code generator, one LLVMContext and one TargetMachine per thread.
+// Ops' info rows (OpInfo.h) and the operator schema table are global, immutable and
+// safe to read from any thread.
 //===----------------------------------------------------------------------------===//
 #pragma once
 
@@ -27,23 +35,32 @@
 
 namespace fxir {
 
+/// What the Context keeps with each interned string.
+struct InternedString {
+  void *slot = nullptr; ///< the parser's binding (Name::slot)
+  uint32_t index = 0;   ///< dense, in interning order (Name::index)
+};
+
 /// An interned name: one per distinct string in a Context, so equal names are equal
-/// handles. Each carries one pointer-sized scratch slot that a single whole-graph walk
-/// may use at a time (the printer marks visible names, the parser binds names to
-/// values); a walk clears the slots it set before it returns.
+/// handles. Each carries one pointer-sized slot that the parser uses to bind names to
+/// values while it builds a graph (a mutation of the Context, so single-threaded);
+/// nothing that only reads a graph touches it. Each also has a dense index, so a
+/// reader can keep per-name state in an array of its own (the printer does).
 class Name {
 public:
   Name() = default;
   llvm::StringRef str() const { return entry_ ? entry_->getKey() : llvm::StringRef(); }
   bool empty() const { return entry_ == nullptr; }
-  void *&slot() const { return entry_->getValue(); }
+  void *&slot() const { return entry_->getValue().slot; }
+  /// Dense index of the string in its Context (< Context::numInternedStrings()).
+  uint32_t index() const { return entry_->getValue().index; }
   bool operator==(Name o) const { return entry_ == o.entry_; }
   bool operator!=(Name o) const { return entry_ != o.entry_; }
 
 private:
   friend class Context;
-  explicit Name(llvm::StringMapEntry<void *> *e) : entry_(e) {}
-  llvm::StringMapEntry<void *> *entry_ = nullptr;
+  explicit Name(llvm::StringMapEntry<InternedString> *e) : entry_(e) {}
+  llvm::StringMapEntry<InternedString> *entry_ = nullptr;
 };
 
 class Context {
@@ -57,6 +74,8 @@ public:
   llvm::StringRef intern(llvm::StringRef s);
   /// The interned Name for `s` (empty Name for the empty string).
   Name name(llvm::StringRef s);
+  /// How many distinct strings are interned (the bound of Name::index).
+  size_t numInternedStrings() const;
   /// Copies `items` into the Context's arena.
   template <typename T> llvm::ArrayRef<T> copy(llvm::ArrayRef<T> items);
 

@@ -178,10 +178,6 @@ public:
   /// Every use of this value now uses `other` instead.
   void replaceAllUsesWith(Value *other);
 
-  /// A slot one whole-graph walk (the verifier) may use to mark values without a hash
-  /// set. Writing it is a mutation: such walks are not run concurrently on one graph.
-  uint32_t scratch() const { return scratch_; }
-  void setScratch(uint32_t v) const { scratch_ = v; }
 
 private:
   friend class OpOperand;
@@ -193,7 +189,6 @@ private:
   Op *defOp_ = nullptr;
   Region *argOwner_ = nullptr;
   unsigned index_ = 0;
-  mutable uint32_t scratch_ = 0; // fits in the padding after index_
 };
 
 //===----------------------------------------------------------------------------===//

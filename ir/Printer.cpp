@@ -18,6 +18,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Allocator.h"
+#include "llvm/Support/StringSaver.h"
 
 namespace fxir {
 
@@ -167,29 +169,28 @@ private:
   // Name hints where valid and not already visible, numbers elsewhere. Names are
   // scoped like the parser's: a region's names are released when it ends, so sibling
   // regions keep their FX names. Numbers never collide with any name in the graph.
-  // Visibility is a flag in each Name's slot (no hash set); only values printed under
-  // another name than their own are kept in `renamed_`.
-  enum : uintptr_t { kVisible = 1, kUsedInGraph = 2 };
-  static uintptr_t flags(Name n) { return reinterpret_cast<uintptr_t>(n.slot()); }
-  static void setFlags(Name n, uintptr_t f) { n.slot() = reinterpret_cast<void *>(f); }
+  // All of it is the printer's own state (nothing is written on the graph or its
+  // Context), so several threads may print one graph at once: a flag per visible name
+  // (in an array indexed by the names' dense indices: no hashing on the hot path), the
+  // text of every name (made only when a number is needed), and the numbers made up,
+  // in a local arena.
+  enum : uint8_t { kVisible = 1 };
+  std::vector<uint8_t> flags_ = std::vector<uint8_t>(g_.context().numInternedStrings());
+  llvm::StringSet<> graphNames_;
+  bool graphNamesMade_ = false;
+  llvm::BumpPtrAllocator arena_;
+  llvm::StringSaver saver_{arena_};
 
-  void nameValues() {
-    nameRegion(g_.body());
-    for (Name n : usedNames_)
-      setFlags(n, flags(n) & ~uintptr_t(kUsedInGraph));
-  }
+  void nameValues() { nameRegion(g_.body()); }
 
-  // Marks every name of the graph, once, so generated numbers avoid them all.
-  void markUsedNames() {
-    if (usedMarked_)
+  // Every name of the graph, once, so generated numbers avoid them all.
+  void makeGraphNames() {
+    if (graphNamesMade_)
       return;
-    usedMarked_ = true;
+    graphNamesMade_ = true;
     forEachValue([&](const Value *v) {
-      Name n = v->nameRef();
-      if (!n.empty() && !(flags(n) & kUsedInGraph)) {
-        setFlags(n, flags(n) | kUsedInGraph);
-        usedNames_.push_back(n);
-      }
+      if (!v->nameRef().empty())
+        graphNames_.insert(v->name());
     });
   }
 
@@ -197,15 +198,20 @@ private:
     llvm::SmallVector<Name, 16> added;
     auto assign = [&](const Value *v) {
       Name n = v->nameRef();
-      if (n.empty() || !validName(n.str()) || (flags(n) & kVisible)) {
-        markUsedNames();
-        do
-          n = g_.context().name(std::to_string(nextNumber_++));
-        while (flags(n) & (kVisible | kUsedInGraph));
-        renamed_[v] = n.str();
+      if (!n.empty() && validName(n.str())) {
+        uint8_t &f = flags_[n.index()];
+        if (!(f & kVisible)) {
+          f |= kVisible;
+          added.push_back(n);
+          return;
+        }
       }
-      setFlags(n, flags(n) | kVisible);
-      added.push_back(n);
+      makeGraphNames();
+      std::string number;
+      do
+        number = std::to_string(nextNumber_++);
+      while (graphNames_.count(number));
+      renamed_[v] = saver_.save(number);
     };
     for (unsigned i = 0; i < r.numArgs(); ++i)
       assign(r.arg(i));
@@ -216,11 +222,9 @@ private:
         assign(op.result(i));
     }
     for (Name n : added)
-      setFlags(n, flags(n) & ~uintptr_t(kVisible));
+      flags_[n.index()] &= ~kVisible;
   }
 
-  std::vector<Name> usedNames_;
-  bool usedMarked_ = false;
   unsigned nextNumber_ = 0;
 
   llvm::StringRef nameOf(const Value *v) const {

@@ -4,9 +4,9 @@
 #include "fxir/ir/ControlFlow.h"
 #include "fxir/ir/OpSchema.h"
 
-#include <atomic>
 #include <cstring>
 
+#include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
@@ -89,6 +89,7 @@ public:
   Verifier(const Graph *g, std::vector<Diagnostic> &diags) : g_(g), diags_(diags) {}
 
   void run() {
+    initWalked();
     const Region &body = g_->body();
     if (body.numArgs() != g_->inputSpecs().size())
       graphError("graph @" + g_->name().str() + " has " + std::to_string(body.numArgs()) +
@@ -114,20 +115,50 @@ public:
 private:
   const Graph *g_; // null when checking single ops
   std::vector<Diagnostic> &diags_;
-  // A value is visible while its scratch slot holds this run's mark (no hash set: the
-  // walk touches values in memory order). Marks are cleared when their region ends.
-  uint32_t mark_ = nextMark();
-  static uint32_t nextMark() {
-    static std::atomic<uint32_t> counter{0};
-    uint32_t m = ++counter;
-    return m ? m : ++counter; // never 0, the unmarked state
+  // Which ops the walk has passed, so their results are visible where their region
+  // encloses the use. Walk-local state only (nothing is written on the graph, so
+  // several threads may verify one graph at once): a bit per op serial when the
+  // graph's serials are dense, which they are unless it was rewritten a lot, else a set.
+  llvm::BitVector walkedBits_;
+  llvm::DenseSet<const Op *> walkedSet_;
+  uint64_t minSerial_ = 0;
+  bool useBits_ = false;
+
+  void initWalked() {
+    uint64_t lo = UINT64_MAX, hi = 0, n = 0;
+    g_->walk([&](Op &op) {
+      lo = std::min(lo, op.serial());
+      hi = std::max(hi, op.serial());
+      ++n;
+    });
+    if (n && hi - lo < 4 * n + 1024) {
+      useBits_ = true;
+      minSerial_ = lo;
+      walkedBits_.resize(static_cast<unsigned>(hi - lo + 1));
+    } else {
+      walkedSet_.reserve(static_cast<unsigned>(n));
+    }
   }
-  bool isVisible(const Value *v) const { return v->scratch() == mark_; }
-  bool makeVisible(const Value *v) {
-    if (isVisible(v))
-      return false;
-    v->setScratch(mark_);
-    return true;
+  void markWalked(const Op &op) {
+    if (useBits_)
+      walkedBits_.set(static_cast<unsigned>(op.serial() - minSerial_));
+    else
+      walkedSet_.insert(&op);
+  }
+  bool walked(const Op *op) const {
+    if (!useBits_)
+      return walkedSet_.count(op);
+    uint64_t i = op->serial() - minSerial_;
+    return op->serial() >= minSerial_ && i < walkedBits_.size() &&
+           walkedBits_.test(static_cast<unsigned>(i));
+  }
+  /// Whether `v` may be used by an op of region `at`: defined before it in `at` or an
+  /// enclosing region (an op already walked), or an argument of such a region.
+  bool isVisible(const Value *v, const Region *at) const {
+    if (const Op *d = v->definingOp())
+      return walked(d) && d->parentRegion() && d->parentRegion()->isAncestorOf(at);
+    const Region *r = v->argOwner();
+    return r && r->isAncestorOf(at);
   }
   size_t numOperands_ = 0;
 
@@ -155,10 +186,6 @@ private:
   }
 
   void verifyRegion(const Region &r, const std::string &what) {
-    llvm::SmallVector<const Value *, 16> added;
-    for (unsigned i = 0; i < r.numArgs(); ++i)
-      if (makeVisible(r.arg(i)))
-        added.push_back(r.arg(i));
     if (r.empty()) {
       if (r.parentOp())
         error(*r.parentOp(), what + " is empty; a region must end in fxir.yield");
@@ -174,12 +201,8 @@ private:
         error(op, what + " must end in fxir.yield, not " + op.name().str());
       for (unsigned ri = 0; ri < op.numRegions(); ++ri)
         verifyRegion(op.region(ri), "region ^" + std::to_string(ri) + " of " + describe(op));
-      for (unsigned i = 0; i < op.numResults(); ++i)
-        if (makeVisible(op.result(i)))
-          added.push_back(op.result(i));
+      markWalked(op); // its results are visible from here on
     }
-    for (const Value *v : added)
-      v->setScratch(0);
   }
 
   void verifyOp(const Op &op) {
@@ -190,7 +213,7 @@ private:
         error(op, "operand " + std::to_string(i) + " is null");
         continue;
       }
-      if (!isVisible(v))
+      if (!isVisible(v, op.parentRegion()))
         error(op, "operand " + std::to_string(i) + " (%" + v->name().str() +
                       ") is not defined before this op in its region or an enclosing one");
     }

@@ -17,8 +17,8 @@
 //    kinds fit the schema's returns.
 // Every problem is reported, each naming the op and its location.
 //
-// The verifier marks values through Value::scratch(): do not verify one graph from two
-// threads at once.
+// The verifier keeps its state to itself (it writes nothing on the graph or its
+// Context): a finished graph may be verified from several threads at once.
 //
 // Does not: infer or check shapes (a shape checker needs per-op meta functions); check
 // pass stages (after functionalize, after lower-control-flow): the pass manager does.
