@@ -157,6 +157,16 @@ absl::StatusOr<const Symbol *> Context::declareSymbol(llvm::StringRef name,
   return s;
 }
 
+const Symbol *Context::indexSymbol(llvm::StringRef name, const SymExpr *extent) {
+  auto *s = new (allocate(sizeof(Symbol), alignof(Symbol))) Symbol();
+  s->name = intern(name);
+  s->min = 0;
+  if (std::optional<int64_t> n = extent->asConst())
+    s->max = *n - 1;
+  s->extent = extent;
+  return s;
+}
+
 const Symbol *Context::lookupSymbol(llvm::StringRef name) const {
   auto it = impl_->symbolsByName.find(name);
   return it == impl_->symbolsByName.end() ? nullptr : it->second;

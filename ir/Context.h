@@ -86,6 +86,9 @@ public:
                                                std::optional<int64_t> min,
                                                std::optional<int64_t> max,
                                                std::optional<int64_t> hint, bool unbacked);
+  /// A loop index `name` over [0, extent) (a code generator's; not a shape symbol,
+  /// not in symbols()). Each call makes a new one.
+  const Symbol *indexSymbol(llvm::StringRef name, const SymExpr *extent);
   /// nullptr if undeclared.
   const Symbol *lookupSymbol(llvm::StringRef name) const;
   /// Every declared symbol, in declaration order.
@@ -103,6 +106,12 @@ public:
   const SymExpr *mod(const SymExpr *a, const SymExpr *b);
   const SymExpr *max(llvm::ArrayRef<const SymExpr *> operands);
   const SymExpr *min(llvm::ArrayRef<const SymExpr *> operands);
+  /// Bounds of `e` from its symbols' ranges (interval arithmetic); nullopt when
+  /// unbounded on that side or not known.
+  std::optional<int64_t> lowerBound(const SymExpr *e);
+  std::optional<int64_t> upperBound(const SymExpr *e);
+  /// Whether `e >= 0` follows from the ranges (loop indices' extents included).
+  bool provablyNonNegative(const SymExpr *e);
   /// Any other function (CeilToInt, Pow, ...), kept by name.
   const SymExpr *call(llvm::StringRef callee, llvm::ArrayRef<const SymExpr *> operands);
 

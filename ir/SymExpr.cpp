@@ -243,6 +243,263 @@ const SymExpr *divideExact(Context &ctx, const SymExpr *a, int64_t c) {
 }
 } // namespace
 
+//===----------------------------------------------------------------------------===//
+// Ranges and index algebra
+//===----------------------------------------------------------------------------===//
+
+namespace {
+
+std::optional<int64_t> checkedMul(std::optional<int64_t> a, std::optional<int64_t> b) {
+  int64_t r;
+  if (!a || !b || __builtin_mul_overflow(*a, *b, &r))
+    return std::nullopt;
+  return r;
+}
+std::optional<int64_t> checkedAdd(std::optional<int64_t> a, std::optional<int64_t> b) {
+  int64_t r;
+  if (!a || !b || __builtin_add_overflow(*a, *b, &r))
+    return std::nullopt;
+  return r;
+}
+
+// A monomial: coefficient times factors (symbols or opaque subexpressions, sorted, with
+// repeats); null for a sum.
+struct Monomial {
+  int64_t coeff = 1;
+  llvm::SmallVector<const SymExpr *, 4> factors;
+};
+std::optional<Monomial> monomialOf(const SymExpr *e) {
+  Monomial m;
+  switch (e->kind()) {
+  case SymExpr::Kind::Const: m.coeff = e->value(); return m;
+  case SymExpr::Kind::Add: return std::nullopt;
+  case SymExpr::Kind::Mul:
+    for (const SymExpr *f : e->operands()) {
+      if (f->isConst())
+        m.coeff = wrapMul(m.coeff, f->value());
+      else
+        m.factors.push_back(f);
+    }
+    return m;
+  default: m.factors.push_back(e); return m;
+  }
+}
+
+// t / d when the monomial d divides the monomial t exactly (coefficient and factors).
+const SymExpr *divideMonomial(Context &ctx, const SymExpr *t, const Monomial &d) {
+  std::optional<Monomial> mt = monomialOf(t);
+  if (!mt || d.coeff == 0 || floorMod(mt->coeff, d.coeff) != 0)
+    return nullptr;
+  llvm::SmallVector<const SymExpr *, 4> rest(mt->factors.begin(), mt->factors.end());
+  for (const SymExpr *f : d.factors) {
+    auto it = llvm::find(rest, f);
+    if (it == rest.end())
+      return nullptr;
+    rest.erase(it);
+  }
+  rest.push_back(ctx.constant(floorDiv(mt->coeff, d.coeff)));
+  return ctx.mul(rest);
+}
+
+} // namespace
+
+std::optional<int64_t> Context::lowerBound(const SymExpr *e) {
+  switch (e->kind()) {
+  case SymExpr::Kind::Const: return e->value();
+  case SymExpr::Kind::Sym: return e->symbol()->min;
+  case SymExpr::Kind::Add: {
+    std::optional<int64_t> acc = 0;
+    for (const SymExpr *t : e->operands())
+      acc = checkedAdd(acc, lowerBound(t));
+    return acc;
+  }
+  case SymExpr::Kind::Mul: {
+    // Only products whose factors are all non-negative (then the bounds multiply).
+    std::optional<int64_t> lo = 1, hi = 1;
+    for (const SymExpr *f : e->operands()) {
+      std::optional<int64_t> fl = lowerBound(f), fh = upperBound(f);
+      if (!fl || *fl < 0)
+        return std::nullopt;
+      lo = checkedMul(lo, fl);
+      hi = hi && fh ? checkedMul(hi, fh) : std::nullopt;
+    }
+    return lo;
+  }
+  case SymExpr::Kind::Max: {
+    std::optional<int64_t> best;
+    for (const SymExpr *o : e->operands())
+      if (std::optional<int64_t> l = lowerBound(o); l && (!best || *l > *best))
+        best = l;
+    return best;
+  }
+  case SymExpr::Kind::Min: {
+    std::optional<int64_t> acc;
+    for (const SymExpr *o : e->operands()) {
+      std::optional<int64_t> l = lowerBound(o);
+      if (!l)
+        return std::nullopt;
+      acc = acc ? std::min(*acc, *l) : *l;
+    }
+    return acc;
+  }
+  case SymExpr::Kind::FloorDiv: {
+    std::optional<int64_t> a = lowerBound(e->operands()[0]), b = lowerBound(e->operands()[1]);
+    std::optional<int64_t> bh = upperBound(e->operands()[1]);
+    if (a && *a >= 0 && b && *b > 0 && bh)
+      return fxir::floorDiv(*a, *bh);
+    return std::nullopt;
+  }
+  case SymExpr::Kind::Mod: {
+    std::optional<int64_t> b = lowerBound(e->operands()[1]);
+    return b && *b > 0 ? std::optional<int64_t>(0) : std::nullopt;
+  }
+  case SymExpr::Kind::Call: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> Context::upperBound(const SymExpr *e) {
+  switch (e->kind()) {
+  case SymExpr::Kind::Const: return e->value();
+  case SymExpr::Kind::Sym: {
+    const Symbol *s = e->symbol();
+    if (s->max)
+      return s->max;
+    if (s->extent)
+      if (std::optional<int64_t> n = upperBound(s->extent))
+        return *n - 1;
+    return std::nullopt;
+  }
+  case SymExpr::Kind::Add: {
+    std::optional<int64_t> acc = 0;
+    for (const SymExpr *t : e->operands())
+      acc = checkedAdd(acc, upperBound(t));
+    return acc;
+  }
+  case SymExpr::Kind::Mul: {
+    std::optional<int64_t> hi = 1;
+    for (const SymExpr *f : e->operands()) {
+      std::optional<int64_t> fl = lowerBound(f);
+      if (!fl || *fl < 0)
+        return std::nullopt;
+      hi = checkedMul(hi, upperBound(f));
+    }
+    return hi;
+  }
+  case SymExpr::Kind::Max: {
+    std::optional<int64_t> acc;
+    for (const SymExpr *o : e->operands()) {
+      std::optional<int64_t> h = upperBound(o);
+      if (!h)
+        return std::nullopt;
+      acc = acc ? std::max(*acc, *h) : *h;
+    }
+    return acc;
+  }
+  case SymExpr::Kind::Min: {
+    std::optional<int64_t> best;
+    for (const SymExpr *o : e->operands())
+      if (std::optional<int64_t> h = upperBound(o); h && (!best || *h < *best))
+        best = h;
+    return best;
+  }
+  case SymExpr::Kind::FloorDiv: {
+    std::optional<int64_t> a = upperBound(e->operands()[0]), b = lowerBound(e->operands()[1]);
+    std::optional<int64_t> al = lowerBound(e->operands()[0]);
+    if (a && al && *al >= 0 && b && *b > 0)
+      return fxir::floorDiv(*a, *b);
+    return std::nullopt;
+  }
+  case SymExpr::Kind::Mod: {
+    std::optional<int64_t> b = upperBound(e->operands()[1]), bl = lowerBound(e->operands()[1]);
+    return b && bl && *bl > 0 ? std::optional<int64_t>(*b - 1) : std::nullopt;
+  }
+  case SymExpr::Kind::Call: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool Context::provablyNonNegative(const SymExpr *e) {
+  if (std::optional<int64_t> lo = lowerBound(e))
+    return *lo >= 0;
+  // A sum whose every term is a non-negative coefficient times non-negative factors.
+  llvm::ArrayRef<const SymExpr *> terms =
+      e->kind() == SymExpr::Kind::Add ? e->operands() : llvm::ArrayRef(&e, 1);
+  for (const SymExpr *t : terms) {
+    std::optional<Monomial> m = monomialOf(t);
+    if (!m || m->coeff < 0)
+      return false;
+    for (const SymExpr *f : m->factors) {
+      std::optional<int64_t> lo = lowerBound(f);
+      if (!lo || *lo < 0)
+        return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+// The largest value `r` takes over the loop indices, symbolically, for any fixed
+// values of the shape symbols: each loop index at extent - 1, shape symbols as they are,
+// other factors at their upper bound; null when some term is not a non-negative
+// coefficient times non-negative factors.
+const SymExpr *symbolicMax(Context &ctx, const SymExpr *r) {
+  llvm::ArrayRef<const SymExpr *> terms =
+      r->kind() == SymExpr::Kind::Add ? r->operands() : llvm::ArrayRef(&r, 1);
+  llvm::SmallVector<const SymExpr *, 8> maxTerms;
+  for (const SymExpr *t : terms) {
+    std::optional<Monomial> m = monomialOf(t);
+    if (!m || m->coeff < 0)
+      return nullptr;
+    llvm::SmallVector<const SymExpr *, 4> factors{ctx.constant(m->coeff)};
+    for (const SymExpr *f : m->factors) {
+      std::optional<int64_t> lo = ctx.lowerBound(f);
+      if (!lo || *lo < 0)
+        return nullptr;
+      if (f->kind() == SymExpr::Kind::Sym && f->symbol()->extent)
+        factors.push_back(ctx.sub(f->symbol()->extent, ctx.constant(1)));
+      else if (f->kind() == SymExpr::Kind::Sym)
+        factors.push_back(f);
+      else if (std::optional<int64_t> hi = ctx.upperBound(f))
+        factors.push_back(ctx.constant(*hi));
+      else
+        return nullptr;
+    }
+    maxTerms.push_back(ctx.mul(factors));
+  }
+  return ctx.add(maxTerms);
+}
+
+// For floordiv and mod: a = q * d + r with 0 <= r < d provably, when d is a positive
+// constant or monomial; (q, r), or nullopt.
+std::optional<std::pair<const SymExpr *, const SymExpr *>>
+splitByDivisor(Context &ctx, const SymExpr *a, const SymExpr *d) {
+  std::optional<Monomial> md = monomialOf(d);
+  if (!md || md->coeff <= 0 || !ctx.provablyNonNegative(ctx.sub(d, ctx.constant(1))))
+    return std::nullopt;
+  llvm::ArrayRef<const SymExpr *> terms =
+      a->kind() == SymExpr::Kind::Add ? a->operands() : llvm::ArrayRef(&a, 1);
+  llvm::SmallVector<const SymExpr *, 8> quotient, rest;
+  for (const SymExpr *t : terms) {
+    if (const SymExpr *q = divideMonomial(ctx, t, *md))
+      quotient.push_back(q);
+    else
+      rest.push_back(t);
+  }
+  const SymExpr *r = ctx.add(rest);
+  if (!ctx.provablyNonNegative(r))
+    return std::nullopt;
+  if (!rest.empty()) {
+    const SymExpr *hi = symbolicMax(ctx, r);
+    if (!hi || !ctx.provablyNonNegative(ctx.sub(ctx.sub(d, ctx.constant(1)), hi)))
+      return std::nullopt;
+  }
+  return std::make_pair(ctx.add(quotient), r);
+}
+
+} // namespace
+
 const SymExpr *Context::floorDiv(const SymExpr *a, const SymExpr *b) {
   if (std::optional<int64_t> cb = b->asConst()) {
     if (std::optional<int64_t> ca = a->asConst(); ca && *cb != 0)
@@ -252,6 +509,8 @@ const SymExpr *Context::floorDiv(const SymExpr *a, const SymExpr *b) {
     if (*cb != 0 && divisibleBy(*this, a, *cb))
       return divideExact(*this, a, *cb);
   }
+  if (auto qr = splitByDivisor(*this, a, b))
+    return qr->first;
   SymExpr e(SymExpr::Kind::FloorDiv);
   const SymExpr *ops[] = {a, b};
   e.operands_ = ops;
@@ -267,6 +526,8 @@ const SymExpr *Context::mod(const SymExpr *a, const SymExpr *b) {
     if (*cb != 0 && divisibleBy(*this, a, *cb))
       return constant(0);
   }
+  if (auto qr = splitByDivisor(*this, a, b))
+    return qr->second;
   SymExpr e(SymExpr::Kind::Mod);
   const SymExpr *ops[] = {a, b};
   e.operands_ = ops;

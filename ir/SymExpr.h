@@ -8,14 +8,19 @@
 //   - Mul: flattened, one constant coefficient, first; products distribute over sums,
 //     so polynomials are sums of monomials (up to 256 expanded terms);
 //   - FloorDiv / Mod: Python floor semantics (C++ `/` and `%` truncate), folded when
-//     both sides are constants or the divisor is 1;
+//     both sides are constants or the divisor is 1; with ranges (index algebra): for a
+//     divisor d that is a positive constant or monomial, the dividend's terms that d
+//     divides go to the quotient, and when the rest r provably lies in [0, d) (its
+//     symbols' ranges, loop indices' extents), floordiv = the quotient and mod = r. So
+//     (i*n + j) // n = i and (i*n + j) % n = j for loop indices j < n: a reshape in a
+//     kernel puts no division in its inner loop;
 //   - Max / Min: flattened, constants folded, duplicates removed;
 //   - Call: any other sympy function (CeilToInt, Pow, ...) kept by name, unsimplified.
 // Operands of commutative kinds are sorted by a structural order, so printing is
 // deterministic across runs.
 //
-// Does not: prove facts from ranges (Max(s0, 1) with s0 >= 2 stays as is), or handle
-// rationals and symbolic floats.
+// Does not: prove facts from ranges beyond floordiv and mod (Max(s0, 1) with s0 >= 2
+// stays as is), or handle rationals and symbolic floats.
 //===----------------------------------------------------------------------------===//
 #pragma once
 
@@ -29,14 +34,18 @@
 namespace fxir {
 
 class Context;
+class SymExpr;
 
 /// A shape symbol: `s0` (backed by an example input, has a hint) or `u0` (unbacked,
-/// from data-dependent ops like nonzero or .item()).
+/// from data-dependent ops like nonzero or .item()); or a loop index (a code
+/// generator's), which runs over [0, extent) for a symbolic or constant extent.
 struct Symbol {
   llvm::StringRef name;
   std::optional<int64_t> min, max; ///< nullopt = unbounded on that side
   std::optional<int64_t> hint;     ///< the example value, for backed symbols
   bool unbacked = false;
+  const SymExpr *extent = nullptr; ///< loop indices only: 0 <= index < extent
+  bool isIndex() const { return extent != nullptr; }
 };
 
 class SymExpr {

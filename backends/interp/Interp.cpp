@@ -313,7 +313,6 @@ absl::Status InterpExecutable::runHop(const Op &op, Env &env) const {
 }
 
 absl::Status InterpExecutable::runStructured(const Op &op, Env &env) const {
-  llvm::StringRef name = op.name();
   if (op.is(FxirOp::Alloc)) {
     if (op.args().size() != 1 || op.numResults() != 1 || !op.result(0)->type()->isTensor())
       return opError(op, "takes ([sizes...]) and has one tensor result");

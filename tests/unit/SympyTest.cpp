@@ -83,3 +83,41 @@ TEST_F(SympyTest, LongInputsStayCheap) {
     sum += " + s0";
   EXPECT_EQ(parse(sum), ctx.mul(ctx.constant(4000), ctx.sym(s0)));
 }
+
+// Index algebra: floordiv and mod by a positive divisor split the dividend when the rest
+// provably lies in [0, divisor), from symbol ranges and loop indices' extents.
+TEST(IndexAlgebra, FloorDivAndModUseRanges) {
+  fxir::Context ctx;
+  absl::StatusOr<const fxir::Symbol *> n = ctx.declareSymbol("s0", 1, 64, 8, false);
+  absl::StatusOr<const fxir::Symbol *> m = ctx.declareSymbol("s1", 2, 64, 4, false);
+  ASSERT_TRUE(n.ok() && m.ok());
+  const fxir::SymExpr *N = ctx.sym(*n), *M = ctx.sym(*m);
+  const fxir::Symbol *i = ctx.indexSymbol("i", ctx.constant(16));
+  const fxir::Symbol *j = ctx.indexSymbol("j", N);
+  const fxir::Symbol *k = ctx.indexSymbol("k", M);
+  const fxir::SymExpr *I = ctx.sym(i), *J = ctx.sym(j), *K = ctx.sym(k);
+  // (i*n + j) // n = i and % n = j, for j < n.
+  const fxir::SymExpr *flat = ctx.add(ctx.mul(I, N), J);
+  EXPECT_EQ(ctx.floorDiv(flat, N), I);
+  EXPECT_EQ(ctx.mod(flat, N), J);
+  // Three levels: (i*n*m + j*m + k) // m = i*n + j, % m = k; // (n*m) = i.
+  const fxir::SymExpr *flat3 = ctx.add({ctx.mul({I, N, M}), ctx.mul(J, M), K});
+  EXPECT_EQ(ctx.floorDiv(flat3, M), ctx.add(ctx.mul(I, N), J));
+  EXPECT_EQ(ctx.mod(flat3, M), K);
+  EXPECT_EQ(ctx.floorDiv(flat3, ctx.mul(N, M)), I);
+  // Constant divisors and extents.
+  EXPECT_EQ(ctx.floorDiv(ctx.add(ctx.mul(ctx.constant(16), J), I), ctx.constant(16)), J);
+  EXPECT_EQ(ctx.mod(ctx.add(ctx.mul(ctx.constant(16), J), I), ctx.constant(16)), I);
+  // Not provable: j may reach n, which is not below m; and a negative rest.
+  EXPECT_EQ(ctx.floorDiv(ctx.add(ctx.mul(I, M), J), M)->kind(), fxir::SymExpr::Kind::FloorDiv);
+  EXPECT_EQ(ctx.mod(ctx.sub(ctx.mul(I, N), J), N)->kind(), fxir::SymExpr::Kind::Mod);
+  // Bounds.
+  EXPECT_EQ(ctx.upperBound(I), std::optional<int64_t>(15));
+  EXPECT_EQ(ctx.upperBound(ctx.add(ctx.mul(ctx.constant(4), I), ctx.constant(3))),
+            std::optional<int64_t>(63));
+  EXPECT_EQ(ctx.lowerBound(ctx.mod(N, M)), std::optional<int64_t>(0));
+  EXPECT_TRUE(ctx.provablyNonNegative(ctx.add(ctx.mul(I, N), J)));
+  EXPECT_FALSE(ctx.provablyNonNegative(ctx.sub(J, I)));
+  // Shape symbols alone: (4*s0 + 3) // 4 = s0 exactly.
+  EXPECT_EQ(ctx.floorDiv(ctx.add(ctx.mul(ctx.constant(4), N), ctx.constant(3)), ctx.constant(4)), N);
+}
