@@ -22,6 +22,8 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "HelpText.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -132,45 +134,53 @@ static void printOpSchema(const fxir::OpSchema &s, llvm::raw_ostream &os) {
 }
 
 int main(int argc, char **argv) {
+  cl::OptionCategory kInput("Input"), kOutput("Output"), kPasses("Passes and pipelines"),
+      kInstr("Instrumentation"), kInfo("Tables (passes, operators, dtypes)");
   cl::opt<std::string> input(cl::Positional, cl::desc("<input .fxir, .pt2 or - for stdin>"),
-                             cl::init(""));
+                             cl::init(""), cl::cat(kInput));
   cl::opt<bool> splitInput("split-input-file",
-                           cl::desc("Treat `// -----` lines as separating independent cases"));
+                           cl::desc("Treat `// -----` lines as separating independent cases"), cl::cat(kInput));
   cl::opt<bool> verifyDiags(
       "verify-diagnostics",
-      cl::desc("Check errors against `// expected-error {{...}}` annotations"));
-  cl::opt<bool> debugInfo("print-debuginfo", cl::desc("Print provenance (loc #N, #N = prov(...))"));
+      cl::desc("Check errors against `// expected-error {{...}}` annotations"), cl::cat(kInput));
+  cl::opt<bool> debugInfo("print-debuginfo", cl::desc("Print provenance (loc #N, #N = prov(...))"), cl::cat(kOutput));
   cl::opt<std::string> pipelineText(
       "pass-pipeline", cl::desc("Passes to run, e.g. 'canonicalize,cse,dce' or 'default'"),
-      cl::init(""));
+      cl::init(""), cl::cat(kPasses));
   cl::list<std::string> printIrAfter(
       "print-ir-after", cl::desc("Print the IR after this pass (or `all`) when it changed"),
-      cl::CommaSeparated);
-  cl::opt<bool> timing("timing", cl::desc("Print a per-pass time table"));
-  cl::opt<bool> statistics("print-statistics", cl::desc("Print the passes' counters"));
+      cl::CommaSeparated, cl::cat(kInstr));
+  cl::opt<bool> timing("timing", cl::desc("Print a per-pass time table"), cl::cat(kInstr));
+  cl::opt<bool> statistics("print-statistics", cl::desc("Print the passes' counters"), cl::cat(kInstr));
   cl::opt<std::string> dumpDir("dump-dir", cl::desc("Write numbered IR files after each pass"),
-                               cl::init(""));
-  cl::opt<bool> noVerifyEach("no-verify-each", cl::desc("Do not verify after every pass"));
+                               cl::init(""), cl::cat(kInstr));
+  cl::opt<bool> noVerifyEach("no-verify-each", cl::desc("Do not verify after every pass"), cl::cat(kInstr));
   cl::opt<std::string> configFile(
       "pipeline-config",
       cl::desc("YAML file with the pipeline, instrumentation and backend (docs/passes.md); "
                "command-line flags override it"),
-      cl::init(""));
+      cl::init(""), cl::cat(kPasses));
   cl::opt<bool> printPipeline("print-pipeline",
-                              cl::desc("Print the parsed --pass-pipeline canonically and exit"));
-  cl::opt<bool> listPasses("list-passes", cl::desc("List every registered pass"));
+                              cl::desc("Print the parsed --pass-pipeline canonically and exit"), cl::cat(kPasses));
+  cl::opt<bool> listPasses("list-passes", cl::desc("List every registered pass"), cl::cat(kInfo));
   cl::list<std::string> printSchema(
       "print-op-schema", cl::desc("Describe an operator from the schema table "
                                   "(e.g. aten::index_put_ or aten::add.Tensor)"),
-      cl::value_desc("op"));
+      cl::value_desc("op"), cl::cat(kInfo));
   cl::opt<bool> dumpSchemas(
       "dump-op-schema-table",
-      cl::desc("Print every operator of the schema table field by field (for tests)"));
+      cl::desc("Print every operator of the schema table field by field (for tests)"), cl::cat(kInfo));
   cl::opt<bool> printDTypes("print-dtype-table",
-                            cl::desc("Print fxir's dtypes as `<torch name> <.pt2 number>`"));
+                            cl::desc("Print fxir's dtypes as `<torch name> <.pt2 number>`"), cl::cat(kInfo));
   cl::SetVersionPrinter(
       [](llvm::raw_ostream &os) { os << fxir::versionString() << "\n"; });
-  if (!cl::ParseCommandLineOptions(argc, argv, "fxir-opt: run fxir passes\n"))
+  // fxir's own options only; LLVM's stay under --help-hidden.
+  fxir::tools::hideForeignOptions({&kInput, &kOutput, &kPasses, &kInstr, &kInfo});
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "fxir-opt: read a program (.pt2 archive, .fxir text or - for stdin), run passes "
+          "on it, print it\n\n"
+          "  example: fxir-opt model.pt2 --pass-pipeline=default --print-debuginfo\n"))
     return 2;
 
   if (listPasses) {

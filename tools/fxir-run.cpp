@@ -32,6 +32,8 @@
 #include <ATen/ops/full.h>
 #include <ATen/ops/mm.h>
 
+#include "HelpText.h"
+
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -61,37 +63,45 @@ int selfCheck() {
 } // namespace
 
 int main(int argc, char **argv) {
-  cl::opt<std::string> model(cl::Positional, cl::desc("<model.pt2 | program.fxir>"));
+  cl::OptionCategory kInput("Program and inputs"), kCompile("Compiling (backend, passes)"),
+      kCheck("Results, checks and timing");
+  cl::opt<std::string> model(cl::Positional, cl::desc("<model.pt2 | program.fxir>"), cl::cat(kInput));
   cl::opt<std::string> inputsFile("inputs", cl::desc("safetensors file with the inputs"),
-                                  cl::value_desc("file"));
+                                  cl::value_desc("file"), cl::cat(kInput));
   cl::opt<std::string> expectFile("expect", cl::desc("safetensors file with expected results"),
-                                  cl::value_desc("file"));
+                                  cl::value_desc("file"), cl::cat(kCheck));
   cl::opt<std::string> outputFile("output", cl::desc("write the results to this file"),
-                                  cl::value_desc("file"));
+                                  cl::value_desc("file"), cl::cat(kCheck));
   cl::opt<double> rtol("rtol", cl::desc("relative tolerance for floating-point tensors"),
-                       cl::init(-1));
+                       cl::init(-1), cl::cat(kCheck));
   cl::opt<double> atol("atol", cl::desc("absolute tolerance for floating-point tensors"),
-                       cl::init(-1));
+                       cl::init(-1), cl::cat(kCheck));
   cl::opt<std::string> backend("backend", cl::desc("backend (--list-backends)"),
-                               cl::init("interp"));
-  cl::opt<std::string> pipeline("pass-pipeline", cl::desc("pass pipeline, e.g. default"));
+                               cl::init("interp"), cl::cat(kCompile));
+  cl::opt<std::string> pipeline("pass-pipeline", cl::desc("pass pipeline, e.g. default"), cl::cat(kCompile));
   cl::opt<std::string> pipelineConfig("pipeline-config", cl::desc("YAML pipeline config"),
-                                      cl::value_desc("file"));
+                                      cl::value_desc("file"), cl::cat(kCompile));
   cl::opt<std::string> weights("weights", cl::desc("for .fxir input: bind weights from "
                                                    "this .pt2 archive"),
-                               cl::value_desc("file.pt2"));
+                               cl::value_desc("file.pt2"), cl::cat(kInput));
   cl::list<std::string> backendOptions(
       "backend-option", cl::desc("a backend option KEY=VALUE (--list-backends shows them)"),
-      cl::value_desc("key=value"));
-  cl::opt<bool> listBackends("list-backends", cl::desc("List the registered backends and exit"));
-  cl::opt<unsigned> repeat("repeat", cl::desc("time N more runs"), cl::init(0));
+      cl::value_desc("key=value"), cl::cat(kCompile));
+  cl::opt<bool> listBackends("list-backends", cl::desc("List the registered backends and exit"), cl::cat(kCompile));
+  cl::opt<unsigned> repeat("repeat", cl::desc("time N more runs"), cl::init(0), cl::cat(kCheck));
   cl::opt<bool> selfCheckFlag("dispatcher-self-check",
                               cl::desc("Call aten::add.Tensor and aten::mm by name and "
-                                       "check the results against direct ATen calls"));
+                                       "check the results against direct ATen calls"), cl::cat(kCheck));
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << fxir::versionString() << ", LibTorch " << FXIR_TORCH_VERSION << "\n";
   });
-  if (!cl::ParseCommandLineOptions(argc, argv, "fxir-run: compile, run, check\n"))
+  // fxir's own options only; LLVM's stay under --help-hidden.
+  fxir::tools::hideForeignOptions({&kInput, &kCompile, &kCheck});
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "fxir-run: compile a program for a backend, run it on inputs, check the results\n\n"
+          "  example: fxir-run model.pt2 --inputs in.safetensors --expect expected.safetensors "
+          "--pass-pipeline=default\n"))
     return 2;
   if (selfCheckFlag)
     return selfCheck();

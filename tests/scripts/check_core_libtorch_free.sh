@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The core (ir/, passes/, frontends/) must build and link without LibTorch.
+# The core (ir/, passes/, frontends/, driver/) must build and link without LibTorch.
 # usage: check_core_libtorch_free.sh SOURCE_ROOT [CORE_LIBRARY.so ...]
-#   1. no file under SOURCE_ROOT/{ir,passes,frontends} includes a torch/, ATen/ or c10/
+#   1. no file under SOURCE_ROOT/{ir,passes,frontends,driver} includes a torch/, ATen/ or c10/
 #      header;
 #   2. no given library needs LibTorch, directly (`readelf -d`) or through another
 #      library (`ldd`: libtorch*, libc10*, or fxir's own LibTorch library libfxir_runtime).
@@ -9,7 +9,7 @@
 set -u
 root=$1; shift
 bad=0
-for layer in ir passes frontends; do
+for layer in ir passes frontends driver; do
   [ -d "$root/$layer" ] || continue
   while IFS= read -r hit; do
     echo "core file includes a LibTorch header: $hit"
@@ -31,6 +31,6 @@ for lib in "$@"; do
   fi
 done
 if [ $bad -eq 0 ]; then
-  echo "core is LibTorch-free: sources under $root/{ir,passes,frontends}; libraries: $*"
+  echo "core is LibTorch-free: sources under $root/{ir,passes,frontends,driver}; libraries: $*"
 fi
 exit $bad
