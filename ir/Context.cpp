@@ -33,7 +33,7 @@ struct Context::Impl {
   // Interned strings. (Not llvm::UniqueStringSaver: its out-of-line save() in libLLVM
   // would allocate from our arena without ASan's unpoisoning in sanitizer builds.)
   // Each interned string has one pointer-sized slot (Context::internSlot).
-  llvm::StringMap<InternedString> strings;
+  llvm::StringMap<uint32_t> strings; // text -> dense index (Name::index)
   static constexpr size_t kCacheSize = 64;
   struct CacheEntry {
     const char *input = nullptr;
@@ -68,7 +68,7 @@ llvm::StringRef Context::intern(llvm::StringRef s) {
       std::memcmp(slot.interned.data(), s.data(), s.size()) == 0)
     return slot.interned;
   uint32_t next = static_cast<uint32_t>(im.strings.size());
-  llvm::StringRef out = im.strings.try_emplace(s, InternedString{nullptr, next}).first->getKey();
+  llvm::StringRef out = im.strings.try_emplace(s, next).first->getKey();
   slot = {s.data(), out};
   return out;
 }
@@ -76,7 +76,7 @@ llvm::StringRef Context::intern(llvm::StringRef s) {
 Name Context::name(llvm::StringRef s) {
   if (s.empty())
     return Name();
-  return Name(&llvm::StringMapEntry<InternedString>::GetStringMapEntryFromKeyData(intern(s).data()));
+  return Name(&llvm::StringMapEntry<uint32_t>::GetStringMapEntryFromKeyData(intern(s).data()));
 }
 
 size_t Context::numInternedStrings() const { return impl_->strings.size(); }

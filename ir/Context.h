@@ -35,32 +35,25 @@
 
 namespace fxir {
 
-/// What the Context keeps with each interned string.
-struct InternedString {
-  void *slot = nullptr; ///< the parser's binding (Name::slot)
-  uint32_t index = 0;   ///< dense, in interning order (Name::index)
-};
-
 /// An interned name: one per distinct string in a Context, so equal names are equal
-/// handles. Each carries one pointer-sized slot that the parser uses to bind names to
-/// values while it builds a graph (a mutation of the Context, so single-threaded);
-/// nothing that only reads a graph touches it. Each also has a dense index, so a
-/// reader can keep per-name state in an array of its own (the printer does).
+/// handles. Each has a dense index (in interning order), so code that keeps per-name
+/// state does it in an array of its own, indexed by it: the parser binds names to
+/// values so, the printer marks visible names so. Nothing is stored on the name itself,
+/// which is what lets several threads print one graph at once.
 class Name {
 public:
   Name() = default;
   llvm::StringRef str() const { return entry_ ? entry_->getKey() : llvm::StringRef(); }
   bool empty() const { return entry_ == nullptr; }
-  void *&slot() const { return entry_->getValue().slot; }
   /// Dense index of the string in its Context (< Context::numInternedStrings()).
-  uint32_t index() const { return entry_->getValue().index; }
+  uint32_t index() const { return entry_->getValue(); }
   bool operator==(Name o) const { return entry_ == o.entry_; }
   bool operator!=(Name o) const { return entry_ != o.entry_; }
 
 private:
   friend class Context;
-  explicit Name(llvm::StringMapEntry<InternedString> *e) : entry_(e) {}
-  llvm::StringMapEntry<InternedString> *entry_ = nullptr;
+  explicit Name(llvm::StringMapEntry<uint32_t> *e) : entry_(e) {}
+  llvm::StringMapEntry<uint32_t> *entry_ = nullptr;
 };
 
 class Context {

@@ -53,30 +53,28 @@ private:
   llvm::StringRef file_;
   Token tok_;
   std::string error_;
-  // The value a visible name is bound to lives in the name's slot (Name::slot), so
+  // The value a visible name is bound to, by the name's dense index (Name::index), so
   // binding and looking up cost no hash table beyond interning. Names defined per open
-  // region, to unbind when the region ends (and all of them when parsing ends).
+  // region, to unbind when the region ends.
+  std::vector<Value *> bindings_;
   std::vector<std::vector<Name>> scopes_{1};
   llvm::StringMap<const Type *> typeCache_;
 
   void define(Name name, Value *v) {
-    name.slot() = v;
+    if (name.index() >= bindings_.size())
+      bindings_.resize(std::max<size_t>(ctx_.numInternedStrings(), 2 * bindings_.size()));
+    bindings_[name.index()] = v;
     scopes_.back().push_back(name);
   }
-  static Value *bound(Name name) { return static_cast<Value *>(name.slot()); }
+  Value *bound(Name name) const {
+    return name.index() < bindings_.size() ? bindings_[name.index()] : nullptr;
+  }
   void closeScope() {
     for (Name n : scopes_.back())
-      n.slot() = nullptr;
+      bindings_[n.index()] = nullptr;
     scopes_.pop_back();
   }
 
-public:
-  ~Parser() {
-    while (!scopes_.empty())
-      closeScope();
-  }
-
-private:
   // Ops whose provenance comes from the `#N = prov(...)` table, resolved at the end.
   std::vector<std::pair<Op *, std::pair<unsigned, const char *>>> pendingLocs_;
 
