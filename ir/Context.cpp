@@ -263,21 +263,23 @@ const Type *Context::tensorType(DType dtype, llvm::ArrayRef<const SymExpr *> sha
     if (contiguous)
       strides = {};
   }
-  Type t(Type::Kind::Tensor);
-  t.dtype_ = dtype;
-  t.shape_ = shape;
-  t.strides_ = strides;
-  t.name_ = device.empty() ? llvm::StringRef("cpu") : device;
-  return unique(std::move(t));
+  return makeTensorType(dtype, shape, strides, device, /*unknownLayout=*/false);
 }
 
 const Type *Context::tensorTypeWithUnknownLayout(DType dtype,
                                                  llvm::ArrayRef<const SymExpr *> shape,
                                                  llvm::StringRef device) {
+  return makeTensorType(dtype, shape, {}, device, /*unknownLayout=*/true);
+}
+
+const Type *Context::makeTensorType(DType dtype, llvm::ArrayRef<const SymExpr *> shape,
+                                    llvm::ArrayRef<const SymExpr *> strides,
+                                    llvm::StringRef device, bool unknownLayout) {
   Type t(Type::Kind::Tensor);
   t.dtype_ = dtype;
   t.shape_ = shape;
-  t.unknownLayout_ = true;
+  t.strides_ = strides;
+  t.unknownLayout_ = unknownLayout;
   t.name_ = device.empty() ? llvm::StringRef("cpu") : device;
   return unique(std::move(t));
 }

@@ -175,6 +175,9 @@ private:
   void *allocate(size_t size, size_t align);
   const SymExpr *unique(SymExpr &&e);
   const Type *unique(Type &&t);
+  const Type *makeTensorType(DType dtype, llvm::ArrayRef<const SymExpr *> shape,
+                             llvm::ArrayRef<const SymExpr *> strides, llvm::StringRef device,
+                             bool unknownLayout);
 };
 
 template <typename T> llvm::ArrayRef<T> Context::copy(llvm::ArrayRef<T> items) {

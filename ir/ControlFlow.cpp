@@ -15,9 +15,7 @@ std::optional<llvm::SmallVector<Value *, 4>> listOperands(const Op &op, const At
   return out;
 }
 
-namespace {
-
-bool kinds(const Op &op, std::initializer_list<Attr::Kind> want) {
+bool argKinds(const Op &op, std::initializer_list<Attr::Kind> want) {
   if (op.args().size() != want.size())
     return false;
   size_t i = 0;
@@ -26,6 +24,8 @@ bool kinds(const Op &op, std::initializer_list<Attr::Kind> want) {
       return false;
   return true;
 }
+
+namespace {
 
 // Every element of a list argument is a value.
 bool allValues(const Op &op, const Attr &list) { return listOperands(op, list).has_value(); }
@@ -41,7 +41,7 @@ llvm::SmallVector<Value *, 4> values(const Op &op, const Attr &list) {
 
 std::string ForOp::problem(const Op &op) {
   using K = Attr::Kind;
-  if (!kinds(op, {K::Operand, K::Region, K::List}) || op.numRegions() != 1)
+  if (!argKinds(op, {K::Operand, K::Region, K::List}) || op.numRegions() != 1)
     return "fxir.for takes (%n, ^body, [%init...])";
   if (!allValues(op, op.args()[2].value))
     return "fxir.for: a carried init is not a value";
@@ -56,7 +56,7 @@ llvm::SmallVector<Value *, 4> ForOp::inits() const { return values(*op_, op_->ar
 
 std::string WhileOp::problem(const Op &op) {
   using K = Attr::Kind;
-  if (!kinds(op, {K::Region, K::Region, K::List}) || op.numRegions() != 2)
+  if (!argKinds(op, {K::Region, K::Region, K::List}) || op.numRegions() != 2)
     return "fxir.while takes (^cond, ^body, [%init...])";
   if (!allValues(op, op.args()[2].value))
     return "fxir.while: a carried init is not a value";
@@ -73,7 +73,7 @@ llvm::SmallVector<Value *, 4> WhileOp::inits() const {
 
 std::string IfOp::problem(const Op &op) {
   using K = Attr::Kind;
-  if (!kinds(op, {K::Operand, K::Region, K::Region}) || op.numRegions() != 2)
+  if (!argKinds(op, {K::Operand, K::Region, K::Region}) || op.numRegions() != 2)
     return "fxir.if takes (%pred, ^then, ^else)";
   return "";
 }

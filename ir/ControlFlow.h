@@ -30,6 +30,8 @@ namespace fxir {
 
 /// The values of a list argument `[%a, %b]`; nullopt if an element is not a value.
 std::optional<llvm::SmallVector<Value *, 4>> listOperands(const Op &op, const Attr &list);
+/// Whether `op`'s args are exactly of these kinds, in order (a layout check).
+bool argKinds(const Op &op, std::initializer_list<Attr::Kind> want);
 
 class ForOp {
 public:

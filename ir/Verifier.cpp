@@ -327,15 +327,7 @@ private:
   // yields against the results.
   void verifyStructured(const Op &op) {
     llvm::StringRef name = op.name();
-    auto kinds = [&](std::initializer_list<Attr::Kind> want) {
-      if (op.args().size() != want.size())
-        return false;
-      size_t i = 0;
-      for (Attr::Kind k : want)
-        if (op.args()[i++].value.kind() != k)
-          return false;
-      return true;
-    };
+    auto kinds = [&](std::initializer_list<Attr::Kind> want) { return argKinds(op, want); };
     // The layouts of the loops and the if are decoded in one place (ControlFlow.h).
     auto layout = [&](std::string problem) {
       if (!problem.empty())
