@@ -39,36 +39,43 @@ llvm::SmallVector<Value *, 4> values(const Op &op, const Attr &list) {
 
 // ---- fxir.for / fxir.while / fxir.if ----
 
+namespace {
+// A loop laid out as `syntax`: args of these kinds, `numRegions` regions, the third
+// argument a list of values (the carried inits).
+std::string loopProblem(const Op &op, std::initializer_list<Attr::Kind> kinds,
+                        unsigned numRegions, llvm::StringRef name, llvm::StringRef syntax) {
+  if (!argKinds(op, kinds) || op.numRegions() != numRegions)
+    return name.str() + " takes " + syntax.str();
+  if (!allValues(op, op.args()[2].value))
+    return name.str() + ": a carried init is not a value";
+  return "";
+}
+} // namespace
+
+llvm::SmallVector<Value *, 4> LoopView::inits() const {
+  return values(*op_, op_->args()[2].value);
+}
+
 std::string ForOp::problem(const Op &op) {
   using K = Attr::Kind;
-  if (!argKinds(op, {K::Operand, K::Region, K::List}) || op.numRegions() != 1)
-    return "fxir.for takes (%n, ^body, [%init...])";
-  if (!allValues(op, op.args()[2].value))
-    return "fxir.for: a carried init is not a value";
-  return "";
+  return loopProblem(op, {K::Operand, K::Region, K::List}, 1, "fxir.for",
+                     "(%n, ^body, [%init...])");
 }
 std::optional<ForOp> ForOp::get(const Op &op) {
   if (!op.is(FxirOp::For) || !problem(op).empty())
     return std::nullopt;
   return ForOp(op);
 }
-llvm::SmallVector<Value *, 4> ForOp::inits() const { return values(*op_, op_->args()[2].value); }
 
 std::string WhileOp::problem(const Op &op) {
   using K = Attr::Kind;
-  if (!argKinds(op, {K::Region, K::Region, K::List}) || op.numRegions() != 2)
-    return "fxir.while takes (^cond, ^body, [%init...])";
-  if (!allValues(op, op.args()[2].value))
-    return "fxir.while: a carried init is not a value";
-  return "";
+  return loopProblem(op, {K::Region, K::Region, K::List}, 2, "fxir.while",
+                     "(^cond, ^body, [%init...])");
 }
 std::optional<WhileOp> WhileOp::get(const Op &op) {
   if (!op.is(FxirOp::While) || !problem(op).empty())
     return std::nullopt;
   return WhileOp(op);
-}
-llvm::SmallVector<Value *, 4> WhileOp::inits() const {
-  return values(*op_, op_->args()[2].value);
 }
 
 std::string IfOp::problem(const Op &op) {

@@ -33,61 +33,69 @@ std::optional<llvm::SmallVector<Value *, 4>> listOperands(const Op &op, const At
 /// Whether `op`'s args are exactly of these kinds, in order (a layout check).
 bool argKinds(const Op &op, std::initializer_list<Attr::Kind> want);
 
-class ForOp {
+/// What every view of a structured op has: the op.
+class OpView {
+public:
+  const Op &op() const { return *op_; }
+
+protected:
+  explicit OpView(const Op &op) : op_(&op) {}
+  const Op *op_;
+};
+
+/// fxir.for and fxir.while: carried values initialized from their third argument.
+class LoopView : public OpView {
+public:
+  llvm::ArrayRef<Attr> initArgs() const { return op_->args()[2].value.listValue(); }
+  llvm::SmallVector<Value *, 4> inits() const;
+  size_t numCarried() const { return initArgs().size(); }
+
+protected:
+  using OpView::OpView;
+};
+
+class ForOp : public LoopView {
 public:
   static std::optional<ForOp> get(const Op &op);
   /// "" when `op` (an fxir.for) is laid out right, else what is wrong.
   static std::string problem(const Op &op);
-  const Op &op() const { return *op_; }
   Value *tripCount() const { return op_->operandValue(op_->args()[0].value.index()); }
   Region &body() const { return op_->region(0); }
-  llvm::ArrayRef<Attr> initArgs() const { return op_->args()[2].value.listValue(); }
-  llvm::SmallVector<Value *, 4> inits() const;
-  size_t numCarried() const { return initArgs().size(); }
 
 private:
-  explicit ForOp(const Op &op) : op_(&op) {}
-  const Op *op_;
+  using LoopView::LoopView;
 };
 
-class WhileOp {
+class WhileOp : public LoopView {
 public:
   static std::optional<WhileOp> get(const Op &op);
   static std::string problem(const Op &op);
-  const Op &op() const { return *op_; }
   Region &cond() const { return op_->region(0); }
   Region &body() const { return op_->region(1); }
-  llvm::ArrayRef<Attr> initArgs() const { return op_->args()[2].value.listValue(); }
-  llvm::SmallVector<Value *, 4> inits() const;
-  size_t numCarried() const { return initArgs().size(); }
 
 private:
-  explicit WhileOp(const Op &op) : op_(&op) {}
-  const Op *op_;
+  using LoopView::LoopView;
 };
 
-class IfOp {
+class IfOp : public OpView {
 public:
   static std::optional<IfOp> get(const Op &op);
   static std::string problem(const Op &op);
-  const Op &op() const { return *op_; }
   const Attr &predicate() const { return op_->args()[0].value; }
   Region &thenRegion() const { return op_->region(0); }
   Region &elseRegion() const { return op_->region(1); }
 
 private:
-  explicit IfOp(const Op &op) : op_(&op) {}
-  const Op *op_;
+  using OpView::OpView;
 };
 
 /// The four control-flow higher-order ops in one view: their subgraphs and operand
 /// lists by role.
-class HopView {
+class HopView : public OpView {
 public:
   static std::optional<HopView> get(const Op &op);
   /// "" when `op` (a control-flow HOP) is laid out right, else what is wrong.
   static std::string problem(const Op &op);
-  const Op &op() const { return *op_; }
   HopKind kind() const { return op_->info().hop; }
 
   /// scan / map_impl: the body; while_loop: the condition (body() is region 1); cond:
@@ -113,8 +121,7 @@ public:
   llvm::SmallVector<Value *, 4> operands() const { return listValues(0); } ///< cond
 
 private:
-  explicit HopView(const Op &op) : op_(&op) {}
-  const Op *op_;
+  using OpView::OpView;
   llvm::SmallVector<unsigned, 2> regions_; ///< region index of each region arg, in order
   llvm::SmallVector<unsigned, 3> lists_;   ///< arg index of each list arg, in order
 };
