@@ -20,8 +20,10 @@
 // The verifier keeps its state to itself (it writes nothing on the graph or its
 // Context): a finished graph may be verified from several threads at once.
 //
-// Does not: infer or check shapes (a shape checker needs per-op meta functions); check
-// pass stages (after functionalize, after lower-control-flow): the pass manager does.
+// The stage checks (verifyFunctional, verifyStructured) are here too; which stage must
+// hold when is the pass manager's business (passes/Stage.h): verify() does not run them.
+//
+// Does not: infer or check shapes (a shape checker needs per-op meta functions).
 //===----------------------------------------------------------------------------===//
 #pragma once
 
