@@ -303,6 +303,34 @@ const SymExpr *divideMonomial(Context &ctx, const SymExpr *t, const Monomial &d)
 
 } // namespace
 
+namespace {
+// Bounds of a product of constants (of any sign) and factors that are all non-negative:
+// the factors' bounds multiply, and a negative coefficient swaps them. Other products
+// (a factor that may be negative) have none.
+std::pair<std::optional<int64_t>, std::optional<int64_t>> productBounds(Context &ctx,
+                                                                        const SymExpr *e) {
+  std::optional<int64_t> coeff = 1, lo = 1, hi = 1;
+  for (const SymExpr *f : e->operands()) {
+    if (f->kind() == SymExpr::Kind::Const) {
+      coeff = checkedMul(coeff, f->value());
+      continue;
+    }
+    std::optional<int64_t> fl = ctx.lowerBound(f), fh = ctx.upperBound(f);
+    if (!fl || *fl < 0)
+      return {std::nullopt, std::nullopt};
+    lo = checkedMul(lo, fl);
+    hi = hi && fh ? checkedMul(hi, fh) : std::nullopt;
+  }
+  if (!coeff)
+    return {std::nullopt, std::nullopt};
+  std::optional<int64_t> a = checkedMul(lo, coeff),
+                         b = hi ? checkedMul(hi, coeff) : std::optional<int64_t>();
+  if (*coeff >= 0)
+    return {a, b};
+  return {b, a};
+}
+} // namespace
+
 std::optional<int64_t> Context::lowerBound(const SymExpr *e) {
   switch (e->kind()) {
   case SymExpr::Kind::Const: return e->value();
@@ -314,15 +342,7 @@ std::optional<int64_t> Context::lowerBound(const SymExpr *e) {
     return acc;
   }
   case SymExpr::Kind::Mul: {
-    // Only products whose factors are all non-negative (then the bounds multiply).
-    std::optional<int64_t> lo = 1, hi = 1;
-    for (const SymExpr *f : e->operands()) {
-      std::optional<int64_t> fl = lowerBound(f), fh = upperBound(f);
-      if (!fl || *fl < 0)
-        return std::nullopt;
-      lo = checkedMul(lo, fl);
-      hi = hi && fh ? checkedMul(hi, fh) : std::nullopt;
-    }
+    auto [lo, hi] = productBounds(*this, e);
     return lo;
   }
   case SymExpr::Kind::Max: {
@@ -377,13 +397,7 @@ std::optional<int64_t> Context::upperBound(const SymExpr *e) {
     return acc;
   }
   case SymExpr::Kind::Mul: {
-    std::optional<int64_t> hi = 1;
-    for (const SymExpr *f : e->operands()) {
-      std::optional<int64_t> fl = lowerBound(f);
-      if (!fl || *fl < 0)
-        return std::nullopt;
-      hi = checkedMul(hi, upperBound(f));
-    }
+    auto [lo, hi] = productBounds(*this, e);
     return hi;
   }
   case SymExpr::Kind::Max: {

@@ -118,6 +118,14 @@ TEST(IndexAlgebra, FloorDivAndModUseRanges) {
   EXPECT_EQ(ctx.lowerBound(ctx.mod(N, M)), std::optional<int64_t>(0));
   EXPECT_TRUE(ctx.provablyNonNegative(ctx.add(ctx.mul(I, N), J)));
   EXPECT_FALSE(ctx.provablyNonNegative(ctx.sub(J, I)));
+  // A negative coefficient swaps a product's bounds: 16 - i lies in [1, 16], 64 - s0 in
+  // [0, 63], and s1 - s0 has no lower bound it can prove non-negative.
+  EXPECT_EQ(ctx.lowerBound(ctx.sub(ctx.constant(16), I)), std::optional<int64_t>(1));
+  EXPECT_EQ(ctx.upperBound(ctx.sub(ctx.constant(16), I)), std::optional<int64_t>(16));
+  EXPECT_EQ(ctx.lowerBound(ctx.sub(ctx.constant(64), N)), std::optional<int64_t>(0));
+  EXPECT_EQ(ctx.upperBound(ctx.mul(ctx.constant(-3), N)), std::optional<int64_t>(-3));
+  EXPECT_TRUE(ctx.provablyNonNegative(ctx.sub(ctx.constant(16), I)));
+  EXPECT_FALSE(ctx.provablyNonNegative(ctx.sub(M, N)));
   // Shape symbols alone: (4*s0 + 3) // 4 = s0 exactly.
   EXPECT_EQ(ctx.floorDiv(ctx.add(ctx.mul(ctx.constant(4), N), ctx.constant(3)), ctx.constant(4)), N);
 }
