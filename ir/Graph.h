@@ -335,6 +335,16 @@ struct InputSpec {
   bool persistent = true; ///< buffers only
   /// ConstantInput only: the value export specialized the input to (`scale=0.5`).
   std::optional<Attr> value;
+  /// TensorConstant only: the FQN of a buffer or parameter whose stored tensor is this
+  /// constant's (same storage, offset, sizes and strides; see sharesAt for a part of
+  /// one): what non-strict export makes
+  /// of a buffer reached through a plain attribute (a lifted constant). A write to the
+  /// constant is a write to it. Printed `shares "fqn"`.
+  llvm::StringRef shares;
+  /// With `shares`: the constant is a part of that tensor, not all of it, namely
+  /// `as_strided(shares, its type's sizes, its type's strides, *sharesAt)` (the shared
+  /// tensor is contiguous from storage offset 0). Printed `shares "fqn" at N`.
+  std::optional<int64_t> sharesAt;
 };
 
 /// What one graph output is.

@@ -249,6 +249,21 @@ private:
             fail("only a buffer can be `non_persistent`");
           spec.persistent = false;
         }
+        if (consumeIdent("shares")) {
+          if (spec.kind != InputSpec::Kind::TensorConstant)
+            fail("only a constant `shares` another tensor's storage");
+          if (!is(Tok::String))
+            fail("expected the FQN of the buffer or parameter after `shares`");
+          spec.shares = ctx_.intern(tok_.strValue);
+          advance();
+          if (consumeIdent("at")) {
+            if (!is(Tok::Int))
+              fail("expected the storage offset after `at`");
+            spec.sharesAt = parseIntToken();
+            if (*spec.sharesAt < 0)
+              fail("a storage offset is not negative");
+          }
+        }
         if (consume(Tok::Equal)) {
           if (spec.kind != InputSpec::Kind::ConstantInput)
             fail("only a constant_input has a value");

@@ -113,6 +113,12 @@ public:
       }
       if (spec.kind == InputSpec::Kind::Buffer && !spec.persistent)
         os_ << " non_persistent";
+      if (!spec.shares.empty()) {
+        os_ << " shares ";
+        printString(spec.shares, os_);
+        if (spec.sharesAt)
+          os_ << " at " << *spec.sharesAt;
+      }
       if (spec.value) {
         os_ << " = ";
         printConstant(*spec.value);

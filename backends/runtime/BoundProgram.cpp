@@ -153,6 +153,31 @@ absl::Status BoundProgram::bindWeights() {
                                         "weights from a .pt2: fxir-run --weights FILE.pt2)");
     weights_[i] = it->second;
   }
+  // A weight written through a mutation output is written back after the call; another
+  // argument the graph reads over the same storage would read the old contents in the
+  // meantime. Functionalize redirects a constant that `shares` the buffer (it is left
+  // unread); any other overlap is refused rather than computed wrong.
+  for (const OutputSpec &o : g.outputSpecs()) {
+    if (o.kind != OutputSpec::Kind::BufferMutation &&
+        o.kind != OutputSpec::Kind::ParameterMutation)
+      continue;
+    auto w = weightsByFqn_.find(o.target);
+    if (w == weightsByFqn_.end() || !w->second.defined() || !w->second.has_storage())
+      continue;
+    for (unsigned i = 0; i < g.inputSpecs().size(); ++i) {
+      const InputSpec &spec = g.inputSpecs()[i];
+      if (!weights_[i] || spec.target == o.target || g.body().arg(i)->numUses() == 0 ||
+          !weights_[i]->has_storage() ||
+          !weights_[i]->storage().is_alias_of(w->second.storage()))
+        continue;
+      return absl::InvalidArgumentError(
+          program_->path + ": " + o.target.str() + " is written back after the call (a " +
+          outputKindName(o.kind).str() + " output) and " + inputKindName(spec.kind).str() +
+          " " + spec.target.str() +
+          ", which the program reads, shares its storage; fxir cannot order those reads "
+          "against the write (run the program without functionalize)");
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -31,6 +31,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace fxir::pt2::detail {
 
@@ -222,6 +223,8 @@ private:
   // Every parameter, buffer and tensor constant the signature names has stored data of
   // the placeholder's dtype and shape.
   void checkTensorsAgainstSignature();
+  // Marks the constants that are another stored tensor (InputSpec::shares).
+  void markSharedConstants();
 
   // ---- signature ----
   std::optional<J> signature();

@@ -144,6 +144,94 @@ void Reader::checkTensorsAgainstSignature() {
       fail(what + " has shape " + ty->str() + " in the graph but the stored tensor's sizes "
                   "differ");
   }
+  markSharedConstants();
+}
+
+void Reader::markSharedConstants() {
+  // A tensor constant whose stored tensor is a buffer's or parameter's (one storage
+  // entry, the same view): non-strict export lifts a buffer reached through a plain
+  // attribute so. Prefer a buffer or parameter of the signature, else any other stored
+  // tensor that is no constant of the signature (a buffer the graph does not read).
+  Graph &g = *prog_.graph;
+  llvm::StringSet<> constants, weightsOfSignature;
+  for (const InputSpec &s : g.inputSpecs()) {
+    if (s.kind == InputSpec::Kind::TensorConstant)
+      constants.insert(s.target);
+    else if (s.kind == InputSpec::Kind::Buffer || s.kind == InputSpec::Kind::Parameter)
+      weightsOfSignature.insert(s.target);
+  }
+  auto sameView = [](const TensorData &a, const TensorData &b) {
+    return a.storage == b.storage && a.storageOffset == b.storageOffset && a.sizes == b.sizes &&
+           a.strides == b.strides && a.dtype == b.dtype;
+  };
+  // A part of a tensor that is contiguous from storage offset 0 (a slice of a cache
+  // reached through a plain attribute): the constant is an as_strided view of it.
+  auto contiguousFromZero = [](const TensorData &t) {
+    int64_t expect = 1;
+    for (size_t d = t.sizes.size(); d-- > 0;) {
+      if (t.sizes[d] != 1 && (d >= t.strides.size() || t.strides[d] != expect))
+        return false;
+      expect *= t.sizes[d];
+    }
+    return t.storageOffset == 0;
+  };
+  auto within = [](const TensorData &part, const TensorData &whole) {
+    int64_t last = part.storageOffset, numel = 1;
+    for (size_t d = 0; d < part.sizes.size(); ++d) {
+      if (part.sizes[d] == 0)
+        return true;
+      if (d >= part.strides.size() || part.strides[d] < 0)
+        return false;
+      last += (part.sizes[d] - 1) * part.strides[d];
+    }
+    for (int64_t n : whole.sizes)
+      numel *= n;
+    return last < numel;
+  };
+  // Stored tensors by storage entry.
+  llvm::StringMap<llvm::SmallVector<const TensorData *, 2>> byStorage;
+  for (const TensorData &t : prog_.weights.tensors)
+    byStorage[t.storage].push_back(&t);
+  for (unsigned i = 0; i < g.inputSpecs().size(); ++i) {
+    InputSpec &spec = g.inputSpecs()[i];
+    if (spec.kind != InputSpec::Kind::TensorConstant || i >= g.body().numArgs())
+      continue;
+    const TensorData *c = prog_.weights.find(spec.target);
+    if (!c)
+      continue;
+    // A part is read through as_strided with the strides of the constant's type: only
+    // when they are the stored ones.
+    const Type *ct = g.body().arg(i)->type();
+    bool layoutAsStored = ct->isTensor() && ct->layoutKnown() && ct->rank() == c->strides.size();
+    if (layoutAsStored) {
+      llvm::SmallVector<const SymExpr *, 6> st(ct->strides().begin(), ct->strides().end());
+      if (st.empty())
+        st = ctx_.contiguousStrides(ct->shape());
+      for (size_t d = 0; d < st.size() && layoutAsStored; ++d)
+        layoutAsStored = st[d]->asConst() == std::optional<int64_t>(c->strides[d]);
+    }
+    const TensorData *best = nullptr;
+    bool bestExact = false;
+    for (const TensorData *t : byStorage[c->storage]) {
+      if (t == c || constants.contains(t->fqn) || t->dtype != c->dtype)
+        continue;
+      bool exact = sameView(*t, *c);
+      if (!exact && !(layoutAsStored && contiguousFromZero(*t) && within(*c, *t)))
+        continue;
+      // Prefer a weight the graph takes (functionalize can then tie the two), then the
+      // same view.
+      auto rank = [&](const TensorData *x, bool e) {
+        return 2 * weightsOfSignature.contains(x->fqn) + e;
+      };
+      if (!best || rank(t, exact) > rank(best, bestExact))
+        best = t, bestExact = exact;
+    }
+    if (!best)
+      continue;
+    spec.shares = ctx_.intern(best->fqn);
+    if (!bestExact)
+      spec.sharesAt = c->storageOffset;
+  }
 }
 
 } // namespace fxir::pt2::detail
