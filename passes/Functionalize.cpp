@@ -95,11 +95,14 @@ private:
 
 /// Whether reshaping a tensor of type `from` to `to` can be a view (the rule ATen's
 /// view/reshape applies: each run of dims contiguous with one another in `from` must
-/// be split or merged into whole dims of `to`). Unknown (symbolic) cases count as a view
-/// only when `from` is contiguous.
-bool reshapeIsView(const Type *from, const Type *to) {
-  if (from->strides().empty())
-    return true; // contiguous
+/// be split or merged into whole dims of `to`). Symbolic sizes or strides count as a
+/// view only when `from` is contiguous; nullopt when `from`'s layout is unknown (an
+/// archive's tensor_meta without strides): whether it copied cannot be told.
+std::optional<bool> reshapeIsView(const Type *from, const Type *to) {
+  if (from->isContiguous())
+    return true;
+  if (!from->layoutKnown())
+    return std::nullopt;
   std::vector<int64_t> oldShape, oldStride, newShape;
   for (size_t d = 0; d < from->rank(); ++d) {
     auto n = from->shape()[d]->asConst();
@@ -184,6 +187,7 @@ public:
   Functionalizer(Graph &g, PassContext &pc) : g_(g), pc_(pc), rw_(g, "functionalize") {}
 
   absl::StatusOr<bool> run() {
+    aliasSharedConstants();
     if (absl::Status st = region(g_.body()); !st.ok())
       return st;
     if (absl::Status st = addMutationOutputs(); !st.ok())
@@ -194,6 +198,7 @@ public:
     stats["writes-through-views"] += throughViews_;
     stats["views-rederived"] += rederived_;
     stats["mutation-outputs"] += mutationOutputs_;
+    stats["constants-made-state"] += constantsMadeState_;
     return rewritten_ > 0;
   }
 
@@ -208,12 +213,79 @@ private:
   llvm::DenseMap<const Value *, Alias> alias_;
   llvm::DenseMap<const Value *, Value *> current_;
   llvm::DenseMap<const Value *, unsigned> version_;
-  int64_t rewritten_ = 0, throughViews_ = 0, rederived_ = 0, mutationOutputs_ = 0;
+  int64_t rewritten_ = 0, throughViews_ = 0, rederived_ = 0, mutationOutputs_ = 0,
+          constantsMadeState_ = 0;
   // Ops that may or may not alias their input (`to`, eval-mode dropout, ...) and do here:
   // their inverse is the identity.
   llvm::DenseSet<const Op *> identityViews_;
+  // reshape/flatten ops whose input's layout is unknown: they may have copied.
+  llvm::DenseSet<const Op *> unknownCopies_;
 
   Context &ctx() { return g_.context(); }
+
+  // ---- integer values for symbolic bounds (at the rewriter's insertion point) ----
+  /// The symbolic expression a value holds, when known (a SymInt's, a constant's).
+  static const SymExpr *exprOf(Context &c, const Value *v) {
+    if (v->type()->kind() == Type::Kind::SymInt)
+      return v->type()->symExpr();
+    if (const Op *d = v->definingOp(); d && d->is(FxirOp::Constant) &&
+                                       d->args()[0].value.kind() == Attr::Kind::Int)
+      return c.constant(d->args()[0].value.intValue());
+    return nullptr;
+  }
+  std::string exprText(const Value *v) {
+    const SymExpr *e = exprOf(ctx(), v);
+    return e ? e->str() : "?";
+  }
+  Value *constantInt(int64_t n) {
+    return rw_.create(FxirOp::Constant, {}, {{{}, Attr::integer(n)}}, {ctx().intType()})
+        ->result(0);
+  }
+  /// An int argument of `from` as a value: a constant made here, or its SymInt operand;
+  /// null when it is neither.
+  Value *intValue(const Attr &a, const Op &from) {
+    if (a.kind() == Attr::Kind::Operand)
+      return from.operandValue(a.index());
+    if (a.kind() == Attr::Kind::Int)
+      return constantInt(a.intValue());
+    return nullptr;
+  }
+  /// A Python int op on `in` (`_operator.add`, `torch.sym_ite`, ...), typed with its
+  /// expression when the operands' are known.
+  Value *pyInt(llvm::StringRef name, llvm::ArrayRef<Value *> in) {
+    llvm::SmallVector<const SymExpr *, 3> e;
+    for (Value *v : in)
+      e.push_back(exprOf(ctx(), v));
+    const SymExpr *r = nullptr;
+    bool known = llvm::all_of(e, [](const SymExpr *x) { return x != nullptr; });
+    if (known && name == "_operator.add")
+      r = ctx().add(e[0], e[1]);
+    else if (known && name == "_operator.sub")
+      r = ctx().sub(e[0], e[1]);
+    else if (known && name == "_operator.mul")
+      r = ctx().mul(e[0], e[1]);
+    else if (known && name == "_operator.floordiv")
+      r = ctx().floorDiv(e[0], e[1]);
+    else if (known && name == "_operator.neg")
+      r = ctx().mul(ctx().constant(-1), e[0]);
+    return pythonCall(name, in, ctx().symIntType(r));
+  }
+  Value *pyBool(llvm::StringRef name, llvm::ArrayRef<Value *> in) {
+    return pythonCall(name, in, ctx().symBoolType());
+  }
+  Value *pythonCall(llvm::StringRef name, llvm::ArrayRef<Value *> in, const Type *t) {
+    llvm::SmallVector<Arg, 3> args;
+    for (unsigned i = 0; i < in.size(); ++i)
+      args.push_back({{}, Attr::operand(i)});
+    return rw_.create(name, in, args, {t})->result(0);
+  }
+  /// Whether the symbols' ranges prove `e >= 0` (false for an unknown expression).
+  bool proves(const SymExpr *e) { return e && ctx().provablyNonNegative(e); }
+  /// A runtime assert with eager's message.
+  void assertThat(Value *cond, const std::string &message) {
+    rw_.create("aten._assert_scalar.default", {cond},
+               {{{}, Attr::operand(0)}, {{}, Attr::string(ctx().intern(message))}}, {});
+  }
 
   /// Whether `t`'s strides are a permutation of contiguous ones (non-overlapping and
   /// dense): what ATen's clone(preserve_format) and TensorIterator keep.
@@ -354,6 +426,10 @@ private:
       return pc_.error(&writer, "functionalize: " + writer.describe() +
                                 " writes through the view " + v.describe() + ": " + why);
     };
+    if (unknownCopies_.contains(&v))
+      return fail("its input's layout is unknown (the archive gives no strides), so fxir "
+                  "cannot tell whether it made a view or a copy, as ATen decides from the "
+                  "strides");
     const Type *xt = freshLike(x->type()); // a scatter's result: a new tensor like x
     auto make = [&](llvm::StringRef op, CallBuilder &b, const Type *t) {
       return rw_.create(op, b.operands(), b.args(), {t})->result(0);
@@ -401,18 +477,62 @@ private:
       return make(scatterOp, b, xt);
     }
     case ViewKind::Narrow: {
-      std::optional<int64_t> start = intArg("start"), length = intArg("length");
       std::optional<int64_t> dim = intArg("dim");
-      if (!start || !length || !dim)
-        return fail("a narrow with a symbolic dim, start or length");
-      if (*start < 0) {
-        std::optional<int64_t> n = staticDim(x->type(), *dim);
-        if (!n)
-          return fail("a narrow with a negative start on a symbolic dim");
-        *start += *n;
+      if (!dim)
+        return fail("a narrow with a symbolic dim");
+      if (*dim < -rank || *dim >= rank)
+        return fail("a narrow with an out-of-range dim");
+      std::optional<int64_t> start = intArg("start"), length = intArg("length");
+      std::optional<int64_t> n = staticDim(x->type(), *dim);
+      if (start && length && n) {
+        // All static: the bounds were checked when the program was exported.
+        if (*start < 0)
+          *start += *n;
+        b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.literal(Attr::integer(*start));
+        b.literal(Attr::integer(*start + *length)), b.literal(Attr::integer(1));
+        return make(scatterOp, b, xt);
       }
-      b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.literal(Attr::integer(*start));
-      b.literal(Attr::integer(*start + *length)), b.literal(Attr::integer(1));
+      // A symbolic start, length or dim size (a KV-cache write at `pos.item()`): the
+      // scatter's bounds are values computed here, and asserts give eager's errors,
+      // which the narrow itself would have raised (it may be dead after this pass).
+      const Attr *startArg = arg("start"), *lengthArg = arg("length");
+      if (!startArg || !lengthArg)
+        return fail("a narrow without its start and length");
+      Value *size = rw_.createSize(x, *dim < 0 ? *dim + rank : *dim);
+      Value *s0 = intValue(*startArg, v), *len = intValue(*lengthArg, v);
+      if (!s0 || !len)
+        return fail("a narrow whose start or length is not an int");
+      // What the symbols' ranges already prove needs no runtime check (a cache write at
+      // `pos.item()` with `torch._check(pos < n)` proves every bound). Eager's order:
+      // the length, the start's range, the end.
+      const SymExpr *se = exprOf(ctx(), s0), *le = exprOf(ctx(), len), *ne = exprOf(ctx(), size);
+      bool startNonNegative = proves(se);
+      if (!proves(le))
+        assertThat(pyBool("_operator.ge", {len, constantInt(0)}),
+                   "narrow(): length must be non-negative.");
+      if (!(se && ne && proves(ctx().add(se, ne)) && proves(ctx().sub(ne, se)))) {
+        Value *negSize = pyInt("_operator.neg", {size});
+        assertThat(pyBool("_operator.and_", {pyBool("_operator.ge", {s0, negSize}),
+                                             pyBool("_operator.le", {s0, size})}),
+                   "start out of range (expected to be in range of [-" + exprText(size) +
+                       ", " + exprText(size) + "], but got " + exprText(s0) + ")");
+      }
+      Value *wrapped =
+          startNonNegative
+              ? s0
+              : pyInt("torch.sym_ite", {pyBool("_operator.lt", {s0, constantInt(0)}),
+                                        pyInt("_operator.add", {s0, size}), s0});
+      Value *end = pyInt("_operator.add", {wrapped, len});
+      if (!(startNonNegative && le && ne && proves(ctx().sub(ne, ctx().add(se, le)))))
+        assertThat(pyBool("_operator.le", {end, size}),
+                   "start (" +
+                       (startNonNegative ? exprText(s0)
+                                         : exprText(s0) + " + " + exprText(size) + " if " +
+                                               exprText(s0) + " < 0 else " + exprText(s0)) +
+                       ") + length (" + exprText(len) + ") exceeds dimension size (" +
+                       exprText(size) + ").");
+      b.value(x), b.value(src), b.attr(arg("dim"), v, ctx()), b.value(wrapped), b.value(end);
+      b.literal(Attr::integer(1));
       return make(scatterOp, b, xt);
     }
     case ViewKind::Unbind:
@@ -423,18 +543,101 @@ private:
       std::optional<int64_t> dim = intArg("dim");
       if (!dim)
         return fail("a split along a symbolic dim");
-      int64_t start = 0;
-      for (unsigned r = 0; r < step.result; ++r) {
+      if (*dim < -rank || *dim >= rank)
+        return fail("a split along an out-of-range dim");
+      // Static piece sizes: the piece's start and end are literals.
+      std::optional<int64_t> start = 0;
+      for (unsigned r = 0; r < step.result && start; ++r) {
         std::optional<int64_t> n = staticDim(v.result(r)->type(), *dim);
-        if (!n)
-          return fail("a split whose pieces have symbolic sizes");
-        start += *n;
+        start = n ? std::optional<int64_t>(*start + *n) : std::nullopt;
       }
       std::optional<int64_t> n = staticDim(v.result(step.result)->type(), *dim);
-      if (!n)
-        return fail("a split whose pieces have symbolic sizes");
-      b.value(x), b.value(src), b.literal(Attr::integer(*dim)), b.literal(Attr::integer(start));
-      b.literal(Attr::integer(start + *n)), b.literal(Attr::integer(1));
+      if (start && n) {
+        b.value(x), b.value(src), b.literal(Attr::integer(*dim)), b.literal(Attr::integer(*start));
+        b.literal(Attr::integer(*start + *n)), b.literal(Attr::integer(1));
+        return make(scatterOp, b, xt);
+      }
+      // Symbolic pieces: piece r's bounds from the split's own arguments (the slice
+      // clamps the last piece's end to the dim, as split does).
+      Value *first = nullptr, *pieceLen = nullptr;
+      Value *r = constantInt(step.result);
+      if (const Attr *sizes = arg("split_sizes")) {
+        if (sizes->kind() != Attr::Kind::List || sizes->listValue().size() <= step.result)
+          return fail("a split_with_sizes without its sizes");
+        // Piece r starts at the sum of the sizes before it.
+        llvm::SmallVector<Value *, 6> pieces;
+        for (const Attr &a : sizes->listValue()) {
+          pieces.push_back(intValue(a, v));
+          if (!pieces.back())
+            return fail("a split_with_sizes whose sizes are not ints");
+        }
+        auto sum = [&](size_t n) {
+          Value *acc = n ? pieces[0] : constantInt(0);
+          for (size_t k = 1; k < n; ++k)
+            acc = pyInt("_operator.add", {acc, pieces[k]});
+          return acc;
+        };
+        first = sum(step.result);
+        pieceLen = pieces[step.result];
+        // The sizes must cover the dim exactly, which the split checked (it may be dead
+        // after this pass): the check stays unless the symbols prove it.
+        Value *size = rw_.createSize(x, *dim < 0 ? *dim + rank : *dim);
+        Value *total = sum(pieces.size());
+        std::string listed;
+        for (Value *piece : pieces)
+          listed += (listed.empty() ? "" : ", ") + exprText(piece);
+        Value *allNonNegative = nullptr;
+        for (Value *piece : pieces)
+          if (!proves(exprOf(ctx(), piece))) {
+            Value *ok = pyBool("_operator.ge", {piece, constantInt(0)});
+            allNonNegative = allNonNegative ? pyBool("_operator.and_", {allNonNegative, ok}) : ok;
+          }
+        if (allNonNegative)
+          assertThat(allNonNegative, "split_with_sizes expects split_sizes have only "
+                                     "non-negative entries, but got split_sizes=[" +
+                                         listed + "]");
+        const SymExpr *te = exprOf(ctx(), total), *ne = exprOf(ctx(), size);
+        if (!(te && te == ne))
+          assertThat(pyBool("_operator.eq", {total, size}),
+                     "split_with_sizes expects split_sizes to sum exactly to " +
+                         exprText(size) + " (input tensor's size at dimension " +
+                         std::to_string(*dim) + "), but got split_sizes=[" + listed + "]");
+      } else if (const Attr *sz = arg("split_size")) {
+        pieceLen = intValue(*sz, v);
+        if (!pieceLen)
+          return fail("a split whose split_size is not an int");
+        Value *size = rw_.createSize(x, *dim < 0 ? *dim + rank : *dim);
+        const SymExpr *pe = exprOf(ctx(), pieceLen);
+        if (!proves(pe))
+          assertThat(pyBool("_operator.ge", {pieceLen, constantInt(0)}),
+                     "split expects split_size be non-negative, but got split_size=" +
+                         exprText(pieceLen));
+        if (!(pe && proves(ctx().sub(pe, ctx().constant(1)))))
+          assertThat(pyBool("_operator.or_", {pyBool("_operator.ne", {pieceLen, constantInt(0)}),
+                                              pyBool("_operator.eq", {size, constantInt(0)})}),
+                     "split_size can only be 0 if dimension size is 0, but got dimension "
+                     "size of " + exprText(size));
+        first = pyInt("_operator.mul", {r, pieceLen});
+      } else if (const Attr *chunks = arg("chunks")) {
+        // chunk: pieces of ceil(size / chunks).
+        Value *size = rw_.createSize(x, *dim < 0 ? *dim + rank : *dim);
+        Value *c = intValue(*chunks, v);
+        if (!c)
+          return fail("a chunk whose chunks is not an int");
+        if (const SymExpr *ce = exprOf(ctx(), c); !(ce && proves(ctx().sub(ce, ctx().constant(1)))))
+          assertThat(pyBool("_operator.gt", {c, constantInt(0)}),
+                     "chunk expects `chunks` to be greater than 0, got: " + exprText(c));
+        pieceLen = pyInt("_operator.floordiv",
+                         {pyInt("_operator.sub", {pyInt("_operator.add", {size, c}),
+                                                  constantInt(1)}),
+                          c});
+        first = pyInt("_operator.mul", {r, pieceLen});
+      } else {
+        return fail("a split whose pieces have symbolic sizes and no size arguments");
+      }
+      Value *end = pyInt("_operator.add", {first, pieceLen});
+      b.value(x), b.value(src), b.literal(Attr::integer(*dim)), b.value(first), b.value(end);
+      b.literal(Attr::integer(1));
       return make(scatterOp, b, xt);
     }
     case ViewKind::Transpose: {
@@ -651,9 +854,14 @@ private:
         // otherwise they copy, and a write to the result stays in the result.
         // (Judged on the type the program declared for the input, which carries the
         // strides eager has, not on a re-pointed functional value's.)
-        if (o.info().view && o.info().view->mayCopy &&
-            !reshapeIsView(original[a->index()]->type(), o.result(r)->type()))
-          continue;
+        if (o.info().view && o.info().view->mayCopy) {
+          std::optional<bool> isView =
+              reshapeIsView(original[a->index()]->type(), o.result(r)->type());
+          if (isView && !*isView)
+            continue;
+          if (!isView) // tracked, but a write through it is an error (invertStep)
+            unknownCopies_.insert(&o);
+        }
         Value *in = o.operandValue(a->index());
         Alias base = aliasOf(in);
         Alias view;
@@ -765,6 +973,69 @@ private:
     return absl::OkStatus();
   }
 
+  /// A constant that shares a buffer's or parameter's storage (InputSpec::shares) is
+  /// that tensor: when the buffer is an input too, the constant aliases it (one root, so
+  /// a write through either is the buffer's mutation and reads of either see it).
+  void aliasSharedConstants() {
+    llvm::StringMap<Value *> weightArgs;
+    Region &body = g_.body();
+    unsigned numSpecs = std::min<unsigned>(body.numArgs(), g_.inputSpecs().size());
+    for (unsigned i = 0; i < numSpecs; ++i) {
+      const InputSpec &s = g_.inputSpecs()[i];
+      if (s.kind == InputSpec::Kind::Buffer || s.kind == InputSpec::Kind::Parameter)
+        weightArgs[s.target] = body.arg(i);
+    }
+    for (unsigned i = 0; i < numSpecs; ++i) {
+      const InputSpec &s = g_.inputSpecs()[i];
+      if (s.kind != InputSpec::Kind::TensorConstant || s.shares.empty())
+        continue;
+      Value *w = weightArgs.lookup(s.shares), *c = body.arg(i);
+      if (!w)
+        continue;
+      if (!s.sharesAt) {
+        // The same view of the same storage (the reader checked): the same contents,
+        // whatever layout detail the two types record.
+        const Type *wt = w->type(), *ct = c->type();
+        if (wt->isTensor() && ct->isTensor() && wt->dtype() == ct->dtype() &&
+            wt->shape() == ct->shape()) {
+          Alias a;
+          a.root = w;
+          alias_[c] = a;
+        }
+        continue;
+      }
+      // A part of the buffer: the constant's reads become an as_strided view of it (at
+      // the top of the graph), so writes through it are writes through a view.
+      const Type *t = c->type();
+      if (!t->isTensor() || !t->layoutKnown() || c->numUses() == 0 || body.ops().empty())
+        continue;
+      llvm::SmallVector<Attr, 6> sizes, strides;
+      bool staticLayout = true;
+      llvm::SmallVector<const SymExpr *, 6> layout(t->strides().begin(), t->strides().end());
+      if (layout.empty())
+        layout = ctx().contiguousStrides(t->shape());
+      for (size_t d = 0; d < t->rank(); ++d) {
+        std::optional<int64_t> n = t->shape()[d]->asConst();
+        std::optional<int64_t> st = layout[d]->asConst();
+        staticLayout &= n && st;
+        sizes.push_back(Attr::integer(n.value_or(0)));
+        strides.push_back(Attr::integer(st.value_or(0)));
+      }
+      if (!staticLayout)
+        continue;
+      Op *first = &body.ops().front();
+      rw_.setInsertionPoint(first);
+      rw_.setRoot(c->firstUse()->owner(), "read the lifted constant " + s.target.str() + " as a part of " +
+                             s.shares.str() + ", whose storage it shares");
+      Op *view = rw_.create("aten.as_strided.default", {w},
+                            {{{}, Attr::operand(0)}, {{}, Attr::list(sizes)},
+                             {{}, Attr::list(strides)}, {{}, Attr::integer(*s.sharesAt)}},
+                            {t});
+      rw_.clearRoot();
+      c->replaceAllUsesWith(view->result(0));
+    }
+  }
+
   absl::Status addMutationOutputs() {
     Region &body = g_.body();
     Op *yield = body.terminator();
@@ -792,6 +1063,23 @@ private:
         out.kind = OutputSpec::Kind::ParameterMutation;
         out.target = in.target;
         break;
+      case InputSpec::Kind::TensorConstant: {
+        // A written constant (aliasSharedConstants took those whose buffer is an input)
+        // is program state, a non-persistent buffer of its own that keeps its value
+        // across calls, as the eager module's attribute does. One that shares the
+        // storage of a buffer the graph does not take stays bound over that storage
+        // (the runtime binds by storage), so writing it back updates the buffer too;
+        // the graph reads no other name for that memory.
+        InputSpec &state = g_.inputSpecs()[i];
+        state.kind = InputSpec::Kind::Buffer;
+        state.persistent = false;
+        state.shares = {};
+        state.sharesAt.reset();
+        out.kind = OutputSpec::Kind::BufferMutation;
+        out.target = state.target;
+        ++constantsMadeState_;
+        break;
+      }
       default:
         return pc_.error(firstWriter_.lookup(arg),
                          "functionalize: the program writes its " +
