@@ -4,6 +4,8 @@
 //            [--rtol R] [--atol A] [--backend NAME] [--backend-option KEY=VALUE ...]
 //            [--pass-pipeline P | --pipeline-config FILE] [--output OUT.safetensors]
 //            [--repeat N]
+//   fxir-run MODEL.pt2 --inputs IN.safetensors --steps N [--feed O=I ...]
+//            [--advance I=K ...] [--expect-steps STEPS.safetensors]
 //   fxir-run MODEL.fxir [--weights FILE.pt2] ...
 //   fxir-run --list-backends
 //
@@ -14,8 +16,17 @@
 // are those of torch.testing (TensorFile.h); --rtol/--atol override them for every
 // floating-point tensor. --repeat N then runs N more times on copies of the inputs
 // and prints the mean time per run (weights the program mutates keep changing, as
-// for an eager module). Exit codes: 0 ok, 1 mismatch, 2 usage or load/compile error,
-// 3 run error.
+// for an eager module).
+//
+// Steps (a decode loop on one compiled program): --steps N calls it N times in a row;
+// before each call after the first, --feed O=I makes input I a copy of output O of the
+// call before (the next token), --advance I=K adds K to input I (the position), and
+// every other input is passed again as the call left it (a cache in written inputs; a
+// cache in buffers is the program's state). --expect-steps checks each call against
+// the file's `step<s>.` entries (tests/corpus/generate.py writes them from eager) and
+// supplies the rule when --steps/--feed/--advance are not given.
+//
+// Exit codes: 0 ok, 1 mismatch, 2 usage or load/compile error, 3 run error.
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/runtime/AtenCall.h"
 #include "fxir/backends/runtime/Check.h"
@@ -59,6 +70,71 @@ int selfCheck() {
   return sumOk && mmOk ? 0 : 1;
 }
 
+/// --steps / --expect-steps: the decode loop, one line per step.
+int runStepsCommand(const Executable &exe, std::vector<c10::IValue> inputs, unsigned steps,
+                    const std::vector<std::string> &feed,
+                    const std::vector<std::string> &advance, const std::string &expectFile,
+                    double rtol, double atol) {
+  auto fail = [](const absl::Status &st, int code) {
+    llvm::errs() << "fxir-run: error: " << std::string(st.message()) << "\n";
+    return code;
+  };
+  std::optional<TensorFile> expect;
+  if (!expectFile.empty()) {
+    absl::StatusOr<TensorFile> f = readTensorFile(expectFile);
+    if (!f.ok())
+      return fail(f.status(), 2);
+    expect = std::move(*f);
+  }
+  absl::StatusOr<StepRule> rule = StepRule{};
+  if (steps || !feed.empty() || !advance.empty()) {
+    if (!steps)
+      return fail(absl::InvalidArgumentError("--feed and --advance need --steps N"), 2);
+    rule = parseStepRule(steps, feed, advance);
+  } else {
+    rule = stepRuleOf(*expect, expectFile);
+  }
+  if (!rule.ok())
+    return fail(rule.status(), 2);
+  llvm::outs() << "steps: " << rule->str() << "\n";
+  size_t failedSteps = 0, checkedSteps = 0;
+  absl::Status st = runSteps(
+      exe, std::move(inputs), *rule,
+      [&](unsigned s, const std::vector<c10::IValue> &after,
+          const std::vector<c10::IValue> &before, const std::vector<c10::IValue> &outs) {
+        llvm::outs() << "step " << s << ":";
+        for (size_t i = 0; i < outs.size(); ++i) {
+          llvm::outs() << " " << describeValue(outs[i]);
+          // A one-element tensor (the next token) with its value.
+          if (outs[i].isTensor() && outs[i].toTensor().numel() == 1)
+            llvm::outs() << " = " << c10::str(outs[i].toTensor().item());
+        }
+        if (!expect) {
+          llvm::outs() << "\n";
+          return;
+        }
+        TensorFile want = stepExpectation(*expect, s);
+        if (want.tensors.empty()) {
+          llvm::outs() << " MISMATCH: " << expectFile << " has no step" << s << ". entries\n";
+          ++failedSteps, ++checkedSteps;
+          return;
+        }
+        ExpectReport r = checkExpected(exe, after, before, outs, want, rtol, atol);
+        ++checkedSteps;
+        failedSteps += !r.ok();
+        llvm::outs() << (r.ok() ? " OK: " : " FAIL: ") << r.compared - r.mismatches.size()
+                     << " of " << r.compared << " compared values match\n";
+        for (const auto &[name, problem] : r.mismatches)
+          llvm::outs() << "MISMATCH step " << s << " " << name << ": " << problem << "\n";
+      });
+  if (!st.ok())
+    return fail(st, 3);
+  if (!expect)
+    return 0;
+  llvm::outs() << (failedSteps ? "FAIL" : "OK") << ": " << checkedSteps - failedSteps << " of "
+               << checkedSteps << " steps match " << expectFile << "\n";
+  return failedSteps ? 1 : 0;
+}
 
 } // namespace
 
@@ -89,6 +165,18 @@ int main(int argc, char **argv) {
       cl::value_desc("key=value"), cl::cat(kCompile));
   cl::opt<bool> listBackends("list-backends", cl::desc("List the registered backends and exit"), cl::cat(kCompile));
   cl::opt<unsigned> repeat("repeat", cl::desc("time N more runs"), cl::init(0), cl::cat(kCheck));
+  cl::OptionCategory kSteps("Steps (a decode loop on one compiled program)");
+  cl::opt<unsigned> steps("steps", cl::desc("run N calls in a row, each fed by the one before"),
+                          cl::init(0), cl::value_desc("N"), cl::cat(kSteps));
+  cl::list<std::string> feed("feed", cl::desc("before each step, input I := output O of the "
+                                              "step before"),
+                             cl::value_desc("O=I"), cl::cat(kSteps));
+  cl::list<std::string> advance("advance", cl::desc("before each step, input I += K"),
+                                cl::value_desc("I=K"), cl::cat(kSteps));
+  cl::opt<std::string> expectSteps("expect-steps",
+                                   cl::desc("check every step against this file's step<s>. "
+                                            "entries (and take the rule from it)"),
+                                   cl::value_desc("file"), cl::cat(kSteps));
   cl::opt<bool> selfCheckFlag("dispatcher-self-check",
                               cl::desc("Call aten::add.Tensor and aten::mm by name and "
                                        "check the results against direct ATen calls"), cl::cat(kCheck));
@@ -96,12 +184,14 @@ int main(int argc, char **argv) {
     os << fxir::versionString() << ", LibTorch " << FXIR_TORCH_VERSION << "\n";
   });
   // fxir's own options only; LLVM's stay under --help-hidden.
-  fxir::tools::hideForeignOptions({&kInput, &kCompile, &kCheck});
+  fxir::tools::hideForeignOptions({&kInput, &kCompile, &kCheck, &kSteps});
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "fxir-run: compile a program for a backend, run it on inputs, check the results\n\n"
           "  example: fxir-run model.pt2 --inputs in.safetensors --expect expected.safetensors "
-          "--pass-pipeline=default\n"))
+          "--pass-pipeline=default\n"
+          "  example: fxir-run decode.pt2 --inputs in.safetensors --steps 8 --feed 1=0 "
+          "--advance 1=1\n"))
     return 2;
   if (selfCheckFlag)
     return selfCheck();
@@ -158,6 +248,13 @@ int main(int argc, char **argv) {
     if (!in.ok())
       return fail(in.status(), 2);
     inputs = std::move(*in);
+  }
+  if (steps || !expectSteps.empty())
+    return runStepsCommand(**exe, std::move(inputs), steps, feed, advance, expectSteps, rtol,
+                           atol);
+  if (!feed.empty() || !advance.empty()) {
+    llvm::errs() << "fxir-run: error: --feed and --advance need --steps or --expect-steps\n";
+    return 2;
   }
   std::vector<c10::IValue> pristine = cloneTensors(inputs);
 

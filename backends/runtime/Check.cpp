@@ -149,4 +149,133 @@ ExpectReport checkExpected(const Executable &exe, const std::vector<c10::IValue>
   return out;
 }
 
+std::string StepRule::str() const {
+  std::string out = std::to_string(steps) + (steps == 1 ? " step" : " steps");
+  for (auto [o, i] : feed)
+    out += "; input " + std::to_string(i) + " := output " + std::to_string(o);
+  for (auto [i, k] : advance)
+    out += "; input " + std::to_string(i) + " += " + std::to_string(k);
+  return out;
+}
+
+absl::StatusOr<StepRule> parseStepRule(unsigned steps, const std::vector<std::string> &feed,
+                                       const std::vector<std::string> &advance) {
+  StepRule rule;
+  rule.steps = steps;
+  auto pair = [](const std::string &text, const char *what, int64_t &a,
+                 int64_t &b) -> absl::Status {
+    llvm::StringRef l, r;
+    std::tie(l, r) = llvm::StringRef(text).split('=');
+    constexpr int64_t kMaxIndex = 1 << 20; // far beyond any program's inputs or outputs
+    if (l.trim().getAsInteger(10, a) || r.trim().getAsInteger(10, b) || a < 0 || a > kMaxIndex)
+      return absl::InvalidArgumentError(std::string(what) + " `" + text + "`: expected " +
+                                        (std::string(what) == "--feed"
+                                             ? "OUTPUT=INPUT (indices)"
+                                             : "INPUT=AMOUNT (an index and an integer)"));
+    return absl::OkStatus();
+  };
+  for (const std::string &f : feed) {
+    int64_t o, i;
+    if (absl::Status st = pair(f, "--feed", o, i); !st.ok())
+      return st;
+    if (i < 0 || i > (1 << 20))
+      return absl::InvalidArgumentError("--feed `" + f + "`: the input index is out of range");
+    rule.feed.emplace_back(static_cast<unsigned>(o), static_cast<unsigned>(i));
+  }
+  for (const std::string &a : advance) {
+    int64_t i, k;
+    if (absl::Status st = pair(a, "--advance", i, k); !st.ok())
+      return st;
+    rule.advance.emplace_back(static_cast<unsigned>(i), k);
+  }
+  return rule;
+}
+
+absl::StatusOr<StepRule> stepRuleOf(const TensorFile &steps, const std::string &path) {
+  auto m = steps.metadata.find("fxir_corpus");
+  simdjson::dom::parser parser;
+  simdjson::dom::element meta, decode;
+  if (m == steps.metadata.end() || parser.parse(m->second).get(meta) ||
+      meta["decode"].get(decode))
+    return absl::InvalidArgumentError(path + ": no \"decode\" rule in its fxir_corpus "
+                                      "metadata (give --steps, --feed and --advance)");
+  StepRule rule;
+  int64_t n = 0;
+  simdjson::dom::object feed, advance;
+  if (decode["steps"].get(n) || n < 1 || decode["feed"].get(feed) ||
+      decode["advance"].get(advance))
+    return absl::InvalidArgumentError(path + ": its decode rule is not {steps, feed, advance}");
+  rule.steps = static_cast<unsigned>(n);
+  for (auto [key, value] : feed) {
+    unsigned o;
+    int64_t i;
+    if (llvm::StringRef(key).getAsInteger(10, o) || value.get(i) || i < 0)
+      return absl::InvalidArgumentError(path + ": bad decode feed entry `" + std::string(key) +
+                                        "`");
+    rule.feed.emplace_back(o, static_cast<unsigned>(i));
+  }
+  for (auto [key, value] : advance) {
+    unsigned i;
+    int64_t k;
+    if (llvm::StringRef(key).getAsInteger(10, i) || value.get(k))
+      return absl::InvalidArgumentError(path + ": bad decode advance entry `" +
+                                        std::string(key) + "`");
+    rule.advance.emplace_back(i, k);
+  }
+  return rule;
+}
+
+TensorFile stepExpectation(const TensorFile &steps, unsigned s) {
+  TensorFile out;
+  std::string prefix = "step" + std::to_string(s) + ".";
+  for (const auto &[name, t] : steps.tensors)
+    if (llvm::StringRef(name).starts_with(prefix))
+      out.tensors[name.substr(prefix.size())] = t;
+  return out;
+}
+
+absl::Status runSteps(
+    const Executable &exe, std::vector<c10::IValue> inputs, const StepRule &rule,
+    const std::function<void(unsigned, const std::vector<c10::IValue> &,
+                             const std::vector<c10::IValue> &,
+                             const std::vector<c10::IValue> &)> &onStep) {
+  std::vector<c10::IValue> previous;
+  for (unsigned s = 0; s < rule.steps; ++s) {
+    std::string where = "step " + std::to_string(s) + ": ";
+    if (s > 0) {
+      for (auto [o, i] : rule.feed) {
+        if (o >= previous.size() || i >= inputs.size())
+          return absl::InvalidArgumentError(
+              where + "input " + std::to_string(i) + " := output " + std::to_string(o) +
+              ": the program takes " + std::to_string(inputs.size()) + " inputs and gives " +
+              std::to_string(previous.size()) + " outputs");
+        const c10::IValue &v = previous[o];
+        inputs[i] = v.isTensor() ? c10::IValue(v.toTensor().clone()) : v;
+      }
+      for (auto [i, k] : rule.advance) {
+        if (i >= inputs.size())
+          return absl::InvalidArgumentError(where + "input " + std::to_string(i) +
+                                            " += " + std::to_string(k) + ": the program takes " +
+                                            std::to_string(inputs.size()) + " inputs");
+        c10::IValue &v = inputs[i];
+        if (v.isTensor())
+          v = v.toTensor().add(k);
+        else if (v.isInt())
+          v = v.toInt() + k;
+        else
+          return absl::InvalidArgumentError(where + "input " + std::to_string(i) + " is " +
+                                            describeValue(v) +
+                                            "; only a tensor or an int input can advance");
+      }
+    }
+    std::vector<c10::IValue> before = cloneTensors(inputs);
+    absl::StatusOr<std::vector<c10::IValue>> outs = exe.run(inputs);
+    if (!outs.ok())
+      return absl::Status(outs.status().code(), where + std::string(outs.status().message()));
+    onStep(s, inputs, before, *outs);
+    previous = std::move(*outs);
+  }
+  return absl::OkStatus();
+}
+
 } // namespace fxir::runtime
