@@ -18,8 +18,13 @@ FXIR_APT_PACKAGES=(
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev libyaml-cpp-dev
   libminizip-dev pkg-config
 )
-# Python packages besides torch (see FXIR_TORCH_VERSION).
-FXIR_PIP_PACKAGES=(safetensors numpy pyyaml)
+# Python packages besides torch (see FXIR_TORCH_VERSION). transformers builds the `hf`
+# corpus family (tests/corpus/hf_models.py: small configs, random weights, offline);
+# pinned, since its modeling code is what gets exported.
+FXIR_TRANSFORMERS_VERSION=5.24.0
+FXIR_PIP_PACKAGES=(safetensors numpy pyyaml "transformers==$FXIR_TRANSFORMERS_VERSION")
+# Nothing is ever downloaded from the Hugging Face Hub (models come from configs).
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
 _fxir_t0=$(date +%s)
 _fxir_stage_start=$_fxir_t0
@@ -73,15 +78,16 @@ FXIR_TORCH_VERSION=2.13.0+cpu
 
 fxir_setup_venv() {
   fxir_stage venv
-  if [ -x "$FXIR_PY" ] && "$FXIR_PY" - "$FXIR_TORCH_VERSION" <<'PY' 2>/dev/null
+  if [ -x "$FXIR_PY" ] && "$FXIR_PY" - "$FXIR_TORCH_VERSION" "$FXIR_TRANSFORMERS_VERSION" \
+       <<'PY' 2>/dev/null
 import importlib.metadata as m, sys
-if m.version("torch") != sys.argv[1]:
+if m.version("torch") != sys.argv[1] or m.version("transformers") != sys.argv[2]:
     sys.exit(1)
 for name in ("safetensors", "numpy", "pyyaml"):
     m.version(name)
 PY
   then
-    echo "[fxir] venv $FXIR_VENV has torch $FXIR_TORCH_VERSION"
+    echo "[fxir] venv $FXIR_VENV has torch $FXIR_TORCH_VERSION, transformers $FXIR_TRANSFORMERS_VERSION"
     return
   fi
   if [ ! -x "$FXIR_PY" ]; then

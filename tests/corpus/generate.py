@@ -9,10 +9,21 @@ under DIR, for the case NAME = <model>.<mode>:
   NAME.expected.safetensors output_<i>: the tensor leaves of tree_flatten(eager output);
                             mutated_input_<k>: post-call value of mutated input leaf k;
                             buffer.<fqn>: post-call value of each mutated buffer
+  NAME.exported.safetensors the same from the exported program itself (ep.module()); the
+                            manifest's "oracle" is "exported" when these differ from
+                            eager's beyond the dtype's tolerance (a decomposition that
+                            computes otherwise), else "eager", with the difference
+  NAME.steps.safetensors    decode models only: eager's step<s>.output_<i>,
+                            step<s>.mutated_input_<k> (a cache in the inputs) and
+                            step<s>.buffer.<fqn> (a cache in buffers) for several steps
+                            in a row on one module (metadata "decode": {steps, feed
+                            {output: input}, advance {input: amount}}; models.Decode)
   manifest.json             every case: outcome (exported / expected_failure /
-                            unexpected_failure + error text), family, mode, source location
+                            unexpected_failure + error text), family, mode, source
+                            location, oracle and oracle_reason, exported_lost (values
+                            eager updates that the exported module() does not)
   fxir_known_failures.tsv   case, pass, error pattern of every fxir known failure
-  stamp                     hash of tests/corpus/* and torch.__version__
+  stamp                     hash of tests/corpus/* and the torch and transformers versions
 
 Leaf indices count all leaves (tensor or not; None is a leaf). Each safetensors file has
 one metadata entry, "fxir_corpus": a JSON object with "treespec" (torch pytree JSON of the
@@ -23,9 +34,12 @@ A case whose model declares an fxir known failure (models.py, fxir_xfail) carrie
 "fxir_expected_failure" ({pattern, reason, pipelines}) in the manifest.
 
 Order per case: module built under torch.manual_seed(model.seed) and put in eval();
-inputs made under the same seed; a deepcopy of the module is kept; the export runs FIRST
-(on cloned inputs); the eager reference runs after it, under torch.no_grad(), on the
-untouched deepcopy with cloned inputs.
+inputs made under the same seed (then the run inputs, where the model has other ones:
+a dynamic dim run at another size than traced); a deepcopy of the module is kept; the
+export runs FIRST (on cloned inputs); the eager reference runs after it, under
+torch.no_grad(), on the untouched deepcopy with cloned run inputs; then the exported
+program's module() on the same inputs; decode models then run several steps on a
+fresh copy.
 
 If DIR's stamp matches, it prints "corpus up to date" and the table of the existing
 manifest and exports nothing; otherwise it wipes DIR (only if DIR looks like a corpus:
@@ -59,6 +73,7 @@ from pathlib import Path
 
 import torch
 import torch.utils._pytree as pytree
+import transformers
 from safetensors.torch import save_file
 
 HERE = Path(__file__).resolve().parent
@@ -77,13 +92,15 @@ MUST_EXPORT = set(models.MUST_EXPORT)
 
 # ---- helpers shared with check_corpus.py ----------------------------------------------
 def corpus_hash() -> str:
-    """Hash of every file in tests/corpus (paths and contents) plus torch.__version__."""
+    """Hash of every file in tests/corpus (paths and contents) plus the versions of torch
+    and transformers (whose modeling code the hf family exports)."""
     h = hashlib.sha256()
     for path in sorted(HERE.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
             h.update(str(path.relative_to(HERE)).encode() + b"\0")
             h.update(path.read_bytes() + b"\0")
     h.update(torch.__version__.encode())
+    h.update(transformers.__version__.encode())
     return h.hexdigest()
 
 
@@ -153,6 +170,98 @@ class CaseError(Exception):
         self.exc = exc
 
 
+TOLERANCES = {  # dtype: (rtol, atol), torch.testing's; dtypes not listed compare exactly
+    torch.float64: (1e-7, 1e-7),
+    torch.float32: (1.3e-6, 1e-5),
+    torch.float16: (1e-3, 1e-5),
+    torch.bfloat16: (1.6e-2, 1e-5),
+}
+
+
+def tensors_close(a: torch.Tensor, b: torch.Tensor) -> str:
+    """"" when `b` matches `a` within a's dtype's tolerance (NaN equal to NaN), else how
+    it differs."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return f"{b.dtype}{list(b.shape)} for {a.dtype}{list(a.shape)}"
+    if a.dtype in TOLERANCES:
+        rtol, atol = TOLERANCES[a.dtype]
+        if torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
+            return ""
+        diff = (a.double() - b.double()).abs().nan_to_num(0).max().item()
+        return f"max abs difference {diff:.3g} (rtol {rtol}, atol {atol})"
+    return "" if torch.equal(a, b) else "values differ"
+
+
+def first_difference(expected: dict, actual: dict) -> str:
+    """How the first value both record differs ("" when none does). Values only one
+    side records (a buffer update the exported module() loses) are not differences in
+    numbers; the manifest lists them apart."""
+    for key in sorted(expected.keys() & actual.keys()):
+        if why := tensors_close(expected[key], actual[key]):
+            return f"{key}: {why}"
+    return ""
+
+
+def run_and_record(module, initial_buffers: dict, args, kwargs, ep) -> tuple[dict, dict]:
+    """Runs `module` on clones of the inputs; its outputs, the inputs it changed and the
+    buffers it changed (or that the program mutates), as the expected file holds them."""
+    in_leaves = pytree.tree_leaves((args, kwargs))
+    call_args, call_kwargs = clone_tree((args, kwargs))
+    with torch.no_grad():
+        result = module(*call_args, **call_kwargs)
+    out_leaves, out_spec = pytree.tree_flatten(result)
+    expected, out_meta = tensor_file(out_leaves, out_spec, "output")
+    post_inputs = pytree.tree_leaves((call_args, call_kwargs))
+    mutated_inputs = [k for k, (pre, post) in enumerate(zip(in_leaves, post_inputs))
+                      if isinstance(pre, torch.Tensor) and not bitwise_equal(pre, post)]
+    for k in mutated_inputs:
+        expected[f"mutated_input_{k}"] = post_inputs[k].detach().contiguous().clone()
+    signature_buffers = set(ep.graph_signature.buffers_to_mutate.values())
+    post_buffers = dict(module.named_buffers())
+    mutated_buffers = [fqn for fqn, buf in post_buffers.items()
+                       if fqn in signature_buffers or fqn not in initial_buffers
+                       or not bitwise_equal(buf, initial_buffers[fqn])]
+    for fqn in mutated_buffers:
+        expected[f"buffer.{fqn}"] = post_buffers[fqn].detach().contiguous().clone()
+    out_meta["mutated_inputs"] = mutated_inputs
+    out_meta["mutated_buffers"] = mutated_buffers
+    return expected, out_meta
+
+
+def decode_steps(module, decode: models.Decode, args, kwargs, ep) -> tuple[dict, dict]:
+    """Eager's results for `decode.steps` steps in a row on one module: step s's outputs
+    (`step<s>.output_<i>`) and the buffers changed so far (`step<s>.buffer.<fqn>`).
+    Before each step after the first, input `feed[o]` (a leaf index) becomes output `o`
+    and input `a` grows by `advance[a]`; the rest (caches in buffers or in written
+    inputs) carries over."""
+    leaves, spec = pytree.tree_flatten(clone_tree((args, kwargs)))
+    mutated = set(ep.graph_signature.buffers_to_mutate.values())
+    initial = {fqn: b.clone() for fqn, b in module.named_buffers()}
+    recorded, previous = {}, None
+    for step in range(decode.steps):
+        if previous is not None:
+            for o, i in decode.feed.items():
+                leaves[i] = previous[o].clone()
+            for i, k in decode.advance.items():
+                leaves[i] = leaves[i] + k
+        call_args, call_kwargs = pytree.tree_unflatten(leaves, spec)
+        before = [v.clone() if isinstance(v, torch.Tensor) else None for v in leaves]
+        with torch.no_grad():
+            previous = pytree.tree_leaves(module(*call_args, **call_kwargs))
+        for o, v in enumerate(previous):
+            if isinstance(v, torch.Tensor):
+                recorded[f"step{step}.output_{o}"] = v.detach().contiguous().clone()
+        for k, v in enumerate(leaves):  # a cache the program writes in the inputs
+            if before[k] is not None and not bitwise_equal(before[k], v):
+                recorded[f"step{step}.mutated_input_{k}"] = v.detach().contiguous().clone()
+        for fqn, buf in module.named_buffers():
+            if fqn in mutated or not bitwise_equal(buf, initial[fqn]):
+                recorded[f"step{step}.buffer.{fqn}"] = buf.detach().contiguous().clone()
+    meta = {"decode": {"steps": decode.steps, "feed": {str(o): i for o, i in decode.feed.items()},
+                       "advance": {str(i): k for i, k in decode.advance.items()}}}
+    return recorded, meta
+
+
 def export_case(model: models.Model, mode: str, out: Path) -> dict:
     """Export, save and run one case; returns what the manifest records about its files.
     Raises CaseError(stage, exc) when any stage fails."""
@@ -175,37 +284,49 @@ def export_case(model: models.Model, mode: str, out: Path) -> dict:
         stage = "save"
         torch.export.save(ep, out / f"{name}.pt2")
 
+        # The inputs to run with (another length than traced, for some dynamic cases).
+        run_args, run_kwargs = model.run_inputs() if model.run_inputs else (args, kwargs)
         stage = "eager"
-        in_leaves, in_spec = pytree.tree_flatten((args, kwargs))
-        eager_args, eager_kwargs = clone_tree((args, kwargs))
-        with torch.no_grad():
-            result = reference(*eager_args, **eager_kwargs)
-        out_leaves, out_spec = pytree.tree_flatten(result)
+        in_leaves, in_spec = pytree.tree_flatten((run_args, run_kwargs))
+        pristine = copy.deepcopy(reference)  # for the decode steps, before any call
+        expected, out_meta = run_and_record(reference, initial_buffers, run_args, run_kwargs,
+                                            ep)
+        stage = "exported"
+        # The exported program's own results (its module()): the oracle where they differ
+        # from eager's beyond the dtype's tolerance (a decomposition that computes
+        # otherwise, bfloat16), recorded apart either way.
+        exported_module = ep.module()
+        exported, exported_meta = run_and_record(
+            exported_module, {fqn: b.clone() for fqn, b in exported_module.named_buffers()},
+            run_args, run_kwargs, ep)
+        difference = first_difference(expected, exported)
+        # What eager updates and the exported module() does not: non-strict exports of
+        # an attribute that aliases a buffer lift it as a constant, which module()
+        # writes without touching the buffer (fxir ties them: docs/passes.md).
+        lost = sorted(set(expected) - set(exported))
 
         stage = "write"
         inputs, in_meta = tensor_file(in_leaves, in_spec, "input")
         write_tensor_file(out / f"{name}.inputs.safetensors", inputs, in_meta)
-
-        expected, out_meta = tensor_file(out_leaves, out_spec, "output")
-        post_inputs = pytree.tree_leaves((eager_args, eager_kwargs))
-        mutated_inputs = [k for k, (pre, post) in enumerate(zip(in_leaves, post_inputs))
-                          if isinstance(pre, torch.Tensor) and not bitwise_equal(pre, post)]
-        for k in mutated_inputs:
-            expected[f"mutated_input_{k}"] = post_inputs[k].detach().contiguous().clone()
-        signature_buffers = set(ep.graph_signature.buffers_to_mutate.values())
-        post_buffers = dict(reference.named_buffers())
-        mutated_buffers = [fqn for fqn, buf in post_buffers.items()
-                           if fqn in signature_buffers
-                           or not bitwise_equal(buf, initial_buffers[fqn])]
-        for fqn in mutated_buffers:
-            expected[f"buffer.{fqn}"] = post_buffers[fqn].detach().contiguous().clone()
-        out_meta["mutated_inputs"] = mutated_inputs
-        out_meta["mutated_buffers"] = mutated_buffers
         write_tensor_file(out / f"{name}.expected.safetensors", expected, out_meta)
-        return {"files": {"pt2": f"{name}.pt2", "inputs": f"{name}.inputs.safetensors",
-                          "expected": f"{name}.expected.safetensors"},
+        write_tensor_file(out / f"{name}.exported.safetensors", exported, exported_meta)
+        files = {"pt2": f"{name}.pt2", "inputs": f"{name}.inputs.safetensors",
+                 "expected": f"{name}.expected.safetensors",
+                 "exported": f"{name}.exported.safetensors"}
+        if model.decode:
+            stage = "decode"
+            steps, steps_meta = decode_steps(pristine, model.decode, run_args, run_kwargs, ep)
+            write_tensor_file(out / f"{name}.steps.safetensors", steps, steps_meta)
+            files["steps"] = f"{name}.steps.safetensors"
+        return {"files": files,
                 "verifiers": [v.dialect for v in ep.verifiers],
-                "mutated_inputs": mutated_inputs, "mutated_buffers": mutated_buffers}
+                "mutated_inputs": out_meta["mutated_inputs"],
+                "mutated_buffers": out_meta["mutated_buffers"],
+                "exported_lost": lost,
+                "oracle": "exported" if difference else "eager",
+                "oracle_reason": (f"the exported program computes otherwise than eager "
+                                  f"beyond the dtype's tolerance: {difference}"
+                                  if difference else "")}
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, none is fatal
         raise CaseError(stage, exc) from exc
 
@@ -311,6 +432,7 @@ def main() -> int:
 
     prepare_out_dir(out)
     warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)  # torch.export's notes
     # torch.export.save logs a warning for every empty HOP argument list (scan's
     # additional_inputs=()) that it writes as a tensor list; docs/pt2-format.md covers it.
     logging.getLogger("torch._export.serde.serialize").setLevel(logging.ERROR)
@@ -324,7 +446,8 @@ def main() -> int:
             print(f"{record['seconds']:7.2f}s  {record['name']:<40} {record['outcome']}"
                   + (f"  [{record['problem']}]" if record.get("problem") else ""), flush=True)
     seconds = round(time.perf_counter() - start, 1)
-    manifest = {"torch_version": torch.__version__, "corpus_hash": stamp,
+    manifest = {"torch_version": torch.__version__,
+                "transformers_version": transformers.__version__, "corpus_hash": stamp,
                 "generation_seconds": seconds, "modes": list(models.MODES),
                 "cases": cases}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")

@@ -60,6 +60,11 @@ class Model:
     # that runs functionalize must fail with `pattern`; the test suite flags the entry
     # as soon as it passes, so it is removed with the fix.
     fxir_xfail: dict[str, XFail] = field(default_factory=dict)
+    # Inputs to run with (eager's reference and the saved inputs) when they differ from
+    # the ones exported with: a dynamic dim run at another size than it was traced at.
+    run_inputs: Callable[[], tuple[tuple, dict]] | None = None
+    # A decode step run for several steps in a row (generate.py records eager's).
+    decode: "Decode | None" = None
 
     @property
     def seed(self) -> int:
@@ -68,6 +73,17 @@ class Model:
 
 
 MODELS: list[Model] = []
+
+
+@dataclass(frozen=True)
+class Decode:
+    """Several decode steps on one program: before each step after the first, input
+    `feed[o]` becomes output `o` of the step before (the next token) and input `a`
+    grows by `advance[a]` (the position). Everything else is passed again as it is:
+    a cache held in buffers or in inputs the program writes carries over."""
+    steps: int
+    feed: dict[int, int]
+    advance: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -81,17 +97,22 @@ def call(*args, **kwargs) -> Call:
     return Call(args, kwargs)
 
 
-def register(name, family, inputs, *, dynamic_shapes=None, xfail=None, note="",
-             fxir_xfail=None):
-    """Class decorator: add the module class to MODELS. `inputs` returns the positional
-    args as a tuple, or a Call; it runs after torch.manual_seed(model.seed)."""
-    def make_inputs():
+def _as_call(inputs):
+    def make():
         made = inputs()
         return (made.args, made.kwargs) if isinstance(made, Call) else (made, {})
+    return make
 
+
+def register(name, family, inputs, *, dynamic_shapes=None, xfail=None, note="",
+             fxir_xfail=None, run_inputs=None, decode=None):
+    """Class decorator: add the module class to MODELS. `inputs` (and `run_inputs`)
+    return the positional args as a tuple, or a Call; they run after
+    torch.manual_seed(model.seed)."""
     def deco(cls):
-        MODELS.append(Model(name, family, cls, make_inputs, dynamic_shapes, dict(xfail or {}),
-                            note, dict(fxir_xfail or {})))
+        MODELS.append(Model(name, family, cls, _as_call(inputs), dynamic_shapes,
+                            dict(xfail or {}), note, dict(fxir_xfail or {}),
+                            _as_call(run_inputs) if run_inputs else None, decode))
         return cls
     return deco
 
@@ -635,11 +656,7 @@ class _CacheAttention(nn.Module):
           xfail={"decomposed": XFail(
               r"AssertionError: expected compiled_fn to be GraphModule",
               "run_decompositions() cannot functionalize writes into lifted constants that "
-              "share storage with buffers (torch 2.13)")},
-          fxir_xfail={"nonstrict": XFail(
-              r"writes its constant input",
-              "issue 16 (b): functionalize does not yet turn a written lifted constant that "
-              "shares storage with a buffer into a mutation of that buffer")})
+              "share storage with buffers (torch 2.13)")})
 class StaticCacheDecode(nn.Module):
     """One decode step of a 4-layer decoder with a static KV cache, the form of
     transformers' exportable static-cache wrapper: the cache is registered as buffers
@@ -660,6 +677,31 @@ class StaticCacheDecode(nn.Module):
         for i, layer in enumerate(self.layers):
             x = layer(x, self.cache.k[i], self.cache.v[i], pos, mask)
         return x
+
+
+class _Holder:
+    """A plain object (not a module): what it holds is no buffer to torch.export."""
+
+
+@register("lifted_part_of_buffer", "mutation", lambda: (r(2, 3),),
+          xfail={"decomposed": XFail(
+              r"AssertionError: expected compiled_fn to be GraphModule",
+              "run_decompositions() cannot functionalize writes into lifted constants that "
+              "share storage with buffers (torch 2.13)")})
+class LiftedPartOfBuffer(nn.Module):
+    """A slice of a non-persistent buffer reached through a plain attribute and written
+    in place: non-strict export lifts it as a constant over a part of the buffer's
+    storage (`shares "buf" at 3`), which functionalize reads and writes as an
+    as_strided view of the buffer (docs/passes.md, "Written constants")."""
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("buf", torch.zeros(4, 3), persistent=False)
+        self.h = _Holder()
+        self.h.part = self.buf[1:3]
+
+    def forward(self, x):
+        self.h.part.add_(x)
+        return self.buf * 2
 
 
 # =====================================================================================
@@ -972,7 +1014,7 @@ MUST_EXPORT: list[str] = (
              "setitem_slice", "setitem_step_slice", "setitem_ellipsis", "setitem_bool_mask",
              "setitem_tensor_index", "index_put_accumulate", "index_copy", "masked_fill",
              "kv_cache")
-    + _forms("static_cache_decode", modes=("strict", "nonstrict"))
+    + _forms("static_cache_decode", "lifted_part_of_buffer", modes=("strict", "nonstrict"))
     + _forms("dyn_batch_seq", "dyn_derived_dim", "unbacked_item", "unbacked_nonzero")
     + _forms("topk_maxdim", "split")
     + _forms("linear_mlp", "conv2d", "layernorm", "embedding", "sdpa", "transformer_block",
@@ -983,9 +1025,14 @@ MUST_EXPORT: list[str] = (
              "dtype_casts")
 )
 
+# The hf family (transformers models, hf_models.py) registers itself into MODELS.
+import hf_models  # noqa: E402
+
+MUST_EXPORT += hf_models.HF_MUST_EXPORT
+
 # Families whose must-export cases have to cover both strict and nonstrict mode.
 COVERAGE_FAMILIES = ("scan", "cond", "while_loop", "map", "mutation", "dynamic",
-                     "multi_output", "nn", "weights", "pytree", "dtype")
+                     "multi_output", "nn", "weights", "pytree", "dtype", "hf")
 
 MIN_MODELS = 30
 
