@@ -2,6 +2,7 @@
 #include "fxir/passes/PassRegistry.h"
 
 #include <cstdio>
+#include <mutex>
 #include <vector>
 
 namespace fxir {
@@ -15,17 +16,49 @@ llvm::ArrayRef<PassInfo> registeredPasses() {
   return kPasses;
 }
 
-const PassInfo *lookupPass(std::string_view name) {
+namespace {
+struct ExtraTables {
+  std::mutex mutex;
+  std::vector<llvm::ArrayRef<PassInfo>> tables;
+};
+ExtraTables &extraTables() {
+  static ExtraTables *t = new ExtraTables(); // never destroyed: looked up until exit
+  return *t;
+}
+} // namespace
+
+void registerPassTable(llvm::ArrayRef<PassInfo> rows) {
+  ExtraTables &t = extraTables();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  for (llvm::ArrayRef<PassInfo> existing : t.tables)
+    if (existing.data() == rows.data())
+      return;
+  t.tables.push_back(rows);
+}
+
+std::vector<const PassInfo *> allPasses() {
+  std::vector<const PassInfo *> out;
   for (const PassInfo &p : registeredPasses())
-    if (p.name == name)
-      return &p;
+    out.push_back(&p);
+  ExtraTables &t = extraTables();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  for (llvm::ArrayRef<PassInfo> table : t.tables)
+    for (const PassInfo &p : table)
+      out.push_back(&p);
+  return out;
+}
+
+const PassInfo *lookupPass(std::string_view name) {
+  for (const PassInfo *p : allPasses())
+    if (p->name == name)
+      return p;
   return nullptr;
 }
 
 const PassInfo *passEstablishing(Stage s) {
-  for (const PassInfo &p : registeredPasses())
-    if (p.establishedStages.has(s))
-      return &p;
+  for (const PassInfo *p : allPasses())
+    if (p->establishedStages.has(s))
+      return p;
   return nullptr;
 }
 

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "fxir/passes/Pass.h"
 
@@ -30,8 +31,14 @@ struct PassInfo {
   StageSet establishedStages; ///< stages that hold after it
 };
 
-/// Every registered pass, in Passes.def order.
+/// Every pass of Passes.def, in order.
 llvm::ArrayRef<PassInfo> registeredPasses();
+/// Registers passes of a later layer (a code generator's partitioning pass), as
+/// registerOpTable does for ops: explicit (no static initializers), idempotent for the
+/// same table, thread-safe; the rows must live until exit. Names must not collide.
+void registerPassTable(llvm::ArrayRef<PassInfo> rows);
+/// Passes.def's passes, then the registered tables' (lookupPass finds all of them).
+std::vector<const PassInfo *> allPasses();
 
 /// nullptr when no pass has that name.
 const PassInfo *lookupPass(std::string_view name);

@@ -5,6 +5,7 @@
 // it; imports .pt2 archives (frontends/pt2) and prints them; lists passes; describes
 // operators from the schema table.
 //===----------------------------------------------------------------------------===//
+#include "fxir/backends/cpu/Cpu.h"
 #include "fxir/frontends/pt2/Reader.h"
 #include "fxir/ir/TextFormat.h"
 #include "fxir/ir/Verifier.h"
@@ -175,6 +176,9 @@ int main(int argc, char **argv) {
   cl::SetVersionPrinter(
       [](llvm::raw_ostream &os) { os << fxir::versionString() << "\n"; });
   // fxir's own options only; LLVM's stay under --help-hidden.
+  // The code generators' ops and passes (cpu.kernel, cpu-partition), so partitioned
+  // programs print, parse and verify here.
+  fxir::cpu::registerTables();
   fxir::tools::hideForeignOptions({&kInput, &kOutput, &kPasses, &kInstr, &kInfo});
   if (!cl::ParseCommandLineOptions(
           argc, argv,
@@ -184,8 +188,10 @@ int main(int argc, char **argv) {
     return 2;
 
   if (listPasses) {
-    llvm::outs() << "registered passes: " << fxir::registeredPasses().size() << "\n";
-    for (const fxir::PassInfo &p : fxir::registeredPasses()) {
+    std::vector<const fxir::PassInfo *> passes = fxir::allPasses();
+    llvm::outs() << "registered passes: " << passes.size() << "\n";
+    for (const fxir::PassInfo *pp : passes) {
+      const fxir::PassInfo &p = *pp;
       llvm::outs() << "  " << p.name << "  " << p.summary << "\n";
       for (const fxir::PassOptionSpec &o : p.options())
         llvm::outs() << "      " << o.key << "=<" << fxir::optionTypeName(o.type)
