@@ -6,8 +6,8 @@ namespace fxir {
 llvm::ArrayRef<BackendSpec> registeredBackends() {
   static const std::vector<BackendSpec> kBackends = [] {
     std::vector<BackendSpec> out;
-#define FXIR_BACKEND(Name, Summary, Create, Requires, DefaultPipeline)                     \
-  out.push_back(BackendSpec{Name, Summary, Requires, DefaultPipeline, {}});
+#define FXIR_BACKEND(Name, Summary, Create, Requires, DefaultPipeline, Lowering)           \
+  out.push_back(BackendSpec{Name, Summary, Requires, DefaultPipeline, Lowering, {}});
 #include "fxir/driver/Backends.def"
 #define FXIR_BACKEND_OPTION(Backend, Key, OptType, Default, Help)                          \
   for (BackendSpec & b : out)                                                              \

@@ -26,6 +26,7 @@ struct BackendSpec {
   std::string_view summary;
   StageSet requiredStages;
   std::string_view defaultPipeline;  ///< "" runs no passes
+  std::string_view lowering;         ///< the backend's own passes, run after any pipeline
   std::vector<PassOptionSpec> options;
 };
 

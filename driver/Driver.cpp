@@ -123,11 +123,29 @@ absl::StatusOr<Prepared> prepare(const std::string &path, const Options &options
   } else {
     out.stages = stagesOf(*out.program->graph);
   }
-  if (out.backend)
+  if (out.backend) {
     if (absl::Status st = pm.requireStages(*out.program->graph, out.backend->requiredStages,
                                            "backend " + std::string(out.backend->name));
         !st.ok())
       return absl::Status(st.code(), path + ": " + std::string(st.message()));
+    // 6. The backend's own lowering, after whatever pipeline ran.
+    if (!out.backend->lowering.empty()) {
+      absl::StatusOr<Pipeline> low = Pipeline::parse(out.backend->lowering);
+      if (!low.ok())
+        return absl::InternalError("backend " + std::string(out.backend->name) +
+                                   ": its lowering does not parse: " +
+                                   std::string(low.status().message()));
+      PassManager lpm(inst, log);
+      if (absl::Status st = lpm.add(*low); !st.ok())
+        return st;
+      if (absl::Status st = lpm.run(*out.program->graph); !st.ok()) {
+        if (diagnostics)
+          diagnostics->insert(diagnostics->end(), lpm.diagnostics().begin(),
+                              lpm.diagnostics().end());
+        return absl::Status(st.code(), path + ": " + std::string(st.message()));
+      }
+    }
+  }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

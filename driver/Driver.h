@@ -8,7 +8,9 @@
 //   4. run the pipeline: the one given, else the config's, else the backend's default
 //      (with verification and the provenance check after every pass);
 //   5. check the stages the backend requires (an `interp` program may be in any stage;
-//      a code generator needs functional, structured programs).
+//      a code generator needs functional programs);
+//   6. run the backend's own lowering (Backends.def: the cpu backend's cpu-partition),
+//      whichever pipeline ran.
 // The result is what a backend's create function takes (backends/runtime/Runtime.h
 // pairs the two). Errors name the file, the pass, the op or the option.
 //
@@ -66,7 +68,7 @@ struct Prepared {
   double seconds = 0;                   ///< load + passes
 };
 
-/// Steps 1-5 above. Pass logs (print-ir-after, timing) go to `log`. When a pass fails
+/// Steps 1-6 above. Pass logs (print-ir-after, timing) go to `log`. When a pass fails
 /// with located errors, they are also appended to `diagnostics` (if given), for tools
 /// that print them at the user's source line.
 absl::StatusOr<Prepared> prepare(const std::string &path, const Options &options,

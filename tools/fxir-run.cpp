@@ -201,6 +201,7 @@ int main(int argc, char **argv) {
       llvm::outs() << "  " << b.name << "  " << b.summary << "\n"
                    << "      requires: " << b.requiredStages.str() << "; default pipeline: "
                    << (b.defaultPipeline.empty() ? "(none)" : std::string(b.defaultPipeline))
+                   << (b.lowering.empty() ? "" : "; lowering: " + std::string(b.lowering))
                    << "\n";
       for (const fxir::PassOptionSpec &o : b.options)
         llvm::outs() << "      " << o.key << "=<" << fxir::optionTypeName(o.type)
