@@ -38,9 +38,11 @@ public:
   }
   std::vector<std::string> mutatedWeights() const override { return bound->mutatedWeights(); }
   const Program &program() const override { return bound->program(); }
-  llvm::StringRef backend() const override { return "interp"; }
+  llvm::StringRef backend() const override { return name; }
 
   std::unique_ptr<BoundProgram> bound;
+  std::shared_ptr<const OpHandler> handler; ///< a code generator's ops, or null
+  std::string name = "interp";
   // One prepared dispatcher call per ATen op.
   llvm::DenseMap<const Op *, std::unique_ptr<AtenOp>> plans;
   /// fxir.insert_slice ops whose buffer nobody else sees: they write it in place.
@@ -65,6 +67,8 @@ public:
 absl::Status InterpExecutable::prepare(const Op &op) {
   llvm::StringRef name = op.name();
   const OpInfo &info = op.info();
+  if (handler && handler->handles(op))
+    return absl::OkStatus();
   if (op.is(FxirOp::Yield) || op.is(FxirOp::Constant) || op.is(FxirOp::Alloc))
     return absl::OkStatus();
   if (op.is(FxirOp::InsertSlice)) {
@@ -392,6 +396,19 @@ absl::Status InterpExecutable::runStructured(const Op &op, Env &env) const {
 
 absl::Status InterpExecutable::runOp(const Op &op, Env &env) const {
   llvm::StringRef name = op.name();
+  if (handler && handler->handles(op)) {
+    llvm::SmallVector<c10::IValue, 8> operands;
+    for (unsigned i = 0; i < op.numOperands(); ++i) {
+      auto it = env.find(op.operandValue(i));
+      if (it == env.end())
+        return opError(op, "operand " + std::to_string(i) + " has no value");
+      operands.push_back(it->second);
+    }
+    std::vector<c10::IValue> results;
+    if (absl::Status st = handler->run(op, operands, results); !st.ok())
+      return st;
+    return setResults(op, std::move(results), env);
+  }
   if (op.is(FxirOp::Constant)) {
     if (op.args().size() != 1 || op.numResults() != 1)
       return opError(op, "a constant takes one argument and has one result");
@@ -472,19 +489,27 @@ InterpExecutable::runImpl(std::vector<c10::IValue> inputs) const {
   std::vector<c10::IValue> outs;
   if (absl::Status st = runRegion(bound->program().graph->body(), args, env, outs); !st.ok())
     return st;
-  return bound->finish(std::move(outs), inputs, "interp");
+  return bound->finish(std::move(outs), inputs, name);
 }
 
 } // namespace
 
 absl::StatusOr<std::unique_ptr<runtime::Executable>>
 create(std::shared_ptr<const Program> program, const PassOptions &) {
+  return createWithHandler(std::move(program), nullptr, "interp");
+}
+
+absl::StatusOr<std::unique_ptr<runtime::Executable>>
+createWithHandler(std::shared_ptr<const Program> program,
+                  std::shared_ptr<const OpHandler> handler, std::string backend) {
   try {
     absl::StatusOr<std::unique_ptr<BoundProgram>> bound = BoundProgram::create(std::move(program));
     if (!bound.ok())
       return bound.status();
     auto exe = std::make_unique<InterpExecutable>();
     exe->bound = std::move(*bound);
+    exe->handler = std::move(handler);
+    exe->name = std::move(backend);
     for (const Op &op : exe->bound->program().graph->body().ops())
       if (absl::Status st = exe->prepare(op); !st.ok())
         return st;

@@ -29,6 +29,23 @@
 
 namespace fxir::interp {
 
+/// Ops a code generator's runtime runs itself, inside interp's evaluation of the rest
+/// (the cpu backend's cpu.kernel ops): every other op, the control flow around them,
+/// the input checks and the mutation write-back stay interp's, shared, not copied.
+class OpHandler {
+public:
+  virtual ~OpHandler() = default;
+  virtual bool handles(const Op &op) const = 0;
+  /// Runs `op` on its operands' values; sets one value per result.
+  virtual absl::Status run(const Op &op, llvm::ArrayRef<c10::IValue> operands,
+                           std::vector<c10::IValue> &results) const = 0;
+};
+
+/// An interp Executable that hands `handler`'s ops to it, named `backend`.
+absl::StatusOr<std::unique_ptr<runtime::Executable>>
+createWithHandler(std::shared_ptr<const Program> program,
+                  std::shared_ptr<const OpHandler> handler, std::string backend);
+
 /// The interp backend's create function (driver/Backends.def): binds the weights and
 /// prepares every op. Errors name the weight or the op.
 absl::StatusOr<std::unique_ptr<runtime::Executable>>
