@@ -1,7 +1,9 @@
 //===- Runtime.cpp ---------------------------------------------------------------------===//
 #include "fxir/backends/runtime/Runtime.h"
 
+#include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/interp/Interp.h"
+#include "fxir/backends/runtime/CpuExecutable.h"
 
 namespace fxir::runtime {
 namespace {
@@ -11,7 +13,7 @@ using CreateFn = absl::StatusOr<std::unique_ptr<Executable>> (*)(std::shared_ptr
 
 // The create column of the backend table.
 CreateFn createFunction(std::string_view name) {
-#define FXIR_BACKEND(Name, Summary, Create, Requires, DefaultPipeline)                     \
+#define FXIR_BACKEND(Name, Summary, Create, Requires, DefaultPipeline, Lowering)                \
   if (name == Name)                                                                        \
     return &Create;
 #include "fxir/driver/Backends.def"
@@ -33,6 +35,8 @@ absl::StatusOr<std::unique_ptr<Executable>> create(std::shared_ptr<const Program
 absl::StatusOr<std::unique_ptr<Executable>> compile(const std::string &path,
                                                     const CompileOptions &options) {
   try {
+    // The code generators' passes (their lowering) must be known to the driver.
+    cpu::registerTables();
     driver::Options d;
     d.backend = options.backend.empty() ? "interp" : options.backend;
     d.pipeline = options.pipeline;

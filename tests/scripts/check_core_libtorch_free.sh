@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The core (ir/, passes/, frontends/, driver/) must build and link without LibTorch.
+# The core (ir/, passes/, frontends/, driver/, and the code generator's LLVM side
+# backends/cpu/) must build and link without LibTorch.
 # usage: check_core_libtorch_free.sh SOURCE_ROOT [CORE_LIBRARY.so ...]
 #   1. no file under SOURCE_ROOT/{ir,passes,frontends,driver} includes a torch/, ATen/ or c10/
 #      header;
@@ -9,7 +10,7 @@
 set -u
 root=$1; shift
 bad=0
-for layer in ir passes frontends driver; do
+for layer in ir passes frontends driver backends/cpu; do
   [ -d "$root/$layer" ] || continue
   while IFS= read -r hit; do
     echo "core file includes a LibTorch header: $hit"
@@ -31,6 +32,6 @@ for lib in "$@"; do
   fi
 done
 if [ $bad -eq 0 ]; then
-  echo "core is LibTorch-free: sources under $root/{ir,passes,frontends,driver}; libraries: $*"
+  echo "core is LibTorch-free: sources under $root/{ir,passes,frontends,driver,backends/cpu}; libraries: $*"
 fi
 exit $bad

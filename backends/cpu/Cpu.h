@@ -1,0 +1,170 @@
+//===- Cpu.h - the CPU code generator's LibTorch-free side ----------------------===//
+//
+// What the CPU backend is made of before anything runs (docs/codegen.md):
+//  1. partitioning (`cpu-partition`, a pass over the graph IR): ops the generator
+//     covers (KernelOps.def: pointwise ops with broadcasting, type promotion and casts)
+//     are grouped into `cpu.kernel` region ops; every other op stays where it is and
+//     runs through ATen as an extern call. fxir-opt prints the partition.
+//  2. scheduling: each kernel's iteration space (its result's rank), the vector width
+//     of the target and how every buffer is addressed in the inner loop (contiguous,
+//     broadcast or strided), as a KernelSpec;
+//  3. LLVM emission (Emit.cpp): one function per kernel, its inner loop vectorized
+//     explicitly at the target's widest vector width with a masked remainder that runs
+//     the same code, then LLVM's O3 pipeline for the target;
+//  4. JIT (Jit.cpp): the module compiled to an object in process and linked by ORC's
+//     LLJIT against an explicit symbol table; no external compiler, no process symbols.
+// The runtime side (backends/runtime/CpuExecutable.cpp, LibTorch) calls the kernels.
+//
+// Kernel ABI (every kernel, C calling convention):
+//   void fxir_kN(void *const *buffers, const int64_t *sizes, const int64_t *strides,
+//                const int64_t *scalars)
+// buffers: the kernel's tensor operands then its results (data pointers, offset
+// applied); sizes: the iteration space (rank R); strides: R per buffer, in elements,
+// already expanded for broadcasting (0 on broadcast dims); scalars: one 8-byte slot per
+// number operand (int64, or a double's bits). No host address is ever an IR constant.
+//
+// Does not: include LibTorch, allocate or run anything, cache objects (not yet).
+//===----------------------------------------------------------------------------===//
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fxir/ir/Graph.h"
+#include "fxir/passes/Pass.h"
+
+#include "absl/status/statusor.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringRef.h"
+
+namespace fxir::cpu {
+
+/// Registers the backend's op rows (`cpu.kernel`) and its pass (`cpu-partition`) with
+/// the op and pass registries. Explicit, idempotent, thread-safe; tools that print or
+/// parse kernels call it first.
+void registerTables();
+
+/// The name of the kernel region op.
+inline constexpr llvm::StringLiteral kKernelOpName = "cpu.kernel";
+
+/// How the generator computes one ATen op (KernelOps.def), or Emitter::None.
+enum class Emitter : uint8_t {
+  None,
+#define FXIR_KERNEL_EMITTER(E) E,
+#include "fxir/backends/cpu/KernelOps.def"
+};
+enum class ArgForm : uint8_t { Unary, Binary, Compare, Where, Cast, Copy };
+struct KernelOpRow {
+  llvm::StringRef name;
+  Emitter emitter;
+  ArgForm form;
+};
+/// Every row of KernelOps.def.
+llvm::ArrayRef<KernelOpRow> kernelOpRows();
+
+/// Why `op` cannot be part of a kernel ("" when it can): not in KernelOps.def, a dtype,
+/// device or argument the generator does not lower, a type promotion it does not
+/// reproduce. Decides the partition; `--report` lists the extern ops by name.
+std::string whyNotKernel(const Op &op);
+
+/// Whether `op` is a heavy op left to ATen on purpose (matmul, convolution,
+/// attention): reported as `library` rather than `extern`.
+bool isLibraryOp(const Op &op);
+
+/// The result dtype ATen's type promotion gives for these operands: tensors of rank > 0
+/// over 0-dim tensors over Python numbers (wrapped numbers), by category (bool < int <
+/// float). nullopt for a combination the generator does not handle.
+struct PromotionInput {
+  enum class Kind : uint8_t { Tensor, ZeroDim, Number } kind;
+  DType dtype; ///< numbers: Bool, Int64 or Float64
+};
+std::optional<DType> promoteTypes(DType a, DType b);
+std::optional<DType> resultType(llvm::ArrayRef<PromotionInput> inputs);
+
+/// What a partitioned graph runs where (fxir-run --report, the corpus test).
+struct PartitionReport {
+  unsigned kernels = 0, fusedOps = 0;
+  /// Op name -> count, for ATen ops outside kernels: heavy ones left to ATen on
+  /// purpose (library) and the rest (extern).
+  std::map<std::string, unsigned> library, external;
+  /// Extern ops the generator covers by name (KernelOps.def), with why they are extern
+  /// here (a dtype, an argument): "aten.exp.default: f64 exp is not generated yet".
+  std::map<std::string, unsigned> claimedButExtern;
+  unsigned numLibrary() const;
+  unsigned numExtern() const;
+  /// `aten.mm x2, aten.cat`
+  static std::string list(const std::map<std::string, unsigned> &ops);
+};
+PartitionReport reportPartition(const Graph &graph);
+
+/// The cpu-partition pass.
+std::unique_ptr<Pass> createPartitionPass(const PassOptions &options);
+llvm::ArrayRef<PassOptionSpec> partitionOptions();
+
+/// How a buffer is addressed along the innermost dim.
+enum class Inner : uint8_t { Contiguous, Broadcast, Strided };
+
+/// One kernel, scheduled: what the emitter builds and the runtime calls.
+struct KernelSpec {
+  const Op *op = nullptr;     ///< the cpu.kernel op
+  std::string symbol;         ///< fxir_k<N>
+  unsigned rank = 0;          ///< of the iteration space (the results' rank)
+  struct Buffer {
+    bool isResult = false;
+    unsigned index = 0;       ///< operand index, or result index
+    DType dtype = DType::Float32;
+    unsigned rank = 0;        ///< of the tensor (<= rank; leading dims broadcast)
+    Inner inner = Inner::Contiguous;
+  };
+  std::vector<Buffer> buffers;        ///< tensor operands, then results
+  std::vector<unsigned> scalarOperands; ///< number operands, slot order
+  std::vector<unsigned> operandBuffer; ///< per operand: buffer index, or -1u
+  std::vector<unsigned> operandScalar; ///< per operand: scalar slot, or -1u
+  unsigned numOps = 0;                ///< ATen ops fused
+  /// The ops it fuses with their source lines, one a line (the --emit header).
+  std::string sources;
+};
+
+/// Where code is generated for.
+struct CodegenOptions {
+  /// "host" (the CPU's name for tuning, its features from sys::getHostCPUFeatures),
+  /// or an LLVM CPU name such as x86-64-v3 or x86-64-v4.
+  std::string target = "host";
+  /// Bits of the vectors the inner loop uses; 0: the target's widest.
+  int64_t vectorBits = 0;
+  /// LLVM's optimization level for the kernels (0-3).
+  int64_t optLevel = 3;
+  /// Round every f16/bf16 result to its dtype after each op, as eager does, instead of
+  /// keeping f32 between the ops of a kernel (docs/codegen.md: the difference).
+  bool emulateEagerRounding = false;
+};
+
+/// The kernels of a partitioned graph, scheduled (every cpu.kernel op, nested ones
+/// included, in order).
+absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph);
+
+/// Compiled kernels: the JIT owning their code, each kernel's entry point.
+using KernelFn = void (*)(void *const *, const int64_t *, const int64_t *, const int64_t *);
+class CompiledKernels {
+public:
+  virtual ~CompiledKernels() = default;
+  /// The entry point of kernel `symbol`, or null.
+  virtual KernelFn lookup(llvm::StringRef symbol) const = 0;
+  /// The target's CPU name, its features and the vector width used.
+  virtual const std::string &targetDescription() const = 0;
+};
+
+/// Emits, optimizes and JIT-compiles `kernels`. A verifier or JIT failure is an error
+/// naming the kernel, its ops and their source lines.
+absl::StatusOr<std::unique_ptr<CompiledKernels>>
+compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options);
+
+/// The LLVM IR (`llvm`) or assembly (`asm`) of one kernel, for --emit.
+absl::StatusOr<std::string> emitKernelText(const KernelSpec &kernel,
+                                           const CodegenOptions &options,
+                                           llvm::StringRef what);
+
+} // namespace fxir::cpu

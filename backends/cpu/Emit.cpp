@@ -1,0 +1,653 @@
+//===- Emit.cpp - kernels to LLVM IR, vectorized explicitly ---------------------===//
+//
+// One LLVM function per KernelSpec (the ABI in Cpu.h). The iteration space is the
+// kernel's result shape: R-1 scalar loops over the outer dims, then the inner dim in
+// vectors of W lanes (W = vector bits / 32), and a remainder of fewer than W elements
+// that runs the same vector code under a lane mask (masked loads and stores): a result
+// never depends on its position or on the split.
+//
+// Every fxir value in a kernel is a vector of W lanes in its register type: f16 and
+// bf16 values are held as f32 (fusing keeps f32 between ops; explicit casts round),
+// bool as i1 (i8 in memory). Numerics follow eager (docs/codegen.md): conversions as
+// x86 eager does them (through a 32- or 64-bit integer, INT_MIN out of range),
+// NaN-propagating max/min, no fast-math, no FMA contraction, vector exp/tanh written
+// here as IR (Cephes' published polynomials), ATen's formulas for sigmoid and silu.
+//
+// Does not: optimize or compile (Jit.cpp), decide the partition (Partition.cpp).
+//===----------------------------------------------------------------------------===//
+#include "fxir/backends/cpu/Emit.h"
+
+#include "fxir/ir/OpSchema.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Intrinsics.h"
+#include "llvm/IR/Verifier.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace fxir::cpu {
+
+namespace {
+
+using llvm::IRBuilder;
+using LV = llvm::Value;
+
+/// The register type of a dtype's values: f16/bf16 computed as f32, bool as i1.
+DType regDType(DType t) {
+  return t == DType::Float16 || t == DType::BFloat16 ? DType::Float32 : t;
+}
+
+llvm::Type *scalarType(llvm::LLVMContext &c, DType t) {
+  switch (regDType(t)) {
+  case DType::Float32: return llvm::Type::getFloatTy(c);
+  case DType::Float64: return llvm::Type::getDoubleTy(c);
+  case DType::Bool: return llvm::Type::getInt1Ty(c);
+  case DType::UInt8: case DType::Int8: return llvm::Type::getInt8Ty(c);
+  case DType::Int16: return llvm::Type::getInt16Ty(c);
+  case DType::Int32: return llvm::Type::getInt32Ty(c);
+  default: return llvm::Type::getInt64Ty(c);
+  }
+}
+
+/// The type of one element in memory.
+llvm::Type *memType(llvm::LLVMContext &c, DType t) {
+  switch (t) {
+  case DType::Float16: return llvm::Type::getHalfTy(c);
+  case DType::BFloat16: return llvm::Type::getInt16Ty(c);
+  case DType::Bool: return llvm::Type::getInt8Ty(c);
+  default: return scalarType(c, t);
+  }
+}
+
+bool isFloatReg(DType t) { return isFloatingPoint(regDType(t)); }
+
+const Attr *argFor(const Op &op, unsigned i) {
+  const OpSchema *s = op.schema();
+  unsigned pos = 0;
+  for (const Arg &a : op.args()) {
+    if (a.name.empty()) {
+      if (pos++ == i)
+        return &a.value;
+    } else if (s && i < s->arguments.size() && a.name == s->arguments[i].name) {
+      return &a.value;
+    }
+  }
+  return nullptr;
+}
+
+class KernelEmitter {
+public:
+  KernelEmitter(llvm::Module &m, const KernelSpec &k, unsigned lanes, bool roundEach)
+      : m_(m), c_(m.getContext()), k_(k), w_(lanes), roundEach_(roundEach), b_(c_) {}
+
+  absl::Status emit(llvm::Function *&out);
+
+private:
+  llvm::Module &m_;
+  llvm::LLVMContext &c_;
+  const KernelSpec &k_;
+  unsigned w_;
+  bool roundEach_;
+  IRBuilder<> b_;
+  llvm::Function *fn_ = nullptr;
+
+  // Per buffer: base pointer and its strides (one per dim of the iteration space).
+  std::vector<LV *> base_;
+  std::vector<std::vector<LV *>> strides_;
+  std::vector<LV *> sizes_;
+  std::vector<LV *> scalarSlots_;
+  // Per buffer: the element offset of the current outer iteration.
+  std::vector<LV *> offset_;
+
+  struct RV {
+    LV *v = nullptr;
+    DType dtype = DType::Float32; // the fxir value's dtype (register: regDType)
+  };
+  llvm::DenseMap<const Value *, RV> env_;
+  std::string error_;
+
+  unsigned rank() const { return k_.rank ? k_.rank : 1; }
+  llvm::Type *i64() { return b_.getInt64Ty(); }
+  llvm::VectorType *vec(llvm::Type *t) { return llvm::FixedVectorType::get(t, w_); }
+  LV *splat(LV *s) { return b_.CreateVectorSplat(w_, s); }
+  LV *vconst(DType t, double f, int64_t i) {
+    llvm::Type *s = scalarType(c_, t);
+    LV *c = s->isFloatingPointTy() ? llvm::ConstantFP::get(s, f)
+                                   : llvm::ConstantInt::get(s, static_cast<uint64_t>(i), true);
+    return splat(c);
+  }
+  LV *fconst(double f) { return splat(llvm::ConstantFP::get(b_.getFloatTy(), f)); }
+  LV *iconst32(int64_t i) { return splat(b_.getInt32(static_cast<uint32_t>(i))); }
+  LV *call(llvm::Intrinsic::ID id, llvm::ArrayRef<LV *> args) {
+    return b_.CreateIntrinsic(id, {args[0]->getType()}, args);
+  }
+
+  void loopNest(unsigned dim, const std::function<void()> &inner);
+  void emitInner();
+  void emitBody(LV *j, LV *mask);
+
+  LV *load(unsigned buf, LV *j, LV *mask);
+  void store(unsigned buf, LV *j, LV *mask, LV *v);
+  LV *elementPtr(unsigned buf, LV *index);
+
+  absl::StatusOr<RV> operandValue(const Op &op, const Attr *a, LV *j, LV *mask);
+  absl::StatusOr<RV> emitOp(const Op &op, LV *j, LV *mask);
+  LV *convert(LV *v, DType from, DType to, bool round);
+  LV *roundReduced(LV *f32, DType to);
+  LV *floatToInt(LV *v, DType to);
+
+  LV *expF32(LV *x);
+  LV *tanhF32(LV *x);
+};
+
+LV *KernelEmitter::elementPtr(unsigned buf, LV *index) {
+  return b_.CreateGEP(memType(c_, k_.buffers[buf].dtype), base_[buf], index);
+}
+
+LV *KernelEmitter::load(unsigned buf, LV *j, LV *mask) {
+  const KernelSpec::Buffer &bd = k_.buffers[buf];
+  llvm::Type *mt = memType(c_, bd.dtype);
+  llvm::Align align(byteSize(bd.dtype));
+  LV *raw = nullptr;
+  LV *innerStride = strides_[buf].back();
+  switch (bd.inner) {
+  case Inner::Contiguous: {
+    LV *p = elementPtr(buf, b_.CreateAdd(offset_[buf], j));
+    raw = mask ? static_cast<LV *>(b_.CreateMaskedLoad(vec(mt), p, align, mask,
+                                                       llvm::Constant::getNullValue(vec(mt))))
+               : static_cast<LV *>(b_.CreateAlignedLoad(vec(mt), p, align));
+    break;
+  }
+  case Inner::Broadcast: {
+    // The element exists whenever the iteration is not empty.
+    LV *p = elementPtr(buf, offset_[buf]);
+    raw = splat(b_.CreateAlignedLoad(mt, p, align));
+    break;
+  }
+  case Inner::Strided: {
+    llvm::SmallVector<llvm::Constant *, 16> lanes;
+    for (unsigned l = 0; l < w_; ++l)
+      lanes.push_back(b_.getInt64(l));
+    LV *idx = b_.CreateAdd(splat(b_.CreateAdd(offset_[buf], b_.CreateMul(j, innerStride))),
+                           b_.CreateMul(llvm::ConstantVector::get(lanes), splat(innerStride)));
+    LV *ptrs = b_.CreateGEP(mt, base_[buf], idx);
+    LV *m = mask ? mask : llvm::Constant::getAllOnesValue(vec(b_.getInt1Ty()));
+    raw = b_.CreateMaskedGather(vec(mt), ptrs, align, m, llvm::Constant::getNullValue(vec(mt)));
+    break;
+  }
+  }
+  // Memory form to register form.
+  switch (bd.dtype) {
+  case DType::Float16:
+    return b_.CreateFPExt(raw, vec(b_.getFloatTy()));
+  case DType::BFloat16: {
+    LV *wide = b_.CreateShl(b_.CreateZExt(raw, vec(b_.getInt32Ty())), iconst32(16));
+    return b_.CreateBitCast(wide, vec(b_.getFloatTy()));
+  }
+  case DType::Bool:
+    return b_.CreateICmpNE(raw, llvm::Constant::getNullValue(raw->getType()));
+  default:
+    return raw;
+  }
+}
+
+LV *KernelEmitter::roundReduced(LV *f, DType to) {
+  // f32 -> f16/bf16 -> f32, round to nearest even. bf16 in integer code (a libgcc
+  // without __truncsfbf2 is never needed), NaN kept quiet as c10::BFloat16 does.
+  if (to == DType::Float16)
+    return b_.CreateFPExt(b_.CreateFPTrunc(f, vec(b_.getHalfTy())), vec(b_.getFloatTy()));
+  LV *bits = b_.CreateBitCast(f, vec(b_.getInt32Ty()));
+  LV *lsb = b_.CreateAnd(b_.CreateLShr(bits, iconst32(16)), iconst32(1));
+  LV *rounded = b_.CreateAdd(bits, b_.CreateAdd(iconst32(0x7fff), lsb));
+  LV *hi = b_.CreateAnd(rounded, iconst32(static_cast<int64_t>(0xffff0000u)));
+  LV *isNan = b_.CreateFCmpUNO(f, f);
+  LV *r = b_.CreateSelect(isNan, iconst32(0x7fc00000), hi);
+  return b_.CreateBitCast(r, vec(b_.getFloatTy()));
+}
+
+void KernelEmitter::store(unsigned buf, LV *j, LV *mask, LV *v) {
+  const KernelSpec::Buffer &bd = k_.buffers[buf];
+  llvm::Type *mt = memType(c_, bd.dtype);
+  llvm::Align align(byteSize(bd.dtype));
+  LV *m = v;
+  switch (bd.dtype) {
+  case DType::Float16:
+    m = b_.CreateFPTrunc(v, vec(b_.getHalfTy()));
+    break;
+  case DType::BFloat16:
+    m = b_.CreateTrunc(b_.CreateLShr(b_.CreateBitCast(roundReduced(v, DType::BFloat16),
+                                                      vec(b_.getInt32Ty())),
+                                     iconst32(16)),
+                       vec(b_.getInt16Ty()));
+    break;
+  case DType::Bool:
+    m = b_.CreateZExt(v, vec(b_.getInt8Ty()));
+    break;
+  default:
+    break;
+  }
+  (void)mt;
+  LV *p = elementPtr(buf, b_.CreateAdd(offset_[buf], j));
+  if (mask)
+    b_.CreateMaskedStore(m, p, align, mask);
+  else
+    b_.CreateAlignedStore(m, p, align);
+}
+
+LV *KernelEmitter::floatToInt(LV *v, DType to) {
+  // As x86 eager converts: to int64 through a 64-bit conversion, to narrower types
+  // through a 32-bit one, INT_MIN when out of range or NaN, then truncated.
+  unsigned w = to == DType::Int64 ? 64 : 32;
+  llvm::Type *ft = v->getType()->getScalarType();
+  double lim = std::ldexp(1.0, static_cast<int>(w) - 1);
+  LV *lo = splat(llvm::ConstantFP::get(ft, -lim)), *hi = splat(llvm::ConstantFP::get(ft, lim));
+  LV *in = b_.CreateAnd(b_.CreateFCmpOGE(v, lo), b_.CreateFCmpOLT(v, hi));
+  LV *safe = b_.CreateSelect(in, v, llvm::Constant::getNullValue(v->getType()));
+  llvm::Type *it = b_.getIntNTy(w);
+  LV *i = b_.CreateFPToSI(safe, vec(it));
+  LV *minV = splat(llvm::ConstantInt::get(it, llvm::APInt::getSignedMinValue(w)));
+  LV *r = b_.CreateSelect(in, i, minV);
+  llvm::Type *target = scalarType(c_, to);
+  if (target->getIntegerBitWidth() < w)
+    r = b_.CreateTrunc(r, vec(target));
+  return r;
+}
+
+LV *KernelEmitter::convert(LV *v, DType from, DType to, bool round) {
+  DType rf = regDType(from), rt = regDType(to);
+  llvm::Type *target = vec(scalarType(c_, to));
+  LV *out = v;
+  if (rf == rt) {
+    out = v;
+  } else if (rt == DType::Bool) {
+    out = isFloatingPoint(rf) ? b_.CreateFCmpUNE(v, llvm::Constant::getNullValue(v->getType()))
+                              : b_.CreateICmpNE(v, llvm::Constant::getNullValue(v->getType()));
+  } else if (rf == DType::Bool) {
+    out = isFloatingPoint(rt) ? b_.CreateUIToFP(v, target) : b_.CreateZExt(v, target);
+  } else if (isFloatingPoint(rf) && isFloatingPoint(rt)) {
+    out = rf == DType::Float64 ? b_.CreateFPTrunc(v, target) : b_.CreateFPExt(v, target);
+  } else if (isFloatingPoint(rf)) {
+    out = floatToInt(v, to);
+  } else if (isFloatingPoint(rt)) {
+    out = from == DType::UInt8 ? b_.CreateUIToFP(v, target) : b_.CreateSIToFP(v, target);
+  } else {
+    unsigned fb = v->getType()->getScalarSizeInBits(), tb = target->getScalarSizeInBits();
+    if (tb < fb)
+      out = b_.CreateTrunc(v, target);
+    else if (tb > fb)
+      out = from == DType::UInt8 ? b_.CreateZExt(v, target) : b_.CreateSExt(v, target);
+  }
+  // An explicit cast to f16/bf16 rounds (through f32, as c10 converts doubles).
+  if (round && (to == DType::Float16 || to == DType::BFloat16) && from != to)
+    out = roundReduced(out, to);
+  return out;
+}
+
+LV *KernelEmitter::expF32(LV *x) {
+  // exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln2/2 (Cody-Waite in two parts),
+  // exp(r) by Cephes' expf polynomial; the scale in two steps so subnormal results
+  // round once. Out of range: +inf above ln(FLT_MAX), 0 below the smallest subnormal.
+  const double kHi = 88.72283935546875, kLo = -103.97208404541015625;
+  LV *isNan = b_.CreateFCmpUNO(x, x);
+  LV *xc = b_.CreateSelect(isNan, fconst(0), x);
+  xc = b_.CreateSelect(b_.CreateFCmpOGT(xc, fconst(kHi)), fconst(kHi), xc);
+  xc = b_.CreateSelect(b_.CreateFCmpOLT(xc, fconst(kLo)), fconst(kLo), xc);
+  // Round to nearest even by the 1.5 * 2^23 trick (no libm call on any target).
+  LV *t = b_.CreateFMul(xc, fconst(1.44269504088896341));
+  LV *n = b_.CreateFSub(b_.CreateFAdd(t, fconst(12582912.0)), fconst(12582912.0));
+  LV *r = b_.CreateFSub(xc, b_.CreateFMul(n, fconst(0.693359375)));
+  r = b_.CreateFSub(r, b_.CreateFMul(n, fconst(-2.12194440e-4)));
+  LV *z = b_.CreateFMul(r, r);
+  LV *p = fconst(1.9875691500e-4);
+  for (double c : {1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
+                   5.0000001201e-1})
+    p = b_.CreateFAdd(b_.CreateFMul(p, r), fconst(c));
+  LV *y = b_.CreateFAdd(b_.CreateFAdd(b_.CreateFMul(p, z), r), fconst(1.0));
+  LV *ni = b_.CreateFPToSI(n, vec(b_.getInt32Ty()));
+  LV *n1 = b_.CreateAShr(ni, iconst32(1));
+  LV *n2 = b_.CreateSub(ni, n1);
+  auto pow2 = [&](LV *k) {
+    return b_.CreateBitCast(b_.CreateShl(b_.CreateAdd(k, iconst32(127)), iconst32(23)),
+                            vec(b_.getFloatTy()));
+  };
+  y = b_.CreateFMul(b_.CreateFMul(y, pow2(n1)), pow2(n2));
+  y = b_.CreateSelect(b_.CreateFCmpOGT(x, fconst(kHi)),
+                      fconst(std::numeric_limits<double>::infinity()), y);
+  y = b_.CreateSelect(b_.CreateFCmpOLT(x, fconst(kLo)), fconst(0), y);
+  return b_.CreateSelect(isNan, x, y);
+}
+
+LV *KernelEmitter::tanhF32(LV *x) {
+  // |x| < 0.625: Cephes' tanhf polynomial; else 1 - 2 / (exp(2|x|) + 1) with x's sign.
+  LV *a = call(llvm::Intrinsic::fabs, {x});
+  LV *z = b_.CreateFMul(x, x);
+  LV *p = fconst(-5.70498872745e-3);
+  for (double c : {2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1})
+    p = b_.CreateFAdd(b_.CreateFMul(p, z), fconst(c));
+  LV *small = b_.CreateFAdd(x, b_.CreateFMul(b_.CreateFMul(x, z), p));
+  LV *e = expF32(b_.CreateFAdd(a, a));
+  LV *large = b_.CreateFSub(fconst(1.0), b_.CreateFDiv(fconst(2.0), b_.CreateFAdd(e, fconst(1.0))));
+  large = call(llvm::Intrinsic::copysign, {large, x});
+  return b_.CreateSelect(b_.CreateFCmpOLT(a, fconst(0.625)), small, large);
+}
+
+absl::StatusOr<KernelEmitter::RV> KernelEmitter::operandValue(const Op &op, const Attr *a,
+                                                              LV *j, LV *mask) {
+  if (!a)
+    return absl::InternalError("a missing argument");
+  switch (a->kind()) {
+  case Attr::Kind::Int: return RV{vconst(DType::Int64, 0, a->intValue()), DType::Int64};
+  case Attr::Kind::Float: return RV{vconst(DType::Float64, a->floatValue(), 0), DType::Float64};
+  case Attr::Kind::Bool: return RV{vconst(DType::Bool, 0, a->boolValue()), DType::Bool};
+  case Attr::Kind::Operand: {
+    const Value *v = op.operandValue(a->index());
+    auto it = env_.find(v);
+    if (it != env_.end())
+      return it->second;
+    return absl::InternalError("operand %" + v->name().str() + " has no value in the kernel");
+  }
+  default:
+    return absl::InternalError("an argument the emitter does not take");
+  }
+}
+
+absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV *mask) {
+  const KernelOpRow *row = nullptr;
+  for (const KernelOpRow &r : kernelOpRows())
+    if (r.name == op.name())
+      row = &r;
+  if (!row)
+    return absl::InternalError("no emitter for " + op.name().str());
+  DType result = op.result(0)->type()->dtype();
+  auto get = [&](unsigned i) { return operandValue(op, argFor(op, i), j, mask); };
+  switch (row->form) {
+  case ArgForm::Cast:
+  case ArgForm::Copy: {
+    absl::StatusOr<RV> x = get(0);
+    if (!x.ok())
+      return x.status();
+    return RV{convert(x->v, x->dtype, result, true), result};
+  }
+  case ArgForm::Where: {
+    absl::StatusOr<RV> c = get(0), x = get(1), y = get(2);
+    if (!c.ok() || !x.ok() || !y.ok())
+      return !c.ok() ? c.status() : !x.ok() ? x.status() : y.status();
+    LV *cv = convert(c->v, c->dtype, DType::Bool, false);
+    return RV{b_.CreateSelect(cv, convert(x->v, x->dtype, result, false),
+                              convert(y->v, y->dtype, result, false)),
+              result};
+  }
+  case ArgForm::Unary: {
+    absl::StatusOr<RV> x = get(0);
+    if (!x.ok())
+      return x.status();
+    LV *v = convert(x->v, x->dtype, result, false);
+    bool fp = isFloatReg(result);
+    LV *r = nullptr;
+    switch (row->emitter) {
+    case Emitter::Neg: r = fp ? b_.CreateFNeg(v) : b_.CreateNeg(v); break;
+    case Emitter::Abs:
+      r = fp ? call(llvm::Intrinsic::fabs, {v})
+             : (result == DType::UInt8 ? v
+                                       : b_.CreateIntrinsic(llvm::Intrinsic::abs, {v->getType()},
+                                                            {v, b_.getFalse()}));
+      break;
+    case Emitter::Relu: {
+      LV *zero = llvm::Constant::getNullValue(v->getType());
+      if (fp)
+        r = call(llvm::Intrinsic::maximum, {v, zero});
+      else
+        r = result == DType::UInt8 ? v : call(llvm::Intrinsic::smax, {v, zero});
+      break;
+    }
+    case Emitter::Exp: r = expF32(v); break;
+    case Emitter::Tanh: r = tanhF32(v); break;
+    case Emitter::Sigmoid:
+      r = b_.CreateFDiv(fconst(1.0), b_.CreateFAdd(fconst(1.0), expF32(b_.CreateFNeg(v))));
+      break;
+    case Emitter::Silu:
+      r = b_.CreateFDiv(v, b_.CreateFAdd(fconst(1.0), expF32(b_.CreateFNeg(v))));
+      break;
+    case Emitter::Sqrt: r = call(llvm::Intrinsic::sqrt, {v}); break;
+    case Emitter::Rsqrt: {
+      LV *one = llvm::ConstantFP::get(v->getType(), 1.0);
+      r = b_.CreateFDiv(one, call(llvm::Intrinsic::sqrt, {v}));
+      break;
+    }
+    case Emitter::Reciprocal:
+      r = b_.CreateFDiv(llvm::ConstantFP::get(v->getType(), 1.0), v);
+      break;
+    default:
+      return absl::InternalError("no unary emitter for " + op.name().str());
+    }
+    return RV{r, result};
+  }
+  case ArgForm::Binary:
+  case ArgForm::Compare: {
+    absl::StatusOr<RV> x = get(0), y = get(1);
+    if (!x.ok() || !y.ok())
+      return !x.ok() ? x.status() : y.status();
+    DType compute = result;
+    if (row->form == ArgForm::Compare) {
+      // The common dtype of the operands, as the claim computed it.
+      auto kindOf = [&](const Attr *a, DType d) {
+        if (a->kind() == Attr::Kind::Operand) {
+          const Type *t = op.operandValue(a->index())->type();
+          if (t->isTensor())
+            return PromotionInput{t->rank() ? PromotionInput::Kind::Tensor
+                                            : PromotionInput::Kind::ZeroDim,
+                                  t->dtype()};
+        }
+        return PromotionInput{PromotionInput::Kind::Number, d};
+      };
+      std::optional<DType> common =
+          resultType({kindOf(argFor(op, 0), x->dtype), kindOf(argFor(op, 1), y->dtype)});
+      if (!common)
+        return absl::InternalError("no common dtype");
+      compute = *common;
+    }
+    LV *a = convert(x->v, x->dtype, compute, false);
+    LV *bv = convert(y->v, y->dtype, compute, false);
+    bool fp = isFloatReg(compute);
+    bool uns = compute == DType::UInt8 || compute == DType::Bool;
+    LV *r = nullptr;
+    switch (row->emitter) {
+    case Emitter::Add: r = fp ? b_.CreateFAdd(a, bv) : b_.CreateAdd(a, bv); break;
+    case Emitter::Sub: r = fp ? b_.CreateFSub(a, bv) : b_.CreateSub(a, bv); break;
+    case Emitter::RSub: r = fp ? b_.CreateFSub(bv, a) : b_.CreateSub(bv, a); break;
+    case Emitter::Mul: r = fp ? b_.CreateFMul(a, bv) : b_.CreateMul(a, bv); break;
+    case Emitter::Div: r = b_.CreateFDiv(a, bv); break;
+    case Emitter::Maximum:
+      r = call(fp ? llvm::Intrinsic::maximum : uns ? llvm::Intrinsic::umax : llvm::Intrinsic::smax,
+               {a, bv});
+      break;
+    case Emitter::Minimum:
+      r = call(fp ? llvm::Intrinsic::minimum : uns ? llvm::Intrinsic::umin : llvm::Intrinsic::smin,
+               {a, bv});
+      break;
+    case Emitter::Eq: r = fp ? b_.CreateFCmpOEQ(a, bv) : b_.CreateICmpEQ(a, bv); break;
+    case Emitter::Ne: r = fp ? b_.CreateFCmpUNE(a, bv) : b_.CreateICmpNE(a, bv); break;
+    case Emitter::Lt:
+      r = fp ? b_.CreateFCmpOLT(a, bv) : uns ? b_.CreateICmpULT(a, bv) : b_.CreateICmpSLT(a, bv);
+      break;
+    case Emitter::Le:
+      r = fp ? b_.CreateFCmpOLE(a, bv) : uns ? b_.CreateICmpULE(a, bv) : b_.CreateICmpSLE(a, bv);
+      break;
+    case Emitter::Gt:
+      r = fp ? b_.CreateFCmpOGT(a, bv) : uns ? b_.CreateICmpUGT(a, bv) : b_.CreateICmpSGT(a, bv);
+      break;
+    case Emitter::Ge:
+      r = fp ? b_.CreateFCmpOGE(a, bv) : uns ? b_.CreateICmpUGE(a, bv) : b_.CreateICmpSGE(a, bv);
+      break;
+    default:
+      return absl::InternalError("no binary emitter for " + op.name().str());
+    }
+    return RV{r, result};
+  }
+  }
+  return absl::InternalError("no emitter for " + op.name().str());
+}
+
+void KernelEmitter::emitBody(LV *j, LV *mask) {
+  env_.clear();
+  const Op &kernel = *k_.op;
+  const Region &body = kernel.region(0);
+  for (unsigned i = 0; i < body.numArgs(); ++i) {
+    const Type *t = body.arg(i)->type();
+    if (k_.operandBuffer[i] != ~0u) {
+      env_[body.arg(i)] = RV{load(k_.operandBuffer[i], j, mask), t->dtype()};
+    } else {
+      LV *slot = scalarSlots_[k_.operandScalar[i]];
+      bool isFloat = t->kind() == Type::Kind::Float || t->kind() == Type::Kind::SymFloat;
+      bool isBool = t->kind() == Type::Kind::Bool || t->kind() == Type::Kind::SymBool;
+      LV *s = isFloat ? b_.CreateBitCast(slot, b_.getDoubleTy())
+              : isBool ? b_.CreateICmpNE(slot, b_.getInt64(0))
+                       : slot;
+      env_[body.arg(i)] = RV{splat(s), isFloat ? DType::Float64 : isBool ? DType::Bool : DType::Int64};
+    }
+  }
+  for (const Op &op : body.ops()) {
+    if (op.isTerminator()) {
+      for (unsigned r = 0; r < op.numOperands(); ++r) {
+        RV v = env_.lookup(op.operandValue(r));
+        DType to = kernel.result(r)->type()->dtype();
+        store(static_cast<unsigned>(k_.buffers.size() - kernel.numResults() + r), j, mask,
+              convert(v.v, v.dtype, to, false));
+      }
+      return;
+    }
+    absl::StatusOr<RV> v = emitOp(op, j, mask);
+    if (!v.ok()) {
+      if (error_.empty())
+        error_ = op.describe() + ": " + std::string(v.status().message());
+      env_[op.result(0)] = RV{llvm::PoisonValue::get(vec(scalarType(c_, op.result(0)->type()->dtype()))),
+                              op.result(0)->type()->dtype()};
+      continue;
+    }
+    DType rd = op.result(0)->type()->dtype();
+    if (roundEach_ && (rd == DType::Float16 || rd == DType::BFloat16))
+      v->v = roundReduced(v->v, rd);
+    env_[op.result(0)] = *v;
+  }
+}
+
+void KernelEmitter::loopNest(unsigned dim, const std::function<void()> &inner) {
+  if (dim + 1 >= rank()) {
+    inner();
+    return;
+  }
+  llvm::BasicBlock *pre = b_.GetInsertBlock();
+  llvm::BasicBlock *head = llvm::BasicBlock::Create(c_, "outer" + std::to_string(dim), fn_);
+  llvm::BasicBlock *bodyBB = llvm::BasicBlock::Create(c_, "outer" + std::to_string(dim) + ".body", fn_);
+  llvm::BasicBlock *exit = llvm::BasicBlock::Create(c_, "outer" + std::to_string(dim) + ".exit", fn_);
+  std::vector<LV *> saved = offset_;
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  llvm::PHINode *i = b_.CreatePHI(i64(), 2, "i" + std::to_string(dim));
+  i->addIncoming(b_.getInt64(0), pre);
+  b_.CreateCondBr(b_.CreateICmpSLT(i, sizes_[dim]), bodyBB, exit);
+  b_.SetInsertPoint(bodyBB);
+  for (size_t bi = 0; bi < offset_.size(); ++bi)
+    offset_[bi] = b_.CreateAdd(saved[bi], b_.CreateMul(i, strides_[bi][dim]));
+  loopNest(dim + 1, inner);
+  LV *next = b_.CreateAdd(i, b_.getInt64(1));
+  i->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateBr(head);
+  b_.SetInsertPoint(exit);
+  offset_ = saved;
+}
+
+void KernelEmitter::emitInner() {
+  LV *n = sizes_[rank() - 1];
+  LV *full = b_.CreateSub(n, b_.CreateSRem(n, b_.getInt64(w_)));
+  llvm::BasicBlock *pre = b_.GetInsertBlock();
+  llvm::BasicBlock *head = llvm::BasicBlock::Create(c_, "vec", fn_);
+  llvm::BasicBlock *bodyBB = llvm::BasicBlock::Create(c_, "vec.body", fn_);
+  llvm::BasicBlock *tailCheck = llvm::BasicBlock::Create(c_, "tail.check", fn_);
+  llvm::BasicBlock *tail = llvm::BasicBlock::Create(c_, "tail", fn_);
+  llvm::BasicBlock *done = llvm::BasicBlock::Create(c_, "inner.done", fn_);
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  llvm::PHINode *j = b_.CreatePHI(i64(), 2, "j");
+  j->addIncoming(b_.getInt64(0), pre);
+  b_.CreateCondBr(b_.CreateICmpSLT(j, full), bodyBB, tailCheck);
+  b_.SetInsertPoint(bodyBB);
+  emitBody(j, nullptr);
+  j->addIncoming(b_.CreateAdd(j, b_.getInt64(w_)), b_.GetInsertBlock());
+  b_.CreateBr(head);
+  b_.SetInsertPoint(tailCheck);
+  b_.CreateCondBr(b_.CreateICmpSLT(full, n), tail, done);
+  b_.SetInsertPoint(tail);
+  llvm::SmallVector<llvm::Constant *, 16> lanes;
+  for (unsigned l = 0; l < w_; ++l)
+    lanes.push_back(b_.getInt64(l));
+  LV *idx = b_.CreateAdd(splat(full), llvm::ConstantVector::get(lanes));
+  LV *mask = b_.CreateICmpSLT(idx, splat(n));
+  emitBody(full, mask);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
+absl::Status KernelEmitter::emit(llvm::Function *&out) {
+  llvm::Type *ptr = b_.getPtrTy();
+  auto *fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, ptr}, false);
+  fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, k_.symbol, m_);
+  fn_->addFnAttr(llvm::Attribute::NoUnwind);
+  for (unsigned a = 0; a < 4; ++a) {
+    fn_->addParamAttr(a, llvm::Attribute::NoCapture);
+    fn_->addParamAttr(a, llvm::Attribute::ReadOnly);
+  }
+  llvm::BasicBlock *entry = llvm::BasicBlock::Create(c_, "entry", fn_);
+  b_.SetInsertPoint(entry);
+  LV *bufs = fn_->getArg(0), *sizes = fn_->getArg(1), *strides = fn_->getArg(2),
+     *scalars = fn_->getArg(3);
+  unsigned R = k_.rank;
+  for (unsigned d = 0; d < rank(); ++d)
+    sizes_.push_back(R ? (LV *)b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), sizes, d),
+                                              llvm::Align(8), "size" + std::to_string(d))
+                       : (LV *)b_.getInt64(1));
+  for (unsigned bi = 0; bi < k_.buffers.size(); ++bi) {
+    base_.push_back(b_.CreateAlignedLoad(ptr, b_.CreateConstGEP1_64(ptr, bufs, bi), llvm::Align(8),
+                                         "buf" + std::to_string(bi)));
+    std::vector<LV *> s;
+    for (unsigned d = 0; d < rank(); ++d)
+      s.push_back(R ? (LV *)b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), strides, bi * R + d),
+                                           llvm::Align(8))
+                    : (LV *)b_.getInt64(0));
+    strides_.push_back(std::move(s));
+    offset_.push_back(b_.getInt64(0));
+  }
+  for (unsigned s = 0; s < k_.scalarOperands.size(); ++s)
+    scalarSlots_.push_back(b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), scalars, s),
+                                                llvm::Align(8)));
+  loopNest(0, [&] { emitInner(); });
+  b_.CreateRetVoid();
+  if (!error_.empty())
+    return absl::InternalError(error_);
+  std::string msg;
+  llvm::raw_string_ostream os(msg);
+  if (llvm::verifyFunction(*fn_, &os))
+    return absl::InternalError("the LLVM verifier rejects the kernel: " + os.str());
+  out = fn_;
+  return absl::OkStatus();
+}
+
+} // namespace
+
+unsigned lanesFor(int64_t vectorBits) {
+  return static_cast<unsigned>(std::max<int64_t>(vectorBits / 32, 1));
+}
+
+absl::Status emitKernel(llvm::Module &m, const KernelSpec &k, int64_t vectorBits,
+                        bool emulateEagerRounding) {
+  KernelEmitter e(m, k, lanesFor(vectorBits), emulateEagerRounding);
+  llvm::Function *f = nullptr;
+  absl::Status st = e.emit(f);
+  if (!st.ok())
+    return absl::InvalidArgumentError("cpu: kernel " + k.symbol + " does not compile: " +
+                                      std::string(st.message()) + "\n  it fuses:\n" + k.sources);
+  return absl::OkStatus();
+}
+
+} // namespace fxir::cpu

@@ -1,0 +1,738 @@
+//===- Partition.cpp - what becomes a kernel, and the cpu-partition pass ----------===//
+//
+// The claim (whyNotKernel), ATen's type promotion as the generator reproduces it, the
+// cpu.kernel op row, the partitioning pass and the schedule (scheduleKernels).
+//
+// Fusion rules (docs/codegen.md):
+//  - an op joins a kernel when it is covered (whyNotKernel is empty), its result has the
+//    kernel's shape (the same symbolic dims: one iteration space per kernel), and the
+//    kernel holds one of its producers; several producers' kernels merge into one;
+//  - a value with users outside its kernel is a result of it (stays in memory); one
+//    used several times inside a kernel is computed once. Nothing is recomputed across
+//    kernels: "cheap to recompute" is, for now, never (see docs);
+//  - the kernel sits where its last op was. A user of a kernel value that came before
+//    that point is an op with no used results (an assert): it moves after the kernel.
+//    Any other such user keeps the op out of the kernel.
+//===----------------------------------------------------------------------------===//
+#include "fxir/backends/cpu/Cpu.h"
+
+#include <mutex>
+
+#include "fxir/ir/Builder.h"
+#include "fxir/ir/OpSchema.h"
+#include "fxir/passes/PassRegistry.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace fxir::cpu {
+
+namespace {
+
+const KernelOpRow kRows[] = {
+#define FXIR_KERNEL_OP(Name, E, Form) {Name, Emitter::E, ArgForm::Form},
+#include "fxir/backends/cpu/KernelOps.def"
+};
+
+const OpInfo kKernelRow = {kKernelOpName,
+                           OpInfo::Kind::Registered,
+                           FxirOp::None,
+                           HopKind::None,
+                           nullptr,
+                           1,
+                           RegionLayout::Other,
+                           /*pure=*/true,
+                           /*writes=*/false,
+                           /*terminator=*/false,
+                           /*isolatedFromAbove=*/true,
+                           "cpu.kernel(^0, [%operands...]) ^0(%args...) {...}: a fused "
+                           "kernel of the CPU code generator; its region computes the "
+                           "results from the operands (one region argument each)"};
+
+const PassOptionSpec kPartitionOptions[] = {
+    {"fuse", PassOptionSpec::Type::Bool, "true",
+     "fuse pointwise chains (false: one kernel per covered op)"},
+};
+
+const PassInfo kPassRows[] = {
+    {"cpu-partition",
+     "Groups the ops the CPU code generator covers into cpu.kernel region ops (the rest "
+     "stay extern ATen calls)",
+     &createPartitionPass, &partitionOptions, StageSet{Stage::Functional},
+     StageSet{}},
+};
+
+const llvm::StringMap<const KernelOpRow *> &rowsByName() {
+  static const llvm::StringMap<const KernelOpRow *> m = [] {
+    llvm::StringMap<const KernelOpRow *> out;
+    for (const KernelOpRow &r : kRows)
+      out[r.name] = &r;
+    return out;
+  }();
+  return m;
+}
+
+bool supportedDType(DType t) {
+  switch (t) {
+  case DType::UInt8: case DType::Int8: case DType::Int16: case DType::Int32:
+  case DType::Int64: case DType::Float16: case DType::Float32: case DType::Float64:
+  case DType::Bool: case DType::BFloat16:
+    return true;
+  default:
+    return false;
+  }
+}
+
+int category(DType t) {
+  if (t == DType::Bool)
+    return 0;
+  if (isFloatingPoint(t))
+    return 2;
+  return 1;
+}
+
+bool isNumberType(const Type *t) {
+  switch (t->kind()) {
+  case Type::Kind::Int: case Type::Kind::Float: case Type::Kind::Bool:
+  case Type::Kind::SymInt: case Type::Kind::SymFloat: case Type::Kind::SymBool:
+    return true;
+  default:
+    return false;
+  }
+}
+
+DType numberDType(const Type *t) {
+  switch (t->kind()) {
+  case Type::Kind::Float: case Type::Kind::SymFloat: return DType::Float64;
+  case Type::Kind::Bool: case Type::Kind::SymBool: return DType::Bool;
+  default: return DType::Int64;
+  }
+}
+
+/// The op's argument for schema argument `i` (positional or keyword), or null when the
+/// op leaves it at the schema's default.
+const Attr *argFor(const Op &op, unsigned i) {
+  const OpSchema *s = op.schema();
+  unsigned pos = 0;
+  for (const Arg &a : op.args()) {
+    if (a.name.empty()) {
+      if (pos++ == i)
+        return &a.value;
+    } else if (s && i < s->arguments.size() && a.name == s->arguments[i].name) {
+      return &a.value;
+    }
+  }
+  return nullptr;
+}
+
+/// One input of a kernel op as the promotion sees it, or why it is not one.
+std::string promotionInput(const Op &op, const Attr *a, PromotionInput &out) {
+  if (!a)
+    return "a required argument is missing";
+  switch (a->kind()) {
+  case Attr::Kind::Operand: {
+    const Type *t = op.operandValue(a->index())->type();
+    if (t->isTensor()) {
+      if (!supportedDType(t->dtype()))
+        return "dtype " + std::string(irName(t->dtype())) + " is not generated";
+      if (t->device() != "cpu")
+        return "a tensor on " + t->device().str();
+      out = {t->rank() ? PromotionInput::Kind::Tensor : PromotionInput::Kind::ZeroDim,
+             t->dtype()};
+      return "";
+    }
+    if (isNumberType(t)) {
+      out = {PromotionInput::Kind::Number, numberDType(t)};
+      return "";
+    }
+    return "an operand of type " + t->str();
+  }
+  case Attr::Kind::Int: out = {PromotionInput::Kind::Number, DType::Int64}; return "";
+  case Attr::Kind::Float: out = {PromotionInput::Kind::Number, DType::Float64}; return "";
+  case Attr::Kind::Bool: out = {PromotionInput::Kind::Number, DType::Bool}; return "";
+  default:
+    return "an argument that is not a tensor or a number";
+  }
+}
+
+bool isOne(const Attr *a) {
+  return !a || (a->kind() == Attr::Kind::Int && a->intValue() == 1) ||
+         (a->kind() == Attr::Kind::Float && a->floatValue() == 1.0);
+}
+
+bool isNoneOr(const Attr *a, llvm::ArrayRef<llvm::StringRef> names) {
+  if (!a || a->kind() == Attr::Kind::None)
+    return true;
+  for (llvm::StringRef n : names)
+    if ((a->kind() == Attr::Kind::Layout || a->kind() == Attr::Kind::MemoryFormat ||
+         a->kind() == Attr::Kind::Device || a->kind() == Attr::Kind::Str) &&
+        a->stringValue() == n)
+      return true;
+  return false;
+}
+
+} // namespace
+
+llvm::ArrayRef<KernelOpRow> kernelOpRows() { return kRows; }
+
+void registerTables() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerOpTable(llvm::ArrayRef<OpInfo>(&kKernelRow, 1));
+    registerPassTable(kPassRows);
+  });
+}
+
+llvm::ArrayRef<PassOptionSpec> partitionOptions() { return kPartitionOptions; }
+
+std::optional<DType> promoteTypes(DType a, DType b) {
+  if (a == b)
+    return a;
+  if (!supportedDType(a) || !supportedDType(b))
+    return std::nullopt;
+  if (a == DType::Bool)
+    return b;
+  if (b == DType::Bool)
+    return a;
+  bool fa = isFloatingPoint(a), fb = isFloatingPoint(b);
+  if (fa && fb) {
+    if ((a == DType::Float16 && b == DType::BFloat16) ||
+        (a == DType::BFloat16 && b == DType::Float16))
+      return DType::Float32;
+    return byteSize(a) >= byteSize(b) ? a : b;
+  }
+  if (fa)
+    return a;
+  if (fb)
+    return b;
+  // Integers: uint8 with a signed type needs a wider signed one.
+  if (a == DType::UInt8 || b == DType::UInt8) {
+    DType s = a == DType::UInt8 ? b : a;
+    return s == DType::Int8 ? DType::Int16 : s;
+  }
+  return byteSize(a) >= byteSize(b) ? a : b;
+}
+
+std::optional<DType> resultType(llvm::ArrayRef<PromotionInput> inputs) {
+  // ATen's result_type: the promoted dtype of each kind, then combined by category
+  // (a higher category among weaker kinds lifts the result to it).
+  std::optional<DType> state[3];
+  for (const PromotionInput &in : inputs) {
+    DType d = in.dtype;
+    if (in.kind == PromotionInput::Kind::Number && d == DType::Float64)
+      d = DType::Float32; // a Python float counts as the default dtype
+    std::optional<DType> &s = state[static_cast<int>(in.kind)];
+    if (!s) {
+      s = d;
+    } else {
+      s = promoteTypes(*s, d);
+      if (!s)
+        return std::nullopt;
+    }
+  }
+  auto combine = [](std::optional<DType> higher,
+                    std::optional<DType> lower) -> std::optional<DType> {
+    if (!higher)
+      return lower;
+    if (!lower)
+      return higher;
+    if (isFloatingPoint(*higher))
+      return higher;
+    if (*higher == DType::Bool || isFloatingPoint(*lower))
+      return promoteTypes(*higher, *lower);
+    return higher;
+  };
+  return combine(state[0], combine(state[1], state[2]));
+}
+
+std::string whyNotKernel(const Op &op) {
+  if (op.info().kind != OpInfo::Kind::Dispatcher)
+    return "not an ATen op";
+  auto it = rowsByName().find(op.name());
+  if (it == rowsByName().end())
+    return "not covered by the generator";
+  const KernelOpRow &row = *it->second;
+  if (op.numResults() != 1 || !op.result(0)->type()->isTensor())
+    return "not one tensor result";
+  const Type *rt = op.result(0)->type();
+  if (!supportedDType(rt->dtype()))
+    return "result dtype " + std::string(irName(rt->dtype())) + " is not generated";
+  if (rt->device() != "cpu")
+    return "a result on " + rt->device().str();
+  for (unsigned i = 0; i < op.numOperands(); ++i) {
+    const Type *t = op.operandValue(i)->type();
+    if (!t->isTensor() && !isNumberType(t))
+      return "an operand of type " + t->str();
+  }
+  DType result = rt->dtype();
+  auto inputs = [&](llvm::ArrayRef<unsigned> idx,
+                    llvm::SmallVectorImpl<PromotionInput> &out) -> std::string {
+    for (unsigned i : idx) {
+      PromotionInput in{};
+      if (std::string why = promotionInput(op, argFor(op, i), in); !why.empty())
+        return why;
+      out.push_back(in);
+    }
+    return "";
+  };
+  llvm::SmallVector<PromotionInput, 3> ins;
+  switch (row.form) {
+  case ArgForm::Unary: {
+    if (std::string why = inputs({0}, ins); !why.empty())
+      return why;
+    if (ins[0].kind == PromotionInput::Kind::Number)
+      return "self is not a tensor";
+    DType in = ins[0].dtype;
+    bool floatOp = row.emitter == Emitter::Exp || row.emitter == Emitter::Tanh ||
+                   row.emitter == Emitter::Sigmoid || row.emitter == Emitter::Silu ||
+                   row.emitter == Emitter::Sqrt || row.emitter == Emitter::Rsqrt ||
+                   row.emitter == Emitter::Reciprocal;
+    if (floatOp) {
+      DType want = isFloatingPoint(in) ? in : DType::Float32;
+      if (want != result)
+        return "an unexpected result dtype";
+      bool transcendental = row.emitter == Emitter::Exp || row.emitter == Emitter::Tanh ||
+                            row.emitter == Emitter::Sigmoid || row.emitter == Emitter::Silu;
+      if (transcendental && result == DType::Float64)
+        return "f64 " + row.name.str() + " is not generated yet";
+      if (row.emitter == Emitter::Silu && !isFloatingPoint(in))
+        return "silu of an integer tensor";
+      return "";
+    }
+    if (in != result)
+      return "an unexpected result dtype";
+    if (in == DType::Bool)
+      return "a bool input";
+    return "";
+  }
+  case ArgForm::Binary:
+  case ArgForm::Compare: {
+    if (std::string why = inputs({0, 1}, ins); !why.empty())
+      return why;
+    if (ins[0].kind == PromotionInput::Kind::Number)
+      return "self is not a tensor";
+    if (row.form == ArgForm::Binary && row.emitter != Emitter::Maximum &&
+        row.emitter != Emitter::Minimum && row.emitter != Emitter::Div &&
+        !isOne(argFor(op, 2)))
+      return "alpha is not 1";
+    std::optional<DType> common = resultType(ins);
+    if (!common)
+      return "a type promotion the generator does not reproduce";
+    if (row.form == ArgForm::Compare)
+      return result == DType::Bool ? "" : "an unexpected result dtype";
+    if (row.emitter == Emitter::Div) {
+      DType want = isFloatingPoint(*common) ? *common : DType::Float32;
+      return want == result ? "" : "an unexpected result dtype";
+    }
+    if (*common != result)
+      return "an unexpected result dtype";
+    if (result == DType::Bool)
+      return "bool arithmetic";
+    return "";
+  }
+  case ArgForm::Where: {
+    if (std::string why = inputs({0, 1, 2}, ins); !why.empty())
+      return why;
+    if (ins[0].kind == PromotionInput::Kind::Number || ins[0].dtype != DType::Bool)
+      return "the condition is not a bool tensor";
+    std::optional<DType> common = resultType({ins[1], ins[2]});
+    if (!common || *common != result)
+      return "an unexpected result dtype";
+    return "";
+  }
+  case ArgForm::Cast:
+  case ArgForm::Copy: {
+    if (std::string why = inputs({0}, ins); !why.empty())
+      return why;
+    if (ins[0].kind == PromotionInput::Kind::Number)
+      return "self is not a tensor";
+    const OpSchema *s = op.schema();
+    for (unsigned i = 1; i < s->arguments.size(); ++i) {
+      const std::string &name = s->arguments[i].name;
+      const Attr *a = argFor(op, i);
+      if (name == "layout" && !isNoneOr(a, {"strided"}))
+        return "a layout change";
+      if (name == "device" && !isNoneOr(a, {"cpu"}))
+        return "a device change";
+      if (name == "pin_memory" && a && a->kind() == Attr::Kind::Bool && a->boolValue())
+        return "pinned memory";
+      if (name == "memory_format" &&
+          !isNoneOr(a, {"preserve_format", "contiguous_format"}))
+        return "a memory format change";
+      if (name == "dtype" && a && a->kind() != Attr::Kind::DType &&
+          a->kind() != Attr::Kind::None)
+        return "a dtype that is not a constant";
+    }
+    if (row.form == ArgForm::Copy && ins[0].dtype != result)
+      return "an unexpected result dtype";
+    return "";
+  }
+  }
+  return "not covered by the generator";
+}
+
+bool isLibraryOp(const Op &op) {
+  if (op.info().kind != OpInfo::Kind::Dispatcher)
+    return false;
+  const OpSchema *s = op.schema();
+  static const llvm::StringRef kHeavy[] = {
+      "mm", "bmm", "addmm", "matmul", "linear", "baddbmm", "addbmm", "conv1d", "conv2d",
+      "conv3d", "convolution", "_convolution", "scaled_dot_product_attention",
+      "_scaled_dot_product_flash_attention_for_cpu", "_scaled_dot_product_attention_math",
+      "einsum", "conv_transpose2d"};
+  for (llvm::StringRef h : kHeavy)
+    if (s->name == h)
+      return true;
+  return false;
+}
+
+unsigned PartitionReport::numLibrary() const {
+  unsigned n = 0;
+  for (const auto &[name, c] : library)
+    n += c;
+  return n;
+}
+unsigned PartitionReport::numExtern() const {
+  unsigned n = 0;
+  for (const auto &[name, c] : external)
+    n += c;
+  return n;
+}
+std::string PartitionReport::list(const std::map<std::string, unsigned> &ops) {
+  std::vector<std::pair<std::string, unsigned>> v(ops.begin(), ops.end());
+  std::stable_sort(v.begin(), v.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+  std::string out;
+  for (const auto &[name, c] : v)
+    out += (out.empty() ? "" : ", ") + name + (c > 1 ? " x" + std::to_string(c) : "");
+  return out;
+}
+
+PartitionReport reportPartition(const Graph &graph) {
+  PartitionReport r;
+  std::function<void(const Region &)> visit = [&](const Region &region) {
+    for (const Op &op : region.ops()) {
+      if (op.name() == kKernelOpName) {
+        ++r.kernels;
+        for (const Op &m : op.region(0).ops())
+          r.fusedOps += !m.isTerminator();
+        continue;
+      }
+      for (unsigned i = 0; i < op.numRegions(); ++i)
+        visit(op.region(i));
+      if (op.info().kind != OpInfo::Kind::Dispatcher)
+        continue;
+      // Shape queries and asserts are not work a kernel could take.
+      if (op.numResults() == 0 || !op.result(0)->type()->isTensor())
+        continue;
+      std::string name = op.name().str();
+      if (isLibraryOp(op)) {
+        ++r.library[name];
+        continue;
+      }
+      ++r.external[name];
+      if (rowsByName().count(op.name()))
+        ++r.claimedButExtern[name + ": " + whyNotKernel(op)];
+    }
+  };
+  visit(graph.body());
+  return r;
+}
+
+//===----------------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------------===//
+
+namespace {
+
+class PartitionPass final : public Pass {
+public:
+  explicit PartitionPass(const PassOptions &o) : fuse_(o.getBool("fuse")) {}
+  absl::StatusOr<bool> run(Graph &graph, PassContext &ctx) override {
+    registerTables();
+    bool changed = false;
+    if (absl::Status st = partitionRegion(graph, graph.body(), ctx, changed); !st.ok())
+      return st;
+    return changed;
+  }
+
+private:
+  bool fuse_;
+
+  struct Group {
+    std::vector<Op *> ops; // in order
+    const Type *shape = nullptr; // the result type of its first op (shape compared)
+    bool dead = false;
+  };
+
+  static bool sameShape(const Type *a, const Type *b) {
+    if (a->rank() != b->rank())
+      return false;
+    for (size_t i = 0; i < a->rank(); ++i)
+      if (a->shape()[i] != b->shape()[i])
+        return false;
+    return true;
+  }
+
+  absl::Status partitionRegion(Graph &graph, Region &region, PassContext &ctx,
+                               bool &changed) {
+    // Nested regions first (loop bodies, branches): kernels inside them.
+    for (Op &op : region.ops())
+      if (op.name() != kKernelOpName)
+        for (unsigned r = 0; r < op.numRegions(); ++r)
+          if (absl::Status st = partitionRegion(graph, op.region(r), ctx, changed); !st.ok())
+            return st;
+
+    llvm::DenseMap<const Op *, unsigned> order;
+    unsigned n = 0;
+    for (Op &op : region.ops())
+      order[&op] = n++;
+    // The op of `region` that holds `o` (o itself, or the op whose region nests it).
+    auto topOf = [&](Op *o) -> Op * {
+      while (o && o->parentRegion() != &region)
+        o = o->parentOp();
+      return o;
+    };
+
+    std::vector<std::unique_ptr<Group>> groups;
+    llvm::DenseMap<const Op *, Group *> groupOf;
+    for (Op &op : region.ops()) {
+      if (op.name() == kKernelOpName || !whyNotKernel(op).empty())
+        continue;
+      const Type *shape = op.result(0)->type();
+      // Candidate groups: those of its producers with the same iteration space.
+      llvm::SmallSetVector<Group *, 4> producers;
+      if (fuse_)
+        for (unsigned i = 0; i < op.numOperands(); ++i)
+          if (Op *def = op.operandValue(i)->definingOp())
+            if (auto it = groupOf.find(def); it != groupOf.end() && !it->second->dead &&
+                                             sameShape(it->second->shape, shape))
+              producers.insert(it->second);
+      // Legal when no value of a candidate is used, before this op, by an op outside
+      // it that cannot move after the kernel.
+      llvm::SmallVector<Group *, 4> join;
+      for (Group *g : producers) {
+        bool ok = true;
+        for (Op *member : g->ops)
+          for (unsigned r = 0; r < member->numResults() && ok; ++r)
+            for (OpOperand *u = member->result(r)->firstUse(); u && ok; u = u->nextUse()) {
+              Op *user = topOf(u->owner());
+              if (user == &op || groupOf.lookup(user) == g)
+                continue;
+              if (order.lookup(user) > order.lookup(&op))
+                continue;
+              bool movable = user->numRegions() == 0;
+              for (unsigned k = 0; k < user->numResults() && movable; ++k)
+                movable = user->result(k)->useEmpty();
+              ok = movable;
+            }
+        if (ok)
+          join.push_back(g);
+      }
+      Group *target;
+      if (join.empty()) {
+        groups.push_back(std::make_unique<Group>());
+        target = groups.back().get();
+        target->shape = shape;
+      } else {
+        target = join.front();
+        for (Group *g : llvm::drop_begin(join)) {
+          for (Op *m : g->ops) {
+            target->ops.push_back(m);
+            groupOf[m] = target;
+          }
+          g->dead = true;
+        }
+        llvm::sort(target->ops,
+                   [&](Op *a, Op *b) { return order.lookup(a) < order.lookup(b); });
+      }
+      target->ops.push_back(&op);
+      groupOf[&op] = target;
+    }
+
+    for (auto &g : groups) {
+      if (g->dead || g->ops.empty())
+        continue;
+      unsigned before = ctx.stats()["kernels"];
+      if (absl::Status st = buildKernel(graph, region, *g, order, topOf, ctx); !st.ok())
+        return st;
+      changed |= ctx.stats()["kernels"] != before;
+    }
+    return absl::OkStatus();
+  }
+
+  template <typename TopOf>
+  absl::Status buildKernel(Graph &graph, Region &region, Group &g,
+                           llvm::DenseMap<const Op *, unsigned> &order, TopOf topOf,
+                           PassContext &ctx) {
+    llvm::DenseSet<const Op *> members(g.ops.begin(), g.ops.end());
+    Op *last = g.ops.back();
+    // Inputs: values used by members and defined outside the group, in first-use order.
+    llvm::SmallSetVector<Value *, 8> inputs;
+    for (Op *m : g.ops)
+      for (unsigned i = 0; i < m->numOperands(); ++i) {
+        Value *v = m->operandValue(i);
+        Op *def = v->definingOp();
+        if (!def || !members.count(def))
+          inputs.insert(v);
+      }
+    // Results: member values used outside the group.
+    llvm::SmallVector<Value *, 4> outputs;
+    llvm::SmallVector<Op *, 4> toMove;
+    for (Op *m : g.ops)
+      for (unsigned r = 0; r < m->numResults(); ++r) {
+        bool external = false;
+        for (OpOperand *u = m->result(r)->firstUse(); u; u = u->nextUse()) {
+          Op *user = topOf(u->owner());
+          if (members.count(user))
+            continue;
+          external = true;
+          if (order.lookup(user) < order.lookup(last) &&
+              llvm::find(toMove, user) == toMove.end())
+            toMove.push_back(user);
+        }
+        if (external)
+          outputs.push_back(m->result(r));
+      }
+
+    // Nothing outside uses it: dead code that dce would remove; left as it is.
+    if (outputs.empty())
+      return absl::OkStatus();
+    Rewriter rw(graph, "cpu-partition");
+    llvm::SmallVector<Op *, 8> roots(g.ops.begin(), g.ops.end());
+    rw.setRoots(roots, "fused into a kernel");
+    rw.setInsertionPointAfter(last);
+    llvm::SmallVector<Attr, 8> refs;
+    for (unsigned i = 0; i < inputs.size(); ++i)
+      refs.push_back(Attr::operand(i));
+    llvm::SmallVector<Arg, 2> args = {{"", Attr::region(0)},
+                                      {"", Attr::list(graph.context().copy(
+                                               llvm::ArrayRef<Attr>(refs)))}};
+    llvm::SmallVector<const Type *, 4> types;
+    for (Value *v : outputs)
+      types.push_back(v->type());
+    llvm::SmallVector<Value *, 8> operands(inputs.begin(), inputs.end());
+    Op *kernel = rw.create(kKernelOpName, operands, args, types, 1);
+    Region &body = kernel->region(0);
+    llvm::DenseMap<Value *, Value *> argOf;
+    for (Value *v : inputs)
+      argOf[v] = body.addArg(v->type(), v->nameRef());
+    // Outside users of the results now use the kernel's.
+    for (unsigned i = 0; i < outputs.size(); ++i) {
+      kernel->result(i)->setName(outputs[i]->nameRef());
+      for (OpOperand *u = outputs[i]->firstUse(); u;) {
+        OpOperand *next = u->nextUse();
+        if (!members.count(topOf(u->owner())))
+          u->set(kernel->result(i));
+        u = next;
+      }
+    }
+    // Members move into the region, reading its arguments.
+    for (Op *m : g.ops) {
+      region.remove(m);
+      body.push_back(m);
+      for (unsigned i = 0; i < m->numOperands(); ++i)
+        if (Value *a = argOf.lookup(m->operandValue(i)))
+          m->operand(i).set(a);
+      rw.noteModified(m, "fused into a kernel");
+    }
+    rw.setInsertionPointToEnd(body);
+    llvm::SmallVector<Arg, 4> yieldArgs;
+    for (unsigned i = 0; i < outputs.size(); ++i)
+      yieldArgs.push_back({"", Attr::operand(i)});
+    rw.create(FxirOp::Yield, outputs, yieldArgs, {});
+    // Asserts that read a result before the kernel's place go right after it.
+    Op *after = kernel;
+    for (Op *u : toMove) {
+      region.remove(u);
+      region.insert(std::next(Region::OpList::iterator(after)), u);
+      after = u;
+    }
+    ctx.stats()["kernels"] += 1;
+    ctx.stats()["ops-fused"] += static_cast<int64_t>(g.ops.size());
+    return absl::OkStatus();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createPartitionPass(const PassOptions &options) {
+  return std::make_unique<PartitionPass>(options);
+}
+
+//===----------------------------------------------------------------------------===//
+// Scheduling
+//===----------------------------------------------------------------------------===//
+
+namespace {
+
+/// How buffer `t` (broadcast to `rank` dims of `shape`) is read along the last dim.
+Inner innerOf(const Type *t, const Type *iter) {
+  if (iter->rank() == 0)
+    return Inner::Contiguous;
+  if (t->rank() == 0)
+    return Inner::Broadcast;
+  const SymExpr *last = t->shape().back();
+  const SymExpr *iterLast = iter->shape().back();
+  if (last->asConst() == 1 && iterLast->asConst() != 1)
+    return Inner::Broadcast;
+  if (t->isContiguous())
+    return Inner::Contiguous;
+  if (t->layoutKnown() && !t->strides().empty() && t->strides().back()->asConst() == 1)
+    return Inner::Contiguous;
+  return Inner::Strided;
+}
+
+std::string sourceLine(const Op &op) { return op.describe(true); }
+
+} // namespace
+
+absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
+  std::vector<KernelSpec> out;
+  absl::Status err = absl::OkStatus();
+  graph.walk([&](Op &op) {
+    if (op.name() != kKernelOpName || !err.ok())
+      return;
+    KernelSpec k;
+    k.op = &op;
+    k.symbol = "fxir_k" + std::to_string(out.size());
+    if (op.numResults() == 0) {
+      err = absl::InternalError("cpu: " + op.describe() + " has no results");
+      return;
+    }
+    const Type *iter = op.result(0)->type();
+    k.rank = static_cast<unsigned>(iter->rank());
+    k.operandBuffer.assign(op.numOperands(), ~0u);
+    k.operandScalar.assign(op.numOperands(), ~0u);
+    for (unsigned i = 0; i < op.numOperands(); ++i) {
+      const Type *t = op.operandValue(i)->type();
+      if (t->isTensor()) {
+        if (t->rank() > k.rank) {
+          err = absl::InternalError("cpu: " + op.describe() + ": operand " +
+                                    std::to_string(i) + " has a higher rank than the kernel");
+          return;
+        }
+        k.operandBuffer[i] = static_cast<unsigned>(k.buffers.size());
+        k.buffers.push_back({false, i, t->dtype(), static_cast<unsigned>(t->rank()),
+                             innerOf(t, iter)});
+      } else {
+        k.operandScalar[i] = static_cast<unsigned>(k.scalarOperands.size());
+        k.scalarOperands.push_back(i);
+      }
+    }
+    for (unsigned r = 0; r < op.numResults(); ++r)
+      k.buffers.push_back({true, r, op.result(r)->type()->dtype(), k.rank, Inner::Contiguous});
+    for (const Op &m : op.region(0).ops()) {
+      if (m.isTerminator())
+        continue;
+      ++k.numOps;
+      k.sources += "  " + sourceLine(m) + "\n";
+    }
+    out.push_back(std::move(k));
+  });
+  if (!err.ok())
+    return err;
+  return out;
+}
+
+} // namespace fxir::cpu

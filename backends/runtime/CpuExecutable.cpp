@@ -1,0 +1,220 @@
+//===- CpuExecutable.cpp - the cpu backend's runtime: kernels inside interp's plan ---===//
+//
+// The cpu backend's Executable is interp's, with cpu.kernel ops handed to the JIT'd
+// kernels (interp::OpHandler): every other op runs through ATen exactly as interp runs
+// it, and the input checks and mutation write-back are the shared ones (BoundProgram).
+//
+// A kernel call: the iteration space is the broadcast of its tensor operands' sizes;
+// results are new contiguous tensors of their dtypes; each buffer's strides are
+// expanded to the iteration space (0 on broadcast dims). A buffer whose inner stride
+// breaks what the kernel was compiled for (a type said contiguous and the tensor is
+// not) is copied contiguous first: never a wrong address. Adjacent dims that every
+// buffer lays out as one are merged, so the inner loop runs as long as it can.
+//
+// Does not: cache compiled objects, pool allocations or split work over threads (not
+// yet: docs/codegen.md).
+//===----------------------------------------------------------------------------===//
+#include "fxir/backends/runtime/CpuExecutable.h"
+
+#include <cstring>
+
+#include <ATen/ops/empty.h>
+
+#include "fxir/backends/cpu/Cpu.h"
+#include "fxir/backends/interp/Interp.h"
+#include "fxir/backends/runtime/AtenCall.h"
+#include "fxir/backends/runtime/AtenOp.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+namespace fxir::cpu {
+
+namespace {
+
+using runtime::opError;
+
+class KernelRunner final : public interp::OpHandler {
+public:
+  std::vector<KernelSpec> specs;
+  llvm::DenseMap<const Op *, unsigned> index;
+  std::vector<KernelFn> fns;
+  std::unique_ptr<CompiledKernels> code;
+
+  bool handles(const Op &op) const override { return op.name() == kKernelOpName; }
+
+  absl::Status run(const Op &op, llvm::ArrayRef<c10::IValue> operands,
+                   std::vector<c10::IValue> &results) const override {
+    auto it = index.find(&op);
+    if (it == index.end())
+      return opError(op, "cpu: this kernel was not compiled");
+    const KernelSpec &k = specs[it->second];
+    KernelFn fn = fns[it->second];
+    unsigned R = k.rank;
+    std::vector<at::Tensor> bufs(k.buffers.size());
+    std::vector<int64_t> shape(R, 1);
+    for (unsigned i = 0; i < op.numOperands(); ++i) {
+      unsigned b = k.operandBuffer[i];
+      if (b == ~0u)
+        continue;
+      if (!operands[i].isTensor())
+        return opError(op, "cpu: operand " + std::to_string(i) + " is " +
+                               runtime::ivalueKind(operands[i]) + ", not a tensor");
+      const at::Tensor &t = operands[i].toTensor();
+      const KernelSpec::Buffer &bd = k.buffers[b];
+      if (t.scalar_type() != runtime::toScalarType(bd.dtype) ||
+          static_cast<unsigned>(t.dim()) != bd.rank)
+        return opError(op, "cpu: operand " + std::to_string(i) + " is " +
+                               std::string(c10::toString(t.scalar_type())) + " of rank " +
+                               std::to_string(t.dim()) + "; the kernel was compiled for " +
+                               std::string(irName(bd.dtype)) + " of rank " +
+                               std::to_string(bd.rank));
+      for (int64_t d = 0; d < t.dim(); ++d) {
+        int64_t od = R - t.dim() + d, s = t.size(d);
+        if (s == 1)
+          continue;
+        if (shape[od] == 1)
+          shape[od] = s;
+        else if (shape[od] != s)
+          return opError(op, "cpu: operand sizes do not broadcast at dim " + std::to_string(od));
+      }
+      bufs[b] = t;
+    }
+    // Results.
+    try {
+      for (unsigned r = 0; r < op.numResults(); ++r) {
+        unsigned b = static_cast<unsigned>(k.buffers.size() - op.numResults() + r);
+        bufs[b] = at::empty(shape, at::TensorOptions().dtype(
+                                       runtime::toScalarType(k.buffers[b].dtype)));
+      }
+    } catch (const c10::Error &e) {
+      return opError(op, std::string("cpu: ") + e.what_without_backtrace());
+    }
+    int64_t numel = 1;
+    for (int64_t s : shape)
+      numel *= s;
+    if (numel > 0) {
+      unsigned nb = static_cast<unsigned>(k.buffers.size());
+      std::vector<int64_t> sizes, strides;
+      // The loop nest's sizes and each buffer's strides: expanded for broadcasting,
+      // size-1 dims dropped, adjacent dims merged when every buffer lays them out as
+      // one, padded back to rank R with outer size-1 dims.
+      auto layout = [&] {
+        std::vector<int64_t> sz = shape, st(nb * R, 0);
+        for (unsigned b = 0; b < nb; ++b) {
+          const at::Tensor &t = bufs[b];
+          for (int64_t d = 0; d < t.dim(); ++d) {
+            int64_t od = R - t.dim() + d;
+            st[b * R + od] = t.size(d) == 1 && shape[od] != 1 ? 0 : t.stride(d);
+          }
+        }
+        std::vector<unsigned> alive;
+        int cur = -1;
+        for (int d = static_cast<int>(R) - 1; d >= 0; --d) {
+          if (sz[d] == 1 && !(cur < 0 && d == 0))
+            continue;
+          if (cur >= 0) {
+            bool merge = true;
+            for (unsigned b = 0; b < nb && merge; ++b)
+              merge = st[b * R + d] == st[b * R + cur] * sz[cur];
+            if (merge) {
+              sz[cur] *= sz[d];
+              continue;
+            }
+          }
+          alive.insert(alive.begin(), static_cast<unsigned>(d));
+          cur = d;
+        }
+        if (alive.empty())
+          alive.push_back(R - 1);
+        sizes.assign(R, 1);
+        strides.assign(nb * R, 0);
+        unsigned pad = R - static_cast<unsigned>(alive.size());
+        for (unsigned i = 0; i < alive.size(); ++i) {
+          sizes[pad + i] = sz[alive[i]];
+          for (unsigned b = 0; b < nb; ++b)
+            strides[b * R + pad + i] = st[b * R + alive[i]];
+        }
+      };
+      // A buffer whose inner stride is not what the kernel was compiled for: a
+      // contiguous copy, then (a broadcast inner dim) an expanded one.
+      // (Rank 0: one element; the kernel reads no sizes or strides.)
+      for (int attempt = 0; R > 0; ++attempt) {
+        layout();
+        bool ok = true;
+        for (unsigned b = 0; b < nb; ++b) {
+          if (k.buffers[b].inner != Inner::Contiguous || sizes[R - 1] <= 1 ||
+              strides[b * R + R - 1] == 1)
+            continue;
+          ok = false;
+          if (k.buffers[b].isResult || attempt >= 2)
+            return opError(op, "cpu: internal error: buffer " + std::to_string(b) +
+                                   " cannot be laid out for the kernel");
+          if (attempt == 0) {
+            bufs[b] = bufs[b].contiguous();
+          } else {
+            std::vector<int64_t> tail(shape.end() - bufs[b].dim(), shape.end());
+            bufs[b] = bufs[b].expand(tail).contiguous();
+          }
+        }
+        if (ok)
+          break;
+      }
+      std::vector<void *> ptrs(k.buffers.size());
+      for (unsigned b = 0; b < k.buffers.size(); ++b)
+        ptrs[b] = bufs[b].data_ptr();
+      std::vector<int64_t> scalars(k.scalarOperands.size(), 0);
+      for (unsigned s = 0; s < k.scalarOperands.size(); ++s) {
+        const c10::IValue &v = operands[k.scalarOperands[s]];
+        if (v.isDouble()) {
+          double d = v.toDouble();
+          std::memcpy(&scalars[s], &d, sizeof d);
+        } else if (v.isInt()) {
+          scalars[s] = v.toInt();
+        } else if (v.isBool()) {
+          scalars[s] = v.toBool();
+        } else {
+          return opError(op, "cpu: operand " + std::to_string(k.scalarOperands[s]) + " is " +
+                                 runtime::ivalueKind(v) + ", not a number");
+        }
+      }
+      fn(ptrs.data(), sizes.data(), strides.data(), scalars.data());
+    }
+    results.clear();
+    for (unsigned r = 0; r < op.numResults(); ++r)
+      results.push_back(bufs[k.buffers.size() - op.numResults() + r]);
+    return absl::OkStatus();
+  }
+};
+
+} // namespace
+
+absl::StatusOr<std::unique_ptr<runtime::Executable>>
+create(std::shared_ptr<const Program> program, const PassOptions &options) {
+  registerTables();
+  auto runner = std::make_shared<KernelRunner>();
+  absl::StatusOr<std::vector<KernelSpec>> specs = scheduleKernels(*program->graph);
+  if (!specs.ok())
+    return specs.status();
+  runner->specs = std::move(*specs);
+  CodegenOptions cg;
+  cg.target = options.getString("target");
+  cg.vectorBits = options.getInt("vector-width");
+  cg.optLevel = options.getInt("opt-level");
+  cg.emulateEagerRounding = options.getBool("emulate-eager-rounding");
+  absl::StatusOr<std::unique_ptr<CompiledKernels>> code = compileKernels(runner->specs, cg);
+  if (!code.ok())
+    return absl::Status(code.status().code(),
+                        program->path + ": " + std::string(code.status().message()));
+  runner->code = std::move(*code);
+  for (unsigned i = 0; i < runner->specs.size(); ++i) {
+    const KernelSpec &k = runner->specs[i];
+    runner->index[k.op] = i;
+    KernelFn fn = runner->code->lookup(k.symbol);
+    if (!fn)
+      return absl::InternalError("cpu: kernel " + k.symbol + " has no entry point");
+    runner->fns.push_back(fn);
+  }
+  return interp::createWithHandler(std::move(program), std::move(runner), "cpu");
+}
+
+} // namespace fxir::cpu
