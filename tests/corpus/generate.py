@@ -335,7 +335,7 @@ def run_case(model: models.Model, mode: str, out: Path) -> dict:
     xfail = model.xfail.get(mode)
     record = {"name": f"{model.name}.{mode}", "model": model.name, "family": model.family,
               "mode": mode, "source": source_location(model.cls), "seed": model.seed,
-              "note": model.note,
+              "note": model.note, "cpu_options": model.cpu_options,
               "must_export": f"{model.name}.{mode}" in MUST_EXPORT,
               "expected_failure": ({"pattern": xfail.pattern, "reason": xfail.reason}
                                    if xfail else None)}

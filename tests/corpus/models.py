@@ -65,6 +65,10 @@ class Model:
     run_inputs: Callable[[], tuple[tuple, dict]] | None = None
     # A decode step run for several steps in a row (generate.py records eager's).
     decode: "Decode | None" = None
+    # Options the cpu backend runs this model with in the corpus test, each with its
+    # reason (docs/codegen.md): {"emulate-eager-rounding": "true"} where f32 between
+    # fused ops goes past the dtype's tolerance.
+    cpu_options: dict[str, str] = field(default_factory=dict)
 
     @property
     def seed(self) -> int:
@@ -105,14 +109,15 @@ def _as_call(inputs):
 
 
 def register(name, family, inputs, *, dynamic_shapes=None, xfail=None, note="",
-             fxir_xfail=None, run_inputs=None, decode=None):
+             fxir_xfail=None, run_inputs=None, decode=None, cpu_options=None):
     """Class decorator: add the module class to MODELS. `inputs` (and `run_inputs`)
     return the positional args as a tuple, or a Call; they run after
     torch.manual_seed(model.seed)."""
     def deco(cls):
         MODELS.append(Model(name, family, cls, _as_call(inputs), dynamic_shapes,
                             dict(xfail or {}), note, dict(fxir_xfail or {}),
-                            _as_call(run_inputs) if run_inputs else None, decode))
+                            _as_call(run_inputs) if run_inputs else None, decode,
+                            dict(cpu_options or {})))
         return cls
     return deco
 

@@ -25,6 +25,7 @@
 // token and position fed from the step before, the KV cache carried over in buffers or
 // in written inputs), every step compared with eager's (Check.h runSteps).
 //===----------------------------------------------------------------------------===//
+#include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/runtime/Check.h"
 #include "fxir/backends/runtime/Runtime.h"
 #include "fxir/backends/runtime/TensorFile.h"
@@ -40,11 +41,23 @@
 using namespace fxir::runtime;
 
 int main(int argc, char **argv) {
+  // --backend cpu: every case through the code generator after `default` (and
+  // functionalize alone for training IR), with its manifest's cpu_options, printing
+  // per program what runs in kernels, in library calls and as extern ATen calls.
+  std::string backend = "interp";
+  if (argc >= 3 && std::string(argv[1]) == "--backend") {
+    backend = argv[2];
+    argv += 2;
+    argc -= 2;
+  }
+  bool cpu = backend == "cpu";
   if (argc < 2) {
-    std::cerr << "usage: fxir-interp-corpus CORPUS_DIR [SUMMARY_FILE]\n";
+    std::cerr << "usage: fxir-interp-corpus [--backend cpu] CORPUS_DIR [SUMMARY_FILE]\n";
     return 2;
   }
   std::string dir = argv[1];
+  size_t kernelOps = 0, libraryOps = 0, externOps = 0;
+  std::map<std::string, unsigned> claimedButExtern;
   simdjson::dom::parser parser;
   simdjson::dom::element manifest;
   if (auto err = parser.load(dir + "/manifest.json").get(manifest)) {
@@ -82,6 +95,9 @@ int main(int argc, char **argv) {
     std::vector<const char *> pipelines = {"", "functionalize,lower-control-flow", "default"};
     if (training)
       pipelines.push_back("functionalize");
+    if (cpu)
+      pipelines = training ? std::vector<const char *>{"default", "functionalize"}
+                           : std::vector<const char *>{"default"};
     // A known gap (models.py fxir_xfail): pipelines that run the named pass fail so.
     std::string_view xfailPattern, xfailPass, xfailReason;
     simdjson::dom::element xf;
@@ -106,6 +122,14 @@ int main(int argc, char **argv) {
       };
       CompileOptions opts;
       opts.pipeline = pipeline;
+      opts.backend = backend;
+      simdjson::dom::object cpuOptions;
+      if (cpu && !c["cpu_options"].get(cpuOptions))
+        for (auto [key, value] : cpuOptions) {
+          std::string_view v;
+          if (!value.get(v))
+            opts.backendOptions[std::string(key)] = std::string(v);
+        }
       absl::StatusOr<std::unique_ptr<Executable>> exe = compile(base + ".pt2", opts);
       if (!exe.ok()) {
         fail(std::string(exe.status().message()));
@@ -128,6 +152,18 @@ int main(int argc, char **argv) {
       if (!outs.ok()) {
         fail(std::string(outs.status().message()));
         continue;
+      }
+      if (cpu && std::string_view(pipeline) == "default") {
+        fxir::cpu::PartitionReport pr = fxir::cpu::reportPartition((*exe)->graph());
+        kernelOps += pr.fusedOps;
+        libraryOps += pr.numLibrary();
+        externOps += pr.numExtern();
+        for (const auto &[what, n] : pr.claimedButExtern)
+          claimedButExtern[what] += n;
+        std::cout << "  " << name << ": " << pr.kernels << " kernels (" << pr.fusedOps
+                  << " ops), library " << pr.numLibrary() << ", extern " << pr.numExtern()
+                  << (pr.external.empty() ? "" : " (" + fxir::cpu::PartitionReport::list(pr.external) + ")")
+                  << "\n";
       }
       ExpectReport r = checkExpected(**exe, *inputs, pristine, *outs, *expected);
       if (!r.ok()) {
@@ -221,9 +257,10 @@ int main(int argc, char **argv) {
       ++passed;
     }
   }
-  std::string summary = "interp corpus: " + std::to_string(numCases) +
-                        " cases (as imported; functionalize,lower-control-flow; default; training IR "
-                        "also functionalize alone): " +
+  std::string summary = backend + " corpus: " + std::to_string(numCases) +
+                        (cpu ? " cases (default; training IR also functionalize alone): "
+                             : " cases (as imported; functionalize,lower-control-flow; default; "
+                               "training IR also functionalize alone): ") +
                         std::to_string(passed) + " runs passed, " + std::to_string(failed) +
                         " failed, " + std::to_string(known) +
                         " known failures (fxir_xfail in tests/corpus/models.py); " +
@@ -231,6 +268,14 @@ int main(int argc, char **argv) {
                         " checked against the exported program's own results; " +
                         std::to_string(decodeRuns) + " of those runs also ran " +
                         std::to_string(decodeSteps) + " decode steps in a row against eager's";
+  if (cpu) {
+    for (const auto &[what, n] : claimedButExtern)
+      std::cout << "covered op left extern: " << what << " (x" << n << ")\n";
+    summary += "; after default: " + std::to_string(kernelOps) + " ops in kernels, " +
+               std::to_string(libraryOps) + " library ops, " + std::to_string(externOps) +
+               " extern ops, " + std::to_string(claimedButExtern.size()) +
+               " covered ops left extern";
+  }
   std::cout << summary << "\n";
   if (argc > 2)
     std::ofstream(argv[2]) << summary << "\n";
