@@ -11,8 +11,11 @@
 // not) is copied contiguous first: never a wrong address. Adjacent dims that every
 // buffer lays out as one are merged, so the inner loop runs as long as it can.
 //
-// Does not: cache compiled objects, pool allocations or split work over threads (not
-// yet: docs/codegen.md).
+// Kernel results come from the process's BufferPool (a steady-state call touches no
+// fresh pages).
+//
+// Does not: cache compiled objects or split work over threads (not yet:
+// docs/codegen.md).
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/runtime/CpuExecutable.h"
 
@@ -24,6 +27,7 @@
 #include "fxir/backends/interp/Interp.h"
 #include "fxir/backends/runtime/AtenCall.h"
 #include "fxir/backends/runtime/AtenOp.h"
+#include "fxir/backends/runtime/BufferPool.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -83,8 +87,8 @@ public:
     try {
       for (unsigned r = 0; r < op.numResults(); ++r) {
         unsigned b = static_cast<unsigned>(k.buffers.size() - op.numResults() + r);
-        bufs[b] = at::empty(shape, at::TensorOptions().dtype(
-                                       runtime::toScalarType(k.buffers[b].dtype)));
+        bufs[b] = runtime::BufferPool::get().empty(shape,
+                                                   runtime::toScalarType(k.buffers[b].dtype));
       }
     } catch (const c10::Error &e) {
       return opError(op, std::string("cpu: ") + e.what_without_backtrace());

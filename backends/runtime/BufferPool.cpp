@@ -1,0 +1,129 @@
+//===- BufferPool.cpp ----------------------------------------------------------------===//
+#include "fxir/backends/runtime/BufferPool.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <list>
+#include <map>
+#include <mutex>
+
+#include <ATen/EmptyTensor.h>
+
+namespace fxir::runtime {
+
+namespace {
+
+/// Size classes: 64-byte multiples up to 64 KiB, then 64 KiB multiples (a result
+/// whose size varies a little with a symbolic dim still finds its block).
+size_t sizeClass(size_t n) {
+  if (n == 0)
+    n = 1;
+  size_t g = n <= 65536 ? 64 : 65536;
+  return (n + g - 1) / g * g;
+}
+
+} // namespace
+
+struct BufferPool::Block {
+  void *ptr;
+  size_t bytes; // its size class
+};
+
+struct BufferPool::Impl {
+  mutable std::mutex mutex;
+  // Free blocks by size class, oldest first (the front is freed first past the limit).
+  std::map<size_t, std::list<void *>> free;
+  std::list<BufferPool::Block> order; // free blocks in the order they came back
+  size_t cached = 0;
+  size_t limit = 1ull << 30;
+
+  void trim() {
+    while (cached > limit && !order.empty()) {
+      BufferPool::Block b = order.front();
+      order.pop_front();
+      auto &l = free[b.bytes];
+      l.remove(b.ptr);
+      cached -= b.bytes;
+      std::free(b.ptr);
+    }
+  }
+};
+
+BufferPool::BufferPool() : impl_(new Impl()) {
+  if (const char *env = std::getenv("FXIR_POOL_LIMIT_MB"))
+    impl_->limit = static_cast<size_t>(std::strtoull(env, nullptr, 10)) << 20;
+}
+
+BufferPool &BufferPool::get() {
+  static BufferPool *pool = new BufferPool(); // never destroyed
+  return *pool;
+}
+
+void BufferPool::giveBack(void *ctx) {
+  auto *b = static_cast<Block *>(ctx);
+  // (One pool per process: every block is this pool's.)
+  Impl *impl = get().impl_;
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  impl->free[b->bytes].push_back(b->ptr);
+  impl->order.push_back(*b);
+  impl->cached += b->bytes;
+  delete b;
+  impl->trim();
+}
+
+c10::DataPtr BufferPool::allocate(size_t n) {
+  size_t bytes = sizeClass(n);
+  void *ptr = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    auto it = impl_->free.find(bytes);
+    if (it != impl_->free.end() && !it->second.empty()) {
+      ptr = it->second.back(); // the most recent: its pages are the warmest
+      it->second.pop_back();
+      for (auto o = impl_->order.rbegin(); o != impl_->order.rend(); ++o)
+        if (o->ptr == ptr) {
+          impl_->order.erase(std::next(o).base());
+          break;
+        }
+      impl_->cached -= bytes;
+    }
+  }
+  if (!ptr) {
+    if (posix_memalign(&ptr, 64, bytes) != 0)
+      throw std::bad_alloc();
+  }
+  auto *block = new Block{ptr, bytes};
+  return c10::DataPtr(ptr, block, &giveBack, c10::Device(c10::DeviceType::CPU));
+}
+
+void BufferPool::copy_data(void *dest, const void *src, size_t count) const {
+  default_copy_data(dest, src, count);
+}
+
+at::Tensor BufferPool::empty(llvm::ArrayRef<int64_t> sizes, c10::ScalarType dtype) {
+  return at::detail::empty_generic(c10::IntArrayRef(sizes.data(), sizes.size()), this,
+                                   c10::DispatchKeySet(c10::DispatchKey::CPU), dtype,
+                                   std::nullopt);
+}
+
+void BufferPool::release() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  for (Block &b : impl_->order)
+    std::free(b.ptr);
+  impl_->order.clear();
+  impl_->free.clear();
+  impl_->cached = 0;
+}
+
+void BufferPool::setLimit(size_t bytes) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->limit = bytes;
+  impl_->trim();
+}
+
+size_t BufferPool::cachedBytes() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->cached;
+}
+
+} // namespace fxir::runtime
