@@ -28,6 +28,9 @@
 //
 // Exit codes: 0 ok, 1 mismatch, 2 usage or load/compile error, 3 run error.
 //===----------------------------------------------------------------------------===//
+#include "fxir/backends/cpu/Cpu.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "fxir/backends/runtime/AtenCall.h"
 #include "fxir/backends/runtime/Check.h"
 #include "fxir/backends/runtime/Runtime.h"
@@ -164,6 +167,14 @@ int main(int argc, char **argv) {
       "backend-option", cl::desc("a backend option KEY=VALUE (--list-backends shows them)"),
       cl::value_desc("key=value"), cl::cat(kCompile));
   cl::opt<bool> listBackends("list-backends", cl::desc("List the registered backends and exit"), cl::cat(kCompile));
+  cl::opt<bool> report("report", cl::desc("print what was compiled, one item a line (compile:, "
+                                          "kernels:, library:, extern:, run:)"),
+                       cl::cat(kCompile));
+  cl::opt<std::string> emit("emit", cl::desc("cpu backend: write each kernel as `llvm` IR or "
+                                             "`asm` into --emit-dir"),
+                            cl::cat(kCompile));
+  cl::opt<std::string> emitDir("emit-dir", cl::desc("directory for --emit (one file a kernel)"),
+                               cl::init("."), cl::cat(kCompile));
   cl::opt<unsigned> repeat("repeat", cl::desc("time N more runs"), cl::init(0), cl::cat(kCheck));
   cl::OptionCategory kSteps("Steps (a decode loop on one compiled program)");
   cl::opt<unsigned> steps("steps", cl::desc("run N calls in a row, each fed by the one before"),
@@ -236,10 +247,63 @@ int main(int argc, char **argv) {
     }
     opts.backendOptions[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
+  auto compileStart = std::chrono::steady_clock::now();
   absl::StatusOr<std::unique_ptr<Executable>> exe = compile(model, opts);
+  double compileMs = std::chrono::duration<double, std::milli>(
+                         std::chrono::steady_clock::now() - compileStart).count();
   if (!exe.ok())
     return fail(exe.status(), 2);
+  if (report) {
+    // Line formats are a contract for scripts (docs/codegen.md).
+    fxir::cpu::PartitionReport pr = fxir::cpu::reportPartition((*exe)->graph());
+    llvm::outs() << "compile: " << llvm::format("%.1f", compileMs) << " ms (cache miss)\n"
+                 << "kernels: " << pr.kernels << " (" << pr.fusedOps << " ops fused)\n"
+                 << "library: " << pr.numLibrary() << " ops ("
+                 << fxir::cpu::PartitionReport::list(pr.library) << ")\n"
+                 << "extern: " << pr.numExtern() << " ops ("
+                 << fxir::cpu::PartitionReport::list(pr.external) << ")\n";
+  }
+  if (!emit.empty()) {
+    if (emit != "llvm" && emit != "asm") {
+      llvm::errs() << "fxir-run: error: --emit takes llvm or asm, not `" << emit << "`\n";
+      return 2;
+    }
+    if ((*exe)->backend() != "cpu") {
+      llvm::errs() << "fxir-run: error: --emit needs --backend=cpu\n";
+      return 2;
+    }
+    absl::StatusOr<std::vector<fxir::cpu::KernelSpec>> ks =
+        fxir::cpu::scheduleKernels((*exe)->graph());
+    if (!ks.ok())
+      return fail(ks.status(), 2);
+    fxir::cpu::CodegenOptions cg;
+    if (auto it = opts.backendOptions.find("target"); it != opts.backendOptions.end())
+      cg.target = it->second;
+    if (auto it = opts.backendOptions.find("vector-width"); it != opts.backendOptions.end())
+      cg.vectorBits = std::stoll(it->second);
+    if (auto it = opts.backendOptions.find("emulate-eager-rounding");
+        it != opts.backendOptions.end())
+      cg.emulateEagerRounding = it->second == "true";
+    llvm::sys::fs::create_directories(emitDir);
+    for (const fxir::cpu::KernelSpec &k : *ks) {
+      absl::StatusOr<std::string> text = fxir::cpu::emitKernelText(k, cg, emit);
+      if (!text.ok())
+        return fail(text.status(), 2);
+      std::string path = emitDir + "/" + k.symbol + (emit == "asm" ? ".s" : ".ll");
+      std::error_code ec;
+      llvm::raw_fd_ostream os(path, ec);
+      if (ec) {
+        llvm::errs() << "fxir-run: error: " << path << ": " << ec.message() << "\n";
+        return 2;
+      }
+      os << *text;
+    }
+    llvm::outs() << "emit: " << ks->size() << " kernels to " << emitDir << "\n";
+  }
 
+  // Inspecting what was compiled needs no inputs.
+  if ((report || !emit.empty()) && inputsFile.empty() && !steps && expectSteps.empty())
+    return 0;
   std::vector<c10::IValue> inputs;
   if (!inputsFile.empty()) {
     absl::StatusOr<TensorFile> f = readTensorFile(inputsFile);
@@ -305,6 +369,8 @@ int main(int argc, char **argv) {
         return fail(o.status(), 3);
     }
     llvm::outs() << "repeat " << repeat << ": " << (total / repeat) * 1e3 << " ms per run\n";
+    if (report)
+      llvm::outs() << "run: " << llvm::format("%.3f", (total / repeat) * 1e3) << " ms\n";
   }
   return rc;
 }
