@@ -65,6 +65,10 @@ struct KernelOpRow {
 /// Every row of KernelOps.def.
 llvm::ArrayRef<KernelOpRow> kernelOpRows();
 
+/// The op's argument for its schema's argument `i` (positional or keyword), or null
+/// when the op leaves it at the schema's default.
+const Attr *argFor(const Op &op, unsigned i);
+
 /// Why `op` cannot be part of a kernel ("" when it can): not in KernelOps.def, a dtype,
 /// device or argument the generator does not lower, a type promotion it does not
 /// reproduce. Decides the partition; `--report` lists the extern ops by name.

@@ -62,19 +62,6 @@ llvm::Type *memType(llvm::LLVMContext &c, DType t) {
 
 bool isFloatReg(DType t) { return isFloatingPoint(regDType(t)); }
 
-const Attr *argFor(const Op &op, unsigned i) {
-  const OpSchema *s = op.schema();
-  unsigned pos = 0;
-  for (const Arg &a : op.args()) {
-    if (a.name.empty()) {
-      if (pos++ == i)
-        return &a.value;
-    } else if (s && i < s->arguments.size() && a.name == s->arguments[i].name) {
-      return &a.value;
-    }
-  }
-  return nullptr;
-}
 
 class KernelEmitter {
 public:

@@ -110,21 +110,6 @@ DType numberDType(const Type *t) {
   }
 }
 
-/// The op's argument for schema argument `i` (positional or keyword), or null when the
-/// op leaves it at the schema's default.
-const Attr *argFor(const Op &op, unsigned i) {
-  const OpSchema *s = op.schema();
-  unsigned pos = 0;
-  for (const Arg &a : op.args()) {
-    if (a.name.empty()) {
-      if (pos++ == i)
-        return &a.value;
-    } else if (s && i < s->arguments.size() && a.name == s->arguments[i].name) {
-      return &a.value;
-    }
-  }
-  return nullptr;
-}
 
 /// One input of a kernel op as the promotion sees it, or why it is not one.
 std::string promotionInput(const Op &op, const Attr *a, PromotionInput &out) {
@@ -175,6 +160,21 @@ bool isNoneOr(const Attr *a, llvm::ArrayRef<llvm::StringRef> names) {
 } // namespace
 
 llvm::ArrayRef<KernelOpRow> kernelOpRows() { return kRows; }
+
+const Attr *argFor(const Op &op, unsigned i) {
+  const OpSchema *s = op.schema();
+  unsigned pos = 0;
+  for (const Arg &a : op.args()) {
+    if (a.name.empty()) {
+      if (pos++ == i)
+        return &a.value;
+    } else if (s && i < s->arguments.size() && a.name == s->arguments[i].name) {
+      return &a.value;
+    }
+  }
+  return nullptr;
+}
+
 
 void registerTables() {
   static std::once_flag once;
