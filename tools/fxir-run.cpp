@@ -276,14 +276,12 @@ int main(int argc, char **argv) {
         fxir::cpu::scheduleKernels((*exe)->graph());
     if (!ks.ok())
       return fail(ks.status(), 2);
-    fxir::cpu::CodegenOptions cg;
-    if (auto it = opts.backendOptions.find("target"); it != opts.backendOptions.end())
-      cg.target = it->second;
-    if (auto it = opts.backendOptions.find("vector-width"); it != opts.backendOptions.end())
-      cg.vectorBits = std::stoll(it->second);
-    if (auto it = opts.backendOptions.find("emulate-eager-rounding");
-        it != opts.backendOptions.end())
-      cg.emulateEagerRounding = it->second == "true";
+    // The same typed options the program was compiled with (checked by compile()).
+    absl::StatusOr<fxir::PassOptions> typed =
+        fxir::parseBackendOptions(*fxir::lookupBackend("cpu"), opts.backendOptions);
+    if (!typed.ok())
+      return fail(typed.status(), 2);
+    fxir::cpu::CodegenOptions cg = fxir::cpu::codegenOptions(*typed);
     llvm::sys::fs::create_directories(emitDir);
     for (const fxir::cpu::KernelSpec &k : *ks) {
       absl::StatusOr<std::string> text = fxir::cpu::emitKernelText(k, cg, emit);

@@ -64,6 +64,8 @@ struct KernelOpRow {
 };
 /// Every row of KernelOps.def.
 llvm::ArrayRef<KernelOpRow> kernelOpRows();
+/// The row of ATen op `name`, or null when the generator does not cover it.
+const KernelOpRow *kernelOpRow(llvm::StringRef name);
 
 /// The op's argument for its schema's argument `i` (positional or keyword), or null
 /// when the op leaves it at the schema's default.
@@ -87,6 +89,9 @@ struct PromotionInput {
 };
 std::optional<DType> promoteTypes(DType a, DType b);
 std::optional<DType> resultType(llvm::ArrayRef<PromotionInput> inputs);
+/// resultType of `op`'s schema arguments `args` (tensor operands, number operands and
+/// constants); nullopt when one is none of those or the promotion is not handled.
+std::optional<DType> resultTypeOf(const Op &op, llvm::ArrayRef<unsigned> args);
 
 /// What a partitioned graph runs where (fxir-run --report, the corpus test).
 struct PartitionReport {
@@ -145,6 +150,10 @@ struct CodegenOptions {
   /// keeping f32 between the ops of a kernel (docs/codegen.md: the difference).
   bool emulateEagerRounding = false;
 };
+
+/// The codegen options of the cpu backend's typed options (driver/Backends.def: target,
+/// vector-width, opt-level, emulate-eager-rounding).
+CodegenOptions codegenOptions(const PassOptions &backendOptions);
 
 /// The kernels of a partitioned graph, scheduled (every cpu.kernel op, nested ones
 /// included, in order).

@@ -17,7 +17,6 @@
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/cpu/Emit.h"
 
-#include "fxir/ir/OpSchema.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
@@ -61,6 +60,23 @@ llvm::Type *memType(llvm::LLVMContext &c, DType t) {
 }
 
 bool isFloatReg(DType t) { return isFloatingPoint(regDType(t)); }
+
+/// The predicate of comparison `e`: ordered for floats (false with a NaN) except `ne`
+/// (true with a NaN), as eager compares; unsigned for u8 and bool.
+llvm::CmpInst::Predicate comparePredicate(Emitter e, bool fp, bool uns) {
+  using P = llvm::CmpInst::Predicate;
+  struct Row { P f, s, u; };
+  Row row;
+  switch (e) {
+  case Emitter::Eq: row = {P::FCMP_OEQ, P::ICMP_EQ, P::ICMP_EQ}; break;
+  case Emitter::Ne: row = {P::FCMP_UNE, P::ICMP_NE, P::ICMP_NE}; break;
+  case Emitter::Lt: row = {P::FCMP_OLT, P::ICMP_SLT, P::ICMP_ULT}; break;
+  case Emitter::Le: row = {P::FCMP_OLE, P::ICMP_SLE, P::ICMP_ULE}; break;
+  case Emitter::Gt: row = {P::FCMP_OGT, P::ICMP_SGT, P::ICMP_UGT}; break;
+  default: row = {P::FCMP_OGE, P::ICMP_SGE, P::ICMP_UGE}; break;
+  }
+  return fp ? row.f : uns ? row.u : row.s;
+}
 
 
 class KernelEmitter {
@@ -195,7 +211,6 @@ LV *KernelEmitter::roundReduced(LV *f, DType to) {
 
 void KernelEmitter::store(unsigned buf, LV *j, LV *mask, LV *v) {
   const KernelSpec::Buffer &bd = k_.buffers[buf];
-  llvm::Type *mt = memType(c_, bd.dtype);
   llvm::Align align(byteSize(bd.dtype));
   LV *m = v;
   switch (bd.dtype) {
@@ -214,7 +229,6 @@ void KernelEmitter::store(unsigned buf, LV *j, LV *mask, LV *v) {
   default:
     break;
   }
-  (void)mt;
   LV *p = elementPtr(buf, b_.CreateAdd(offset_[buf], j));
   if (mask)
     b_.CreateMaskedStore(m, p, align, mask);
@@ -340,10 +354,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::operandValue(const Op &op, cons
 }
 
 absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV *mask) {
-  const KernelOpRow *row = nullptr;
-  for (const KernelOpRow &r : kernelOpRows())
-    if (r.name == op.name())
-      row = &r;
+  const KernelOpRow *row = kernelOpRow(op.name());
   if (!row)
     return absl::InternalError("no emitter for " + op.name().str());
   DType result = op.result(0)->type()->dtype();
@@ -418,18 +429,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     DType compute = result;
     if (row->form == ArgForm::Compare) {
       // The common dtype of the operands, as the claim computed it.
-      auto kindOf = [&](const Attr *a, DType d) {
-        if (a->kind() == Attr::Kind::Operand) {
-          const Type *t = op.operandValue(a->index())->type();
-          if (t->isTensor())
-            return PromotionInput{t->rank() ? PromotionInput::Kind::Tensor
-                                            : PromotionInput::Kind::ZeroDim,
-                                  t->dtype()};
-        }
-        return PromotionInput{PromotionInput::Kind::Number, d};
-      };
-      std::optional<DType> common =
-          resultType({kindOf(argFor(op, 0), x->dtype), kindOf(argFor(op, 1), y->dtype)});
+      std::optional<DType> common = resultTypeOf(op, {0, 1});
       if (!common)
         return absl::InternalError("no common dtype");
       compute = *common;
@@ -453,19 +453,9 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
       r = call(fp ? llvm::Intrinsic::minimum : uns ? llvm::Intrinsic::umin : llvm::Intrinsic::smin,
                {a, bv});
       break;
-    case Emitter::Eq: r = fp ? b_.CreateFCmpOEQ(a, bv) : b_.CreateICmpEQ(a, bv); break;
-    case Emitter::Ne: r = fp ? b_.CreateFCmpUNE(a, bv) : b_.CreateICmpNE(a, bv); break;
-    case Emitter::Lt:
-      r = fp ? b_.CreateFCmpOLT(a, bv) : uns ? b_.CreateICmpULT(a, bv) : b_.CreateICmpSLT(a, bv);
-      break;
-    case Emitter::Le:
-      r = fp ? b_.CreateFCmpOLE(a, bv) : uns ? b_.CreateICmpULE(a, bv) : b_.CreateICmpSLE(a, bv);
-      break;
-    case Emitter::Gt:
-      r = fp ? b_.CreateFCmpOGT(a, bv) : uns ? b_.CreateICmpUGT(a, bv) : b_.CreateICmpSGT(a, bv);
-      break;
-    case Emitter::Ge:
-      r = fp ? b_.CreateFCmpOGE(a, bv) : uns ? b_.CreateICmpUGE(a, bv) : b_.CreateICmpSGE(a, bv);
+    case Emitter::Eq: case Emitter::Ne: case Emitter::Lt:
+    case Emitter::Le: case Emitter::Gt: case Emitter::Ge:
+      r = b_.CreateCmp(comparePredicate(row->emitter, fp, uns), a, bv);
       break;
     default:
       return absl::InternalError("no binary emitter for " + op.name().str());

@@ -166,6 +166,15 @@ public:
 
 } // namespace
 
+CodegenOptions codegenOptions(const PassOptions &o) {
+  CodegenOptions cg;
+  cg.target = o.getString("target");
+  cg.vectorBits = o.getInt("vector-width");
+  cg.optLevel = o.getInt("opt-level");
+  cg.emulateEagerRounding = o.getBool("emulate-eager-rounding");
+  return cg;
+}
+
 absl::StatusOr<std::unique_ptr<CompiledKernels>>
 compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options) {
   absl::StatusOr<Target> t = makeTarget(options);

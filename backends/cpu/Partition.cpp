@@ -84,14 +84,6 @@ bool supportedDType(DType t) {
   }
 }
 
-int category(DType t) {
-  if (t == DType::Bool)
-    return 0;
-  if (isFloatingPoint(t))
-    return 2;
-  return 1;
-}
-
 bool isNumberType(const Type *t) {
   switch (t->kind()) {
   case Type::Kind::Int: case Type::Kind::Float: case Type::Kind::Bool:
@@ -160,6 +152,8 @@ bool isNoneOr(const Attr *a, llvm::ArrayRef<llvm::StringRef> names) {
 } // namespace
 
 llvm::ArrayRef<KernelOpRow> kernelOpRows() { return kRows; }
+
+const KernelOpRow *kernelOpRow(llvm::StringRef name) { return rowsByName().lookup(name); }
 
 const Attr *argFor(const Op &op, unsigned i) {
   const OpSchema *s = op.schema();
@@ -246,13 +240,24 @@ std::optional<DType> resultType(llvm::ArrayRef<PromotionInput> inputs) {
   return combine(state[0], combine(state[1], state[2]));
 }
 
+std::optional<DType> resultTypeOf(const Op &op, llvm::ArrayRef<unsigned> args) {
+  llvm::SmallVector<PromotionInput, 3> ins;
+  for (unsigned i : args) {
+    PromotionInput in{};
+    if (!promotionInput(op, argFor(op, i), in).empty())
+      return std::nullopt;
+    ins.push_back(in);
+  }
+  return resultType(ins);
+}
+
 std::string whyNotKernel(const Op &op) {
   if (op.info().kind != OpInfo::Kind::Dispatcher)
     return "not an ATen op";
-  auto it = rowsByName().find(op.name());
-  if (it == rowsByName().end())
+  const KernelOpRow *found = kernelOpRow(op.name());
+  if (!found)
     return "not covered by the generator";
-  const KernelOpRow &row = *it->second;
+  const KernelOpRow &row = *found;
   if (op.numResults() != 1 || !op.result(0)->type()->isTensor())
     return "not one tensor result";
   const Type *rt = op.result(0)->type();
@@ -431,7 +436,7 @@ PartitionReport reportPartition(const Graph &graph) {
         continue;
       }
       ++r.external[name];
-      if (rowsByName().count(op.name()))
+      if (kernelOpRow(op.name()))
         ++r.claimedButExtern[name + ": " + whyNotKernel(op)];
     }
   };
@@ -553,16 +558,17 @@ private:
     for (auto &g : groups) {
       if (g->dead || g->ops.empty())
         continue;
-      unsigned before = ctx.stats()["kernels"];
-      if (absl::Status st = buildKernel(graph, region, *g, order, topOf, ctx); !st.ok())
-        return st;
-      changed |= ctx.stats()["kernels"] != before;
+      absl::StatusOr<bool> built = buildKernel(graph, region, *g, order, topOf, ctx);
+      if (!built.ok())
+        return built.status();
+      changed |= *built;
     }
     return absl::OkStatus();
   }
 
+  /// Whether it made a kernel (a group nothing outside uses is left as it is).
   template <typename TopOf>
-  absl::Status buildKernel(Graph &graph, Region &region, Group &g,
+  absl::StatusOr<bool> buildKernel(Graph &graph, Region &region, Group &g,
                            llvm::DenseMap<const Op *, unsigned> &order, TopOf topOf,
                            PassContext &ctx) {
     llvm::DenseSet<const Op *> members(g.ops.begin(), g.ops.end());
@@ -597,7 +603,7 @@ private:
 
     // Nothing outside uses it: dead code that dce would remove; left as it is.
     if (outputs.empty())
-      return absl::OkStatus();
+      return false;
     Rewriter rw(graph, "cpu-partition");
     llvm::SmallVector<Op *, 8> roots(g.ops.begin(), g.ops.end());
     rw.setRoots(roots, "fused into a kernel");
@@ -650,7 +656,7 @@ private:
     }
     ctx.stats()["kernels"] += 1;
     ctx.stats()["ops-fused"] += static_cast<int64_t>(g.ops.size());
-    return absl::OkStatus();
+    return true;
   }
 };
 

@@ -21,8 +21,6 @@
 
 #include <cstring>
 
-#include <ATen/ops/empty.h>
-
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/interp/Interp.h"
 #include "fxir/backends/runtime/AtenCall.h"
@@ -114,7 +112,7 @@ public:
         std::vector<unsigned> alive;
         int cur = -1;
         for (int d = static_cast<int>(R) - 1; d >= 0; --d) {
-          if (sz[d] == 1 && !(cur < 0 && d == 0))
+          if (sz[d] == 1)
             continue;
           if (cur >= 0) {
             bool merge = true;
@@ -128,7 +126,7 @@ public:
           alive.insert(alive.begin(), static_cast<unsigned>(d));
           cur = d;
         }
-        if (alive.empty())
+        if (alive.empty()) // every dim has size 1
           alive.push_back(R - 1);
         sizes.assign(R, 1);
         strides.assign(nb * R, 0);
@@ -200,12 +198,8 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
   if (!specs.ok())
     return specs.status();
   runner->specs = std::move(*specs);
-  CodegenOptions cg;
-  cg.target = options.getString("target");
-  cg.vectorBits = options.getInt("vector-width");
-  cg.optLevel = options.getInt("opt-level");
-  cg.emulateEagerRounding = options.getBool("emulate-eager-rounding");
-  absl::StatusOr<std::unique_ptr<CompiledKernels>> code = compileKernels(runner->specs, cg);
+  absl::StatusOr<std::unique_ptr<CompiledKernels>> code =
+      compileKernels(runner->specs, codegenOptions(options));
   if (!code.ok())
     return absl::Status(code.status().code(),
                         program->path + ": " + std::string(code.status().message()));
