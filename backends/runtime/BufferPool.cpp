@@ -2,7 +2,7 @@
 #include "fxir/backends/runtime/BufferPool.h"
 
 #include <cstdlib>
-#include <cstring>
+#include <deque>
 #include <list>
 #include <map>
 #include <mutex>
@@ -31,18 +31,18 @@ struct BufferPool::Block {
 
 struct BufferPool::Impl {
   mutable std::mutex mutex;
-  // Free blocks by size class, oldest first (the front is freed first past the limit).
-  std::map<size_t, std::list<void *>> free;
-  std::list<BufferPool::Block> order; // free blocks in the order they came back
+  // Free blocks in the order they came back (the oldest is freed first past the
+  // limit), and by size class, each class oldest first, so both ends are O(1).
+  std::list<BufferPool::Block> order;
+  std::map<size_t, std::deque<std::list<BufferPool::Block>::iterator>> free;
   size_t cached = 0;
   size_t limit = 1ull << 30;
 
   void trim() {
     while (cached > limit && !order.empty()) {
       BufferPool::Block b = order.front();
+      free[b.bytes].pop_front(); // the oldest of its class is the oldest overall
       order.pop_front();
-      auto &l = free[b.bytes];
-      l.remove(b.ptr);
       cached -= b.bytes;
       std::free(b.ptr);
     }
@@ -64,8 +64,8 @@ void BufferPool::giveBack(void *ctx) {
   // (One pool per process: every block is this pool's.)
   Impl *impl = get().impl_;
   std::lock_guard<std::mutex> lock(impl->mutex);
-  impl->free[b->bytes].push_back(b->ptr);
   impl->order.push_back(*b);
+  impl->free[b->bytes].push_back(std::prev(impl->order.end()));
   impl->cached += b->bytes;
   delete b;
   impl->trim();
@@ -78,13 +78,10 @@ c10::DataPtr BufferPool::allocate(size_t n) {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     auto it = impl_->free.find(bytes);
     if (it != impl_->free.end() && !it->second.empty()) {
-      ptr = it->second.back(); // the most recent: its pages are the warmest
+      auto block = it->second.back(); // the most recent: its pages are the warmest
       it->second.pop_back();
-      for (auto o = impl_->order.rbegin(); o != impl_->order.rend(); ++o)
-        if (o->ptr == ptr) {
-          impl_->order.erase(std::next(o).base());
-          break;
-        }
+      ptr = block->ptr;
+      impl_->order.erase(block);
       impl_->cached -= bytes;
     }
   }
