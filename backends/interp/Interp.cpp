@@ -29,6 +29,18 @@ absl::StatusOr<c10::IValue> value(const Attr &a, const Op &op, const Env &env) {
   });
 }
 
+/// The values of every argument of `op`, in order.
+absl::StatusOr<std::vector<c10::IValue>> argValues(const Op &op, const Env &env) {
+  std::vector<c10::IValue> out;
+  for (const Arg &a : op.args()) {
+    absl::StatusOr<c10::IValue> v = value(a.value, op, env);
+    if (!v.ok())
+      return v.status();
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+
 class InterpExecutable final : public Executable {
 public:
   absl::StatusOr<std::vector<c10::IValue>> run(std::vector<c10::IValue> inputs) const override;
@@ -338,13 +350,10 @@ absl::Status InterpExecutable::runStructured(const Op &op, Env &env) const {
     return absl::OkStatus();
   }
   if (op.is(FxirOp::InsertSlice)) {
-    std::vector<c10::IValue> in;
-    for (const Arg &a : op.args()) {
-      absl::StatusOr<c10::IValue> v = value(a.value, op, env);
-      if (!v.ok())
-        return v.status();
-      in.push_back(std::move(*v));
-    }
+    absl::StatusOr<std::vector<c10::IValue>> vals = argValues(op, env);
+    if (!vals.ok())
+      return vals.status();
+    const std::vector<c10::IValue> &in = *vals;
     if (in.size() != 3 || !in[0].isTensor() || !in[1].isTensor() || !in[2].isInt())
       return opError(op, "takes (tensor buf, tensor src, int i)");
     const at::Tensor &buf = in[0].toTensor();
@@ -419,14 +428,10 @@ absl::Status InterpExecutable::runOp(const Op &op, Env &env) const {
     return absl::OkStatus();
   }
   if (isPythonOp(name)) {
-    std::vector<c10::IValue> args;
-    for (const Arg &a : op.args()) {
-      absl::StatusOr<c10::IValue> v = value(a.value, op, env);
-      if (!v.ok())
-        return v.status();
-      args.push_back(std::move(*v));
-    }
-    absl::StatusOr<c10::IValue> r = pythonOp(op, args);
+    absl::StatusOr<std::vector<c10::IValue>> args = argValues(op, env);
+    if (!args.ok())
+      return args.status();
+    absl::StatusOr<c10::IValue> r = pythonOp(op, *args);
     if (!r.ok())
       return r.status();
     if (op.numResults() != 1)
@@ -450,13 +455,10 @@ absl::Status InterpExecutable::runRegion(const Region &r, llvm::ArrayRef<c10::IV
     env[r.arg(i)] = args[i];
   for (const Op &op : r.ops()) {
     if (op.isTerminator()) {
-      results.clear();
-      for (const Arg &a : op.args()) {
-        absl::StatusOr<c10::IValue> v = value(a.value, op, env);
-        if (!v.ok())
-          return v.status();
-        results.push_back(std::move(*v));
-      }
+      absl::StatusOr<std::vector<c10::IValue>> vals = argValues(op, env);
+      if (!vals.ok())
+        return vals.status();
+      results = std::move(*vals);
       return absl::OkStatus();
     }
     if (absl::Status st = runOp(op, env); !st.ok())
