@@ -34,6 +34,7 @@
 #include "fxir/backends/runtime/AtenCall.h"
 #include "fxir/backends/runtime/Check.h"
 #include "fxir/backends/runtime/Runtime.h"
+#include "fxir/backends/runtime/Parallel.h"
 #include "fxir/backends/runtime/TensorFile.h"
 #include "fxir/driver/BackendTable.h"
 #include "fxir/ir/Version.h"
@@ -256,7 +257,10 @@ int main(int argc, char **argv) {
   if (report) {
     // Line formats are a contract for scripts (docs/codegen.md).
     fxir::cpu::PartitionReport pr = fxir::cpu::reportPartition((*exe)->graph());
-    llvm::outs() << "compile: " << llvm::format("%.1f", compileMs) << " ms (cache miss)\n"
+    std::map<std::string, std::string> info = (*exe)->compileInfo();
+    std::string cache = info.count("cache") ? info["cache"] : "miss";
+    llvm::outs() << "compile: " << llvm::format("%.1f", compileMs) << " ms (cache " << cache
+                 << ")\n"
                  << "kernels: " << pr.kernels << " (" << pr.fusedOps << " ops fused)\n"
                  << "library: " << pr.numLibrary() << " ops ("
                  << fxir::cpu::PartitionReport::list(pr.library) << ")\n"
@@ -370,5 +374,8 @@ int main(int argc, char **argv) {
     if (report)
       llvm::outs() << "run: " << llvm::format("%.3f", (total / repeat) * 1e3) << " ms\n";
   }
+  if (report && (*exe)->backend() == "cpu")
+    llvm::outs() << "threads: " << fxir::runtime::largestKernelTeam()
+                 << " (the most a kernel ran on)\n";
   return rc;
 }

@@ -17,11 +17,20 @@
 //
 // Kernel ABI (every kernel, C calling convention):
 //   void fxir_kN(void *const *buffers, const int64_t *sizes, const int64_t *strides,
-//                const int64_t *scalars)
+//                const int64_t *scalars, int64_t threads)
 // buffers: the kernel's tensor operands then its results (data pointers, offset
 // applied); sizes: the iteration space (rank R); strides: R per buffer, in elements,
 // already expanded for broadcasting (0 on broadcast dims); scalars: one 8-byte slot per
-// number operand (int64, or a double's bits). No host address is ever an IR constant.
+// number operand (int64, or a double's bits); threads: at most this many threads run
+// it. No host address is ever an IR constant.
+//
+// Runtime-helper ABI (version kRuntimeAbiVersion; what kernels call, resolved from the
+// table the runtime passes to compileKernels, never from the process):
+//   void fxir_parallel_tiles(TileFn tiles, void *ctx, int64_t rows, int64_t n,
+//                            int64_t lanes, int64_t threads)
+// runs `tiles` over a rows x n iteration space: on the calling thread, or split over up
+// to `threads` threads (the grain rule: docs/codegen.md), each call covering tiles
+// [begin, end) of `chunk` inner elements (a multiple of `lanes`), `chunksPerRow` a row.
 //
 // Does not: include LibTorch, allocate or run anything, cache objects (not yet).
 //===----------------------------------------------------------------------------===//
@@ -160,7 +169,19 @@ CodegenOptions codegenOptions(const PassOptions &backendOptions);
 absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph);
 
 /// Compiled kernels: the JIT owning their code, each kernel's entry point.
-using KernelFn = void (*)(void *const *, const int64_t *, const int64_t *, const int64_t *);
+using KernelFn = void (*)(void *const *, const int64_t *, const int64_t *, const int64_t *,
+                          int64_t threads);
+/// A kernel's tile function: tiles [begin, end) (the helper ABI above).
+using TileFn = void (*)(void *ctx, int64_t begin, int64_t end, int64_t chunk,
+                        int64_t chunksPerRow);
+inline constexpr llvm::StringLiteral kParallelHelperSymbol = "fxir_parallel_tiles";
+/// Bumped whenever the kernel or helper ABI changes (part of the compile cache's key).
+inline constexpr int kRuntimeAbiVersion = 1;
+/// A function the runtime provides to kernels (the helper table).
+struct RuntimeSymbol {
+  llvm::StringRef name;
+  void *address;
+};
 class CompiledKernels {
 public:
   virtual ~CompiledKernels() = default;
@@ -170,10 +191,13 @@ public:
   virtual const std::string &targetDescription() const = 0;
 };
 
-/// Emits, optimizes and JIT-compiles `kernels`. A verifier or JIT failure is an error
-/// naming the kernel, its ops and their source lines.
+/// Emits, optimizes and JIT-compiles `kernels`, linked against `runtimeSymbols` (the
+/// helper table: kParallelHelperSymbol at least), memcpy, memset and memmove, and
+/// nothing else. A verifier or JIT failure is an error naming the kernel, its ops and
+/// their source lines.
 absl::StatusOr<std::unique_ptr<CompiledKernels>>
-compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options);
+compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options,
+               llvm::ArrayRef<RuntimeSymbol> runtimeSymbols);
 
 /// The LLVM IR (`llvm`) or assembly (`asm`) of one kernel, for --emit.
 absl::StatusOr<std::string> emitKernelText(const KernelSpec &kernel,

@@ -1,10 +1,14 @@
 //===- Emit.cpp - kernels to LLVM IR, vectorized explicitly ---------------------===//
 //
 // One LLVM function per KernelSpec (the ABI in Cpu.h). The iteration space is the
-// kernel's result shape: R-1 scalar loops over the outer dims, then the inner dim in
-// vectors of W lanes (W = vector bits / 32), and a remainder of fewer than W elements
-// that runs the same vector code under a lane mask (masked loads and stores): a result
-// never depends on its position or on the split.
+// kernel's result shape, cut into tiles: a tile is one row of the outer dims and a
+// range of the inner dim (the whole dim, or a chunk of a multiple of W elements when
+// there are fewer rows than threads). `fxir_kN.tiles` runs a range of tiles: the inner
+// range in vectors of W lanes (W = vector bits / 32), and a remainder of fewer than W
+// elements that runs the same vector code under a lane mask (masked loads and stores):
+// a result never depends on its position or on the split. The entry `fxir_kN` hands
+// the tile space to the runtime's parallel helper (kParallelHelperSymbol), which runs
+// it on one thread or splits it over several.
 //
 // Every fxir value in a kernel is a vector of W lanes in its register type: f16 and
 // bf16 values are held as f32 (fusing keeps f32 between ops; explicit casts round),
@@ -126,8 +130,8 @@ private:
     return b_.CreateIntrinsic(id, {args[0]->getType()}, args);
   }
 
-  void loopNest(unsigned dim, const std::function<void()> &inner);
-  void emitInner();
+  void emitTiles();
+  void emitInner(LV *jb, LV *je);
   void emitBody(LV *j, LV *mask);
 
   LV *load(unsigned buf, LV *j, LV *mask);
@@ -509,35 +513,10 @@ void KernelEmitter::emitBody(LV *j, LV *mask) {
   }
 }
 
-void KernelEmitter::loopNest(unsigned dim, const std::function<void()> &inner) {
-  if (dim + 1 >= rank()) {
-    inner();
-    return;
-  }
-  llvm::BasicBlock *pre = b_.GetInsertBlock();
-  llvm::BasicBlock *head = llvm::BasicBlock::Create(c_, "outer" + std::to_string(dim), fn_);
-  llvm::BasicBlock *bodyBB = llvm::BasicBlock::Create(c_, "outer" + std::to_string(dim) + ".body", fn_);
-  llvm::BasicBlock *exit = llvm::BasicBlock::Create(c_, "outer" + std::to_string(dim) + ".exit", fn_);
-  std::vector<LV *> saved = offset_;
-  b_.CreateBr(head);
-  b_.SetInsertPoint(head);
-  llvm::PHINode *i = b_.CreatePHI(i64(), 2, "i" + std::to_string(dim));
-  i->addIncoming(b_.getInt64(0), pre);
-  b_.CreateCondBr(b_.CreateICmpSLT(i, sizes_[dim]), bodyBB, exit);
-  b_.SetInsertPoint(bodyBB);
-  for (size_t bi = 0; bi < offset_.size(); ++bi)
-    offset_[bi] = b_.CreateAdd(saved[bi], b_.CreateMul(i, strides_[bi][dim]));
-  loopNest(dim + 1, inner);
-  LV *next = b_.CreateAdd(i, b_.getInt64(1));
-  i->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateBr(head);
-  b_.SetInsertPoint(exit);
-  offset_ = saved;
-}
-
-void KernelEmitter::emitInner() {
-  LV *n = sizes_[rank() - 1];
-  LV *full = b_.CreateSub(n, b_.CreateSRem(n, b_.getInt64(w_)));
+void KernelEmitter::emitInner(LV *jb, LV *je) {
+  // [jb, je): whole vectors from jb (a multiple of W), then a masked remainder.
+  LV *len = b_.CreateSub(je, jb);
+  LV *full = b_.CreateSub(je, b_.CreateSRem(len, b_.getInt64(w_)));
   llvm::BasicBlock *pre = b_.GetInsertBlock();
   llvm::BasicBlock *head = llvm::BasicBlock::Create(c_, "vec", fn_);
   llvm::BasicBlock *bodyBB = llvm::BasicBlock::Create(c_, "vec.body", fn_);
@@ -547,66 +526,157 @@ void KernelEmitter::emitInner() {
   b_.CreateBr(head);
   b_.SetInsertPoint(head);
   llvm::PHINode *j = b_.CreatePHI(i64(), 2, "j");
-  j->addIncoming(b_.getInt64(0), pre);
+  j->addIncoming(jb, pre);
   b_.CreateCondBr(b_.CreateICmpSLT(j, full), bodyBB, tailCheck);
   b_.SetInsertPoint(bodyBB);
   emitBody(j, nullptr);
   j->addIncoming(b_.CreateAdd(j, b_.getInt64(w_)), b_.GetInsertBlock());
   b_.CreateBr(head);
   b_.SetInsertPoint(tailCheck);
-  b_.CreateCondBr(b_.CreateICmpSLT(full, n), tail, done);
+  b_.CreateCondBr(b_.CreateICmpSLT(full, je), tail, done);
   b_.SetInsertPoint(tail);
   llvm::SmallVector<llvm::Constant *, 16> lanes;
   for (unsigned l = 0; l < w_; ++l)
     lanes.push_back(b_.getInt64(l));
   LV *idx = b_.CreateAdd(splat(full), llvm::ConstantVector::get(lanes));
-  LV *mask = b_.CreateICmpSLT(idx, splat(n));
+  LV *mask = b_.CreateICmpSLT(idx, splat(je));
   emitBody(full, mask);
   b_.CreateBr(done);
   b_.SetInsertPoint(done);
 }
 
-absl::Status KernelEmitter::emit(llvm::Function *&out) {
+void KernelEmitter::emitTiles() {
+  // fxir_kN.tiles(ctx, tb, te, chunk, cpr): tiles [tb, te) of the iteration space.
+  // Tile t is row t / cpr (a multi-index over the outer dims) and the inner range
+  // [c * chunk, min(n, (c + 1) * chunk)) with c = t % cpr. The row's multi-index is
+  // unravelled once, then advanced as an odometer, branch-free.
   llvm::Type *ptr = b_.getPtrTy();
-  auto *fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, ptr}, false);
-  fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, k_.symbol, m_);
+  auto *fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, i64(), i64(), i64(), i64()}, false);
+  fn_ = llvm::Function::Create(fty, llvm::Function::InternalLinkage, k_.symbol + ".tiles", m_);
   fn_->addFnAttr(llvm::Attribute::NoUnwind);
-  for (unsigned a = 0; a < 4; ++a) {
-    fn_->addParamAttr(a, llvm::Attribute::NoCapture);
-    fn_->addParamAttr(a, llvm::Attribute::ReadOnly);
-  }
+  fn_->addParamAttr(0, llvm::Attribute::NoCapture);
+  fn_->addParamAttr(0, llvm::Attribute::ReadOnly);
   llvm::BasicBlock *entry = llvm::BasicBlock::Create(c_, "entry", fn_);
   b_.SetInsertPoint(entry);
-  LV *bufs = fn_->getArg(0), *sizes = fn_->getArg(1), *strides = fn_->getArg(2),
-     *scalars = fn_->getArg(3);
+  LV *ctx = fn_->getArg(0), *tb = fn_->getArg(1), *te = fn_->getArg(2), *chunk = fn_->getArg(3),
+     *cpr = fn_->getArg(4);
+  auto field = [&](unsigned i, const char *name) -> LV * {
+    return b_.CreateAlignedLoad(ptr, b_.CreateConstGEP1_64(ptr, ctx, i), llvm::Align(8), name);
+  };
+  LV *bufs = field(0, "bufs"), *sizes = field(1, "sizes"), *strides = field(2, "strides"),
+     *scalars = field(3, "scalars");
   unsigned R = k_.rank;
   for (unsigned d = 0; d < rank(); ++d)
     sizes_.push_back(R ? (LV *)b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), sizes, d),
-                                              llvm::Align(8), "size" + std::to_string(d))
+                                                    llvm::Align(8), "size" + std::to_string(d))
                        : (LV *)b_.getInt64(1));
   for (unsigned bi = 0; bi < k_.buffers.size(); ++bi) {
     base_.push_back(b_.CreateAlignedLoad(ptr, b_.CreateConstGEP1_64(ptr, bufs, bi), llvm::Align(8),
                                          "buf" + std::to_string(bi)));
     std::vector<LV *> s;
     for (unsigned d = 0; d < rank(); ++d)
-      s.push_back(R ? (LV *)b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), strides, bi * R + d),
-                                           llvm::Align(8))
+      s.push_back(R ? (LV *)b_.CreateAlignedLoad(
+                          i64(), b_.CreateConstGEP1_64(i64(), strides, bi * R + d), llvm::Align(8))
                     : (LV *)b_.getInt64(0));
     strides_.push_back(std::move(s));
-    offset_.push_back(b_.getInt64(0));
   }
   for (unsigned s = 0; s < k_.scalarOperands.size(); ++s)
     scalarSlots_.push_back(b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), scalars, s),
                                                 llvm::Align(8)));
-  loopNest(0, [&] { emitInner(); });
+  unsigned outer = rank() - 1;
+  LV *n = sizes_[outer];
+  // The first tile's row, unravelled (last outer dim fastest).
+  LV *row = b_.CreateUDiv(tb, cpr);
+  LV *c0 = b_.CreateURem(tb, cpr);
+  std::vector<LV *> idx0(outer);
+  for (int d = static_cast<int>(outer) - 1; d >= 0; --d) {
+    idx0[d] = b_.CreateURem(row, sizes_[d]);
+    row = b_.CreateUDiv(row, sizes_[d]);
+  }
+  llvm::BasicBlock *pre = b_.GetInsertBlock();
+  llvm::BasicBlock *head = llvm::BasicBlock::Create(c_, "tile", fn_);
+  llvm::BasicBlock *bodyBB = llvm::BasicBlock::Create(c_, "tile.body", fn_);
+  llvm::BasicBlock *exit = llvm::BasicBlock::Create(c_, "tile.exit", fn_);
+  b_.CreateBr(head);
+  b_.SetInsertPoint(head);
+  llvm::PHINode *t = b_.CreatePHI(i64(), 2, "t");
+  llvm::PHINode *c = b_.CreatePHI(i64(), 2, "c");
+  std::vector<llvm::PHINode *> idx(outer);
+  t->addIncoming(tb, pre);
+  c->addIncoming(c0, pre);
+  for (unsigned d = 0; d < outer; ++d) {
+    idx[d] = b_.CreatePHI(i64(), 2, "i" + std::to_string(d));
+    idx[d]->addIncoming(idx0[d], pre);
+  }
+  b_.CreateCondBr(b_.CreateICmpULT(t, te), bodyBB, exit);
+  b_.SetInsertPoint(bodyBB);
+  offset_.assign(k_.buffers.size(), b_.getInt64(0));
+  for (size_t bi = 0; bi < offset_.size(); ++bi)
+    for (unsigned d = 0; d < outer; ++d)
+      offset_[bi] = b_.CreateAdd(offset_[bi], b_.CreateMul(idx[d], strides_[bi][d]));
+  LV *jb = b_.CreateMul(c, chunk);
+  LV *jEnd = b_.CreateAdd(jb, chunk);
+  LV *je = b_.CreateSelect(b_.CreateICmpSLT(jEnd, n), jEnd, n);
+  emitInner(jb, je);
+  // Next tile: the chunk, then the row's odometer when the chunk wraps.
+  LV *c1 = b_.CreateAdd(c, b_.getInt64(1));
+  LV *carry = b_.CreateICmpEQ(c1, cpr);
+  LV *cNext = b_.CreateSelect(carry, b_.getInt64(0), c1);
+  std::vector<LV *> idxNext(outer);
+  for (int d = static_cast<int>(outer) - 1; d >= 0; --d) {
+    LV *bumped = b_.CreateAdd(idx[d], b_.CreateZExt(carry, i64()));
+    LV *wrap = b_.CreateICmpEQ(bumped, sizes_[d]);
+    idxNext[d] = b_.CreateSelect(wrap, b_.getInt64(0), bumped);
+    carry = wrap;
+  }
+  llvm::BasicBlock *latch = b_.GetInsertBlock();
+  t->addIncoming(b_.CreateAdd(t, b_.getInt64(1)), latch);
+  c->addIncoming(cNext, latch);
+  for (unsigned d = 0; d < outer; ++d)
+    idx[d]->addIncoming(idxNext[d], latch);
+  b_.CreateBr(head);
+  b_.SetInsertPoint(exit);
   b_.CreateRetVoid();
+}
+
+absl::Status KernelEmitter::emit(llvm::Function *&out) {
+  emitTiles();
+  llvm::Function *tiles = fn_;
   if (!error_.empty())
     return absl::InternalError(error_);
+  // The entry point (the ABI in Cpu.h): packs its arguments for the tiles and hands
+  // the iteration space to the runtime's parallel helper, which splits it or not.
+  llvm::Type *ptr = b_.getPtrTy();
+  auto *fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, ptr, i64()}, false);
+  llvm::Function *fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, k_.symbol, m_);
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  for (unsigned a = 0; a < 4; ++a) {
+    fn->addParamAttr(a, llvm::Attribute::NoCapture);
+    fn->addParamAttr(a, llvm::Attribute::ReadOnly);
+  }
+  b_.SetInsertPoint(llvm::BasicBlock::Create(c_, "entry", fn));
+  LV *ctx = b_.CreateAlloca(llvm::ArrayType::get(ptr, 4), nullptr, "ctx");
+  for (unsigned a = 0; a < 4; ++a)
+    b_.CreateAlignedStore(fn->getArg(a), b_.CreateConstGEP1_64(ptr, ctx, a), llvm::Align(8));
+  LV *rows = b_.getInt64(1), *n = b_.getInt64(1);
+  for (unsigned d = 0; d < k_.rank; ++d) {
+    LV *s = b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), fn->getArg(1), d),
+                                 llvm::Align(8));
+    if (d + 1 < k_.rank)
+      rows = b_.CreateMul(rows, s);
+    else
+      n = s;
+  }
+  auto *helperTy =
+      llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, i64(), i64(), i64(), i64()}, false);
+  llvm::FunctionCallee helper = m_.getOrInsertFunction(kParallelHelperSymbol, helperTy);
+  b_.CreateCall(helper, {tiles, ctx, rows, n, b_.getInt64(w_), fn->getArg(4)});
+  b_.CreateRetVoid();
   std::string msg;
   llvm::raw_string_ostream os(msg);
-  if (llvm::verifyFunction(*fn_, &os))
+  if (llvm::verifyFunction(*tiles, &os) || llvm::verifyFunction(*fn, &os))
     return absl::InternalError("the LLVM verifier rejects the kernel: " + os.str());
-  out = fn_;
+  out = fn;
   return absl::OkStatus();
 }
 

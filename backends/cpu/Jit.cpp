@@ -4,7 +4,7 @@
 // tuning and its features from sys::getHostCPUFeatures, never from the name; or a
 // named CPU such as x86-64-v3), an LLVMContext and module of all kernels, O3, object
 // code emitted in process, then an LLJIT that links that object against an explicit
-// symbol table (memcpy, memset) and nothing else: no process symbols, so a kernel can
+// symbol table (memcpy, memset, memmove and the runtime's helpers) and nothing else: no process symbols, so a kernel can
 // never bind to a symbol of the process by accident, and the object holds no host
 // address (what lets a cached object serve another process).
 //
@@ -176,7 +176,8 @@ CodegenOptions codegenOptions(const PassOptions &o) {
 }
 
 absl::StatusOr<std::unique_ptr<CompiledKernels>>
-compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options) {
+compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options,
+               llvm::ArrayRef<RuntimeSymbol> runtimeSymbols) {
   absl::StatusOr<Target> t = makeTarget(options);
   if (!t.ok())
     return t.status();
@@ -215,6 +216,9 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
                              llvm::JITSymbolFlags::Exported};
   table[mangle("memmove")] = {llvm::orc::ExecutorAddr::fromPtr(&::memmove),
                               llvm::JITSymbolFlags::Exported};
+  for (const RuntimeSymbol &s : runtimeSymbols)
+    table[mangle(s.name)] = {llvm::orc::ExecutorAddr::fromPtr(s.address),
+                             llvm::JITSymbolFlags::Exported};
   if (llvm::Error e = out->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(table)))
     return absl::InternalError("cpu: cannot define the runtime symbols: " + errorText(std::move(e)));
   auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(obj->data(), obj->size()),

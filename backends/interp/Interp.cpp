@@ -51,6 +51,9 @@ public:
   std::vector<std::string> mutatedWeights() const override { return bound->mutatedWeights(); }
   const Program &program() const override { return bound->program(); }
   llvm::StringRef backend() const override { return name; }
+  std::map<std::string, std::string> compileInfo() const override {
+    return handler ? handler->compileInfo() : std::map<std::string, std::string>{};
+  }
 
   std::unique_ptr<BoundProgram> bound;
   std::shared_ptr<const OpHandler> handler; ///< a code generator's ops, or null

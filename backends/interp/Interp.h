@@ -39,6 +39,8 @@ public:
   /// Runs `op` on its operands' values; sets one value per result.
   virtual absl::Status run(const Op &op, llvm::ArrayRef<c10::IValue> operands,
                            std::vector<c10::IValue> &results) const = 0;
+  /// The Executable's compileInfo().
+  virtual std::map<std::string, std::string> compileInfo() const { return {}; }
 };
 
 /// An interp Executable that hands `handler`'s ops to it, named `backend`.

@@ -14,8 +14,11 @@
 // Kernel results come from the process's BufferPool (a steady-state call touches no
 // fresh pages).
 //
-// Does not: cache compiled objects or split work over threads (not yet:
-// docs/codegen.md).
+// Threads: each kernel call passes the program's thread count (the `threads` option,
+// else ATen's at::get_num_threads()) to the kernel, which splits its work through
+// Parallel.h's helper by the grain rule.
+//
+// Does not: cache compiled objects (not yet: docs/codegen.md).
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/runtime/CpuExecutable.h"
 
@@ -26,6 +29,7 @@
 #include "fxir/backends/runtime/AtenCall.h"
 #include "fxir/backends/runtime/AtenOp.h"
 #include "fxir/backends/runtime/BufferPool.h"
+#include "fxir/backends/runtime/Parallel.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -41,6 +45,11 @@ public:
   llvm::DenseMap<const Op *, unsigned> index;
   std::vector<KernelFn> fns;
   std::unique_ptr<CompiledKernels> code;
+  /// The program's thread count (the `threads` option), 0: ATen's at each run.
+  int64_t threads = 0;
+  std::map<std::string, std::string> info;
+
+  std::map<std::string, std::string> compileInfo() const override { return info; }
 
   bool handles(const Op &op) const override { return op.name() == kKernelOpName; }
 
@@ -179,7 +188,8 @@ public:
                                  runtime::ivalueKind(v) + ", not a number");
         }
       }
-      fn(ptrs.data(), sizes.data(), strides.data(), scalars.data());
+      fn(ptrs.data(), sizes.data(), strides.data(), scalars.data(),
+         threads > 0 ? threads : runtime::defaultKernelThreads());
     }
     results.clear();
     for (unsigned r = 0; r < op.numResults(); ++r)
@@ -199,11 +209,17 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
     return specs.status();
   runner->specs = std::move(*specs);
   absl::StatusOr<std::unique_ptr<CompiledKernels>> code =
-      compileKernels(runner->specs, codegenOptions(options));
+      compileKernels(runner->specs, codegenOptions(options), runtime::kernelRuntimeSymbols());
   if (!code.ok())
     return absl::Status(code.status().code(),
                         program->path + ": " + std::string(code.status().message()));
   runner->code = std::move(*code);
+  runner->threads = options.getInt("threads");
+  if (runner->threads < 0)
+    return absl::InvalidArgumentError("cpu: threads must be >= 0 (0: ATen's thread count), not " +
+                                      std::to_string(runner->threads));
+  runner->info["target"] = runner->code->targetDescription();
+  runner->info["threads"] = runner->threads ? std::to_string(runner->threads) : "aten";
   for (unsigned i = 0; i < runner->specs.size(); ++i) {
     const KernelSpec &k = runner->specs[i];
     runner->index[k.op] = i;

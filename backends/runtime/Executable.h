@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------------===//
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ public:
   virtual const Program &program() const = 0;
   /// The backend's name ("interp").
   virtual llvm::StringRef backend() const = 0;
+  /// What compiling it did, as key -> value (fxir-run --report): the cpu backend's
+  /// "cache" (hit, miss or off), "target" and "threads". Empty for interp.
+  virtual std::map<std::string, std::string> compileInfo() const { return {}; }
 
   const Graph &graph() const { return *program().graph; }
 };

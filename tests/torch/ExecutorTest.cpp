@@ -5,6 +5,7 @@
 #include "fxir/backends/runtime/Check.h"
 #include "fxir/backends/runtime/Runtime.h"
 #include "fxir/backends/runtime/TensorFile.h"
+#include "TestSupport.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -25,14 +26,12 @@
 #include <simdjson.h>
 
 using namespace fxir::runtime;
+using fxir::testing::corpusDir;
+using fxir::testing::fromText;
+using fxir::testing::msg;
 using ::testing::HasSubstr;
 
 namespace {
-
-std::string corpusDir() {
-  const char *d = std::getenv("FXIR_CORPUS_DIR");
-  return d ? d : "";
-}
 
 // The corpus is part of the test suite (ctest generates it first), so its absence is a
 // failure, not a skip.
@@ -43,20 +42,9 @@ std::string corpusDir() {
     return;                                                                              \
   }
 
-std::string msg(const absl::Status &st) { return std::string(st.message()); }
-
 std::unique_ptr<Executable> load(const std::string &name, CompileOptions opts = {}) {
   absl::StatusOr<std::unique_ptr<Executable>> e =
       compile(corpusDir() + "/" + name + ".pt2", opts);
-  EXPECT_TRUE(e.ok()) << e.status();
-  return e.ok() ? std::move(*e) : nullptr;
-}
-
-std::unique_ptr<Executable> fromText(const std::string &text, CompileOptions opts = {}) {
-  std::string path = ::testing::TempDir() + "/prog_" +
-                     ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".fxir";
-  std::ofstream(path) << text;
-  absl::StatusOr<std::unique_ptr<Executable>> e = compile(path, opts);
   EXPECT_TRUE(e.ok()) << e.status();
   return e.ok() ? std::move(*e) : nullptr;
 }

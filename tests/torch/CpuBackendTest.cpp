@@ -1,0 +1,129 @@
+//===- CpuBackendTest.cpp - the cpu backend's runtime: threads ------------------------===//
+// Small .fxir programs compiled with --backend=cpu, checked against ATen's eager result
+// computed here and against the same program on one thread.
+#include "fxir/backends/runtime/Parallel.h"
+#include "fxir/backends/runtime/Runtime.h"
+#include "TestSupport.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <ATen/TensorOperators.h>
+#include <ATen/ops/allclose.h>
+#include <ATen/ops/equal.h>
+#include <ATen/ops/exp.h>
+#include <ATen/ops/randn.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace fxir::runtime;
+using fxir::testing::compileText;
+using fxir::testing::fromText;
+using ::testing::HasSubstr;
+
+namespace {
+
+/// exp(x) * x + 1 on `shape` (a .fxir shape, "3, 200001"), through a transpose of
+/// the input first when `transposed` (the kernel then reads a strided operand).
+std::string chain(const std::string &shape, bool transposed = false) {
+  std::ostringstream s;
+  if (!transposed) {
+    s << "graph @chain(%x: f32[" << shape << "] input) -> (output) {\n"
+      << "  %e: f32[" << shape << "] = aten.exp.default(%x)\n";
+  } else {
+    s << "graph @chain(%x: f32[512, 300] input) -> (output) {\n"
+      << "  %p: f32[300, 512]{1, 300} = aten.permute.default(%x, [1, 0])\n"
+      << "  %e: f32[" << shape << "] = aten.exp.default(%p)\n";
+  }
+  std::string in = transposed ? "%p" : "%x";
+  s << "  %m: f32[" << shape << "] = aten.mul.Tensor(%e, " << in << ")\n"
+    << "  %a: f32[" << shape << "] = aten.add.Tensor(%m, 1.0, alpha=1)\n"
+    << "  fxir.yield(%a)\n}\n";
+  return s.str();
+}
+
+CompileOptions cpuWith(int threads) {
+  CompileOptions o;
+  o.backend = "cpu";
+  o.backendOptions["threads"] = std::to_string(threads);
+  return o;
+}
+
+at::Tensor runOnce(const Executable &exe, const at::Tensor &x) {
+  absl::StatusOr<std::vector<c10::IValue>> out = exe.run({x});
+  EXPECT_TRUE(out.ok()) << out.status();
+  return out.ok() ? (*out)[0].toTensor() : at::Tensor();
+}
+
+/// Distinct files named libgomp* mapped into this process.
+std::set<std::string> loadedLibgomps() {
+  std::ifstream maps("/proc/self/maps");
+  std::set<std::string> out;
+  for (std::string line; std::getline(maps, line);) {
+    size_t slash = line.find('/');
+    if (slash != std::string::npos && line.find("libgomp", slash) != std::string::npos)
+      out.insert(line.substr(slash));
+  }
+  return out;
+}
+
+} // namespace
+
+// Two threads really run a large kernel, on the one OpenMP runtime torch loads.
+TEST(CpuThreads, TwoThreadsRunOnTheOneLibgomp) {
+  auto exe = fromText(chain("1000003"), cpuWith(2));
+  ASSERT_TRUE(exe);
+  at::Tensor x = at::randn({1000003});
+  resetLargestKernelTeam();
+  at::Tensor y = runOnce(*exe, x);
+  EXPECT_EQ(largestKernelTeam(), 2);
+  EXPECT_TRUE(at::allclose(y, at::exp(x) * x + 1, 1e-5, 1e-6));
+  std::set<std::string> gomps = loadedLibgomps();
+  ASSERT_EQ(gomps.size(), 1u) << ::testing::PrintToString(gomps);
+  EXPECT_THAT(*gomps.begin(), HasSubstr("torch/lib/libgomp"));
+}
+
+// The grain rule: a small kernel stays on the calling thread; threads=1 means one.
+TEST(CpuThreads, SmallKernelsAndThreads1RunOnOneThread) {
+  auto small = fromText(chain("4000"), cpuWith(2), "_small");
+  auto one = fromText(chain("1000003"), cpuWith(1), "_one");
+  ASSERT_TRUE(small && one);
+  resetLargestKernelTeam();
+  runOnce(*small, at::randn({4000}));
+  runOnce(*one, at::randn({1000003}));
+  EXPECT_EQ(largestKernelTeam(), 1);
+}
+
+// Splitting rows, chunks of one row, several outer dims and a strided operand gives
+// bit for bit what one thread gives.
+TEST(CpuThreads, ASplitComputesWhatOneThreadDoes) {
+  struct Case {
+    std::string shape;
+    std::vector<int64_t> sizes;
+    bool transposed;
+  } cases[] = {{"1000003", {1000003}, false},
+               {"3, 200001", {3, 200001}, false},
+               {"2, 5, 70001", {2, 5, 70001}, false},
+               {"300, 512", {512, 300}, true}};
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.shape);
+    auto two = fromText(chain(c.shape, c.transposed), cpuWith(2), "_2");
+    auto one = fromText(chain(c.shape, c.transposed), cpuWith(1), "_1");
+    ASSERT_TRUE(two && one);
+    at::Tensor x = at::randn(c.sizes);
+    resetLargestKernelTeam();
+    at::Tensor a = runOnce(*two, x);
+    EXPECT_EQ(largestKernelTeam(), 2);
+    at::Tensor b = runOnce(*one, x);
+    EXPECT_TRUE(at::equal(a, b));
+    at::Tensor xin = c.transposed ? x.t() : x;
+    EXPECT_TRUE(at::allclose(a, at::exp(xin) * xin + 1, 1e-5, 1e-6));
+  }
+}
+
+TEST(CpuThreads, ANegativeThreadCountIsRejected) {
+  absl::StatusOr<std::unique_ptr<Executable>> e = compileText(chain("8"), cpuWith(-1));
+  ASSERT_FALSE(e.ok());
+  EXPECT_THAT(std::string(e.status().message()), HasSubstr("threads must be >= 0"));
+}
