@@ -167,6 +167,12 @@ int main(int argc, char **argv) {
   cl::list<std::string> backendOptions(
       "backend-option", cl::desc("a backend option KEY=VALUE (--list-backends shows them)"),
       cl::value_desc("key=value"), cl::cat(kCompile));
+  cl::opt<std::string> cacheDir("cache-dir", cl::desc("cpu backend: the compile cache's "
+                                                     "directory (backend option cache-dir)"),
+                                cl::value_desc("dir"), cl::cat(kCompile));
+  cl::opt<bool> noCache("no-cache", cl::desc("cpu backend: no compile cache (backend option "
+                                             "cache=false)"),
+                        cl::cat(kCompile));
   cl::opt<bool> listBackends("list-backends", cl::desc("List the registered backends and exit"), cl::cat(kCompile));
   cl::opt<bool> report("report", cl::desc("print what was compiled, one item a line (compile:, "
                                           "kernels:, library:, extern:, run:)"),
@@ -248,6 +254,11 @@ int main(int argc, char **argv) {
     }
     opts.backendOptions[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
+  // Flags override --backend-option and the YAML backend section.
+  if (!cacheDir.empty())
+    opts.backendOptions["cache-dir"] = cacheDir;
+  if (noCache)
+    opts.backendOptions["cache"] = "false";
   auto compileStart = std::chrono::steady_clock::now();
   absl::StatusOr<std::unique_ptr<Executable>> exe = compile(model, opts);
   double compileMs = std::chrono::duration<double, std::milli>(
@@ -261,7 +272,10 @@ int main(int argc, char **argv) {
     std::string cache = info.count("cache") ? info["cache"] : "miss";
     llvm::outs() << "compile: " << llvm::format("%.1f", compileMs) << " ms (cache " << cache
                  << ")\n"
-                 << "kernels: " << pr.kernels << " (" << pr.fusedOps << " ops fused)\n"
+                 << "kernels: " << pr.kernels << " (" << pr.fusedOps << " ops fused)\n";
+    if (info.count("cache-detail"))
+      llvm::outs() << "cache: " << info["cache-detail"] << "\n";
+    llvm::outs()
                  << "library: " << pr.numLibrary() << " ops ("
                  << fxir::cpu::PartitionReport::list(pr.library) << ")\n"
                  << "extern: " << pr.numExtern() << " ops ("

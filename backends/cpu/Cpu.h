@@ -32,7 +32,9 @@
 // to `threads` threads (the grain rule: docs/codegen.md), each call covering tiles
 // [begin, end) of `chunk` inner elements (a multiple of `lanes`), `chunksPerRow` a row.
 //
-// Does not: include LibTorch, allocate or run anything, cache objects (not yet).
+// 5. the compile cache (Cache.h): object code on disk, keyed before any LLVM IR exists.
+//
+// Does not: include LibTorch, allocate or run anything.
 //===----------------------------------------------------------------------------===//
 #pragma once
 
@@ -158,7 +160,32 @@ struct CodegenOptions {
   /// Round every f16/bf16 result to its dtype after each op, as eager does, instead of
   /// keeping f32 between the ops of a kernel (docs/codegen.md: the difference).
   bool emulateEagerRounding = false;
+  /// The compile cache (docs/codegen.md): on, its directory ("" for $FXIR_CACHE_DIR,
+  /// else $XDG_CACHE_HOME/fxir, else ~/.cache/fxir) and its cap.
+  bool cache = true;
+  std::string cacheDir;
+  int64_t cacheMaxKB = 1 << 20;
+  /// For tests: "verifier" makes every kernel fail LLVM's verifier, "jit" makes every
+  /// kernel call a symbol the JIT cannot resolve; "" (the default) neither.
+  std::string injectFailure;
 };
+
+/// The target code is generated for, resolved (the host's features as detected).
+struct TargetDesc {
+  std::string triple, cpu, features;
+  int64_t vectorBits = 0;
+};
+
+/// The canonical text of a scheduled kernel: its ops, their argument values, dtypes,
+/// ranks and buffer addressing; no names, provenance or shapes. Identical kernels in
+/// different layers or programs have the same text.
+std::string canonicalKernelText(const KernelSpec &kernel);
+/// The compile cache's key of `kernel` for target `t` (32 hex digits): its canonical
+/// text, the target's triple, CPU and full feature string, the vector width, the
+/// codegen options, kRuntimeAbiVersion, the LLVM version and the build ids of the code
+/// generator and libLLVM. Computed before any LLVM IR exists.
+std::string kernelCacheKey(const KernelSpec &kernel, const CodegenOptions &options,
+                           const TargetDesc &t);
 
 /// The codegen options of the cpu backend's typed options (driver/Backends.def: target,
 /// vector-width, opt-level, emulate-eager-rounding).
@@ -189,6 +216,14 @@ public:
   virtual KernelFn lookup(llvm::StringRef symbol) const = 0;
   /// The target's CPU name, its features and the vector width used.
   virtual const std::string &targetDescription() const = 0;
+  /// What the compile cache did: distinct kernels loaded (hits), compiled (misses),
+  /// found corrupt and recompiled; whether it was on, and where.
+  struct CacheStats {
+    unsigned hits = 0, misses = 0, corrupt = 0;
+    bool enabled = false;
+    std::string dir;
+  };
+  virtual const CacheStats &cacheStats() const = 0;
 };
 
 /// Emits, optimizes and JIT-compiles `kernels`, linked against `runtimeSymbols` (the

@@ -85,8 +85,10 @@ llvm::CmpInst::Predicate comparePredicate(Emitter e, bool fp, bool uns) {
 
 class KernelEmitter {
 public:
-  KernelEmitter(llvm::Module &m, const KernelSpec &k, unsigned lanes, bool roundEach)
-      : m_(m), c_(m.getContext()), k_(k), w_(lanes), roundEach_(roundEach), b_(c_) {}
+  KernelEmitter(llvm::Module &m, const KernelSpec &k, llvm::StringRef name, unsigned lanes,
+                bool roundEach, llvm::StringRef injectFailure)
+      : m_(m), c_(m.getContext()), k_(k), name_(name.str()), w_(lanes), roundEach_(roundEach),
+        inject_(injectFailure.str()), b_(c_) {}
 
   absl::Status emit(llvm::Function *&out);
 
@@ -94,8 +96,10 @@ private:
   llvm::Module &m_;
   llvm::LLVMContext &c_;
   const KernelSpec &k_;
+  std::string name_; ///< the entry point's symbol
   unsigned w_;
   bool roundEach_;
+  std::string inject_;
   IRBuilder<> b_;
   llvm::Function *fn_ = nullptr;
 
@@ -552,7 +556,7 @@ void KernelEmitter::emitTiles() {
   // unravelled once, then advanced as an odometer, branch-free.
   llvm::Type *ptr = b_.getPtrTy();
   auto *fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, i64(), i64(), i64(), i64()}, false);
-  fn_ = llvm::Function::Create(fty, llvm::Function::InternalLinkage, k_.symbol + ".tiles", m_);
+  fn_ = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name_ + ".tiles", m_);
   fn_->addFnAttr(llvm::Attribute::NoUnwind);
   fn_->addParamAttr(0, llvm::Attribute::NoCapture);
   fn_->addParamAttr(0, llvm::Attribute::ReadOnly);
@@ -648,7 +652,7 @@ absl::Status KernelEmitter::emit(llvm::Function *&out) {
   // the iteration space to the runtime's parallel helper, which splits it or not.
   llvm::Type *ptr = b_.getPtrTy();
   auto *fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, ptr, i64()}, false);
-  llvm::Function *fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, k_.symbol, m_);
+  llvm::Function *fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name_, m_);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   for (unsigned a = 0; a < 4; ++a) {
     fn->addParamAttr(a, llvm::Attribute::NoCapture);
@@ -671,7 +675,12 @@ absl::Status KernelEmitter::emit(llvm::Function *&out) {
       llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, i64(), i64(), i64(), i64()}, false);
   llvm::FunctionCallee helper = m_.getOrInsertFunction(kParallelHelperSymbol, helperTy);
   b_.CreateCall(helper, {tiles, ctx, rows, n, b_.getInt64(w_), fn->getArg(4)});
+  if (inject_ == "jit") // a symbol no table defines: the JIT's link fails
+    b_.CreateCall(m_.getOrInsertFunction("fxir_injected_missing_symbol",
+                                         llvm::FunctionType::get(b_.getVoidTy(), false)));
   b_.CreateRetVoid();
+  if (inject_ == "verifier") // a second terminator: the verifier rejects the block
+    b_.CreateRetVoid();
   std::string msg;
   llvm::raw_string_ostream os(msg);
   if (llvm::verifyFunction(*tiles, &os) || llvm::verifyFunction(*fn, &os))
@@ -686,9 +695,10 @@ unsigned lanesFor(int64_t vectorBits) {
   return static_cast<unsigned>(std::max<int64_t>(vectorBits / 32, 1));
 }
 
-absl::Status emitKernel(llvm::Module &m, const KernelSpec &k, int64_t vectorBits,
-                        bool emulateEagerRounding) {
-  KernelEmitter e(m, k, lanesFor(vectorBits), emulateEagerRounding);
+absl::Status emitKernel(llvm::Module &m, const KernelSpec &k, llvm::StringRef name,
+                        int64_t vectorBits, bool emulateEagerRounding,
+                        llvm::StringRef injectFailure) {
+  KernelEmitter e(m, k, name, lanesFor(vectorBits), emulateEagerRounding, injectFailure);
   llvm::Function *f = nullptr;
   absl::Status st = e.emit(f);
   if (!st.ok())

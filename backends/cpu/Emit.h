@@ -15,8 +15,10 @@ namespace fxir::cpu {
 /// Lanes of the inner loop's vectors for `vectorBits` (32-bit lanes: 16 for 512 bits).
 unsigned lanesFor(int64_t vectorBits);
 
-/// Adds kernel `k`'s function to `m`. Errors name the kernel and the ops it fuses.
-absl::Status emitKernel(llvm::Module &m, const KernelSpec &k, int64_t vectorBits,
-                        bool emulateEagerRounding);
+/// Adds kernel `k`'s functions to `m`, its entry point named `name`. Errors name the
+/// kernel and the ops it fuses. `injectFailure`: CodegenOptions::injectFailure.
+absl::Status emitKernel(llvm::Module &m, const KernelSpec &k, llvm::StringRef name,
+                        int64_t vectorBits, bool emulateEagerRounding,
+                        llvm::StringRef injectFailure);
 
 } // namespace fxir::cpu

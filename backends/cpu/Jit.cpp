@@ -11,11 +11,15 @@
 // Each compile owns its LLVMContext, TargetMachine and JIT: compiles on several
 // threads share nothing.
 //
-// Does not: emit kernels (Emit.cpp), cache objects (not yet).
+// Kernels are compiled one module and one object each (identical kernels once), so
+// each object is a compile-cache entry (Cache.h) that any program can load.
+//
+// Does not: emit kernels (Emit.cpp), decide what is cached (Cache.cpp).
 //===----------------------------------------------------------------------------===//
 #include <cstring>
 #include <mutex>
 
+#include "fxir/backends/cpu/Cache.h"
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/cpu/Emit.h"
 
@@ -40,9 +44,7 @@ namespace {
 
 std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
 
-struct Target {
-  std::string triple, cpu, features;
-  int64_t vectorBits = 0;
+struct Target : TargetDesc {
   std::unique_ptr<llvm::TargetMachine> tm;
   std::string describe() const {
     return cpu + " (" + triple + "), " + std::to_string(vectorBits) + "-bit vectors";
@@ -136,22 +138,27 @@ absl::StatusOr<llvm::SmallVector<char, 0>> emitFile(llvm::Module &m, llvm::Targe
   return out;
 }
 
-/// The module of `kernels` for `t`, emitted, verified and optimized.
+/// The module of `kernels` for `t` (entry points named `names`, or each kernel's
+/// symbol), emitted, verified and optimized.
 absl::StatusOr<std::unique_ptr<llvm::Module>>
-buildModule(llvm::LLVMContext &ctx, llvm::ArrayRef<KernelSpec> kernels, const Target &t,
-            int64_t optLevel, bool emulateEagerRounding) {
+buildModule(llvm::LLVMContext &ctx, llvm::ArrayRef<const KernelSpec *> kernels,
+            llvm::ArrayRef<std::string> names, const Target &t, const CodegenOptions &o) {
   auto m = std::make_unique<llvm::Module>("fxir_kernels", ctx);
   m->setTargetTriple(t.triple);
   m->setDataLayout(t.tm->createDataLayout());
-  for (const KernelSpec &k : kernels)
-    if (absl::Status st = emitKernel(*m, k, t.vectorBits, emulateEagerRounding); !st.ok())
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const KernelSpec &k = *kernels[i];
+    if (absl::Status st = emitKernel(*m, k, names.empty() ? k.symbol : names[i], t.vectorBits,
+                                     o.emulateEagerRounding, o.injectFailure);
+        !st.ok())
       return st;
+  }
   setFunctionTarget(*m, t);
   std::string msg;
   llvm::raw_string_ostream os(msg);
   if (llvm::verifyModule(*m, &os))
     return absl::InternalError("cpu: the LLVM verifier rejects the kernels: " + os.str());
-  optimize(*m, *t.tm, optLevel);
+  optimize(*m, *t.tm, o.optLevel);
   return m;
 }
 
@@ -160,9 +167,18 @@ public:
   std::unique_ptr<llvm::orc::LLJIT> jit;
   llvm::StringMap<KernelFn> fns;
   std::string description;
+  CacheStats stats;
   KernelFn lookup(llvm::StringRef symbol) const override { return fns.lookup(symbol); }
   const std::string &targetDescription() const override { return description; }
+  const CacheStats &cacheStats() const override { return stats; }
 };
+
+std::string fusesText(llvm::ArrayRef<const KernelSpec *> ks) {
+  std::string out;
+  for (const KernelSpec *k : ks)
+    out += "\n  " + k->symbol + " fuses:\n" + k->sources;
+  return out;
+}
 
 } // namespace
 
@@ -172,6 +188,10 @@ CodegenOptions codegenOptions(const PassOptions &o) {
   cg.vectorBits = o.getInt("vector-width");
   cg.optLevel = o.getInt("opt-level");
   cg.emulateEagerRounding = o.getBool("emulate-eager-rounding");
+  cg.cache = o.getBool("cache");
+  cg.cacheDir = o.getString("cache-dir");
+  cg.cacheMaxKB = o.getInt("cache-max-kb");
+  cg.injectFailure = o.getString("inject-failure");
   return cg;
 }
 
@@ -183,16 +203,55 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
     return t.status();
   auto out = std::make_unique<Jitted>();
   out->description = t->describe();
+  ObjectCache cache = ObjectCache::open(options);
+  out->stats.enabled = cache.enabled();
+  out->stats.dir = cache.dir();
   if (kernels.empty())
     return std::unique_ptr<CompiledKernels>(std::move(out));
-  llvm::LLVMContext ctx;
-  absl::StatusOr<std::unique_ptr<llvm::Module>> m = buildModule(ctx, kernels, *t, options.optLevel, options.emulateEagerRounding);
-  if (!m.ok())
-    return m.status();
-  absl::StatusOr<llvm::SmallVector<char, 0>> obj =
-      emitFile(**m, *t->tm, llvm::CodeGenFileType::ObjectFile);
-  if (!obj.ok())
-    return obj.status();
+
+  // Distinct kernels by key (identical kernels compile and link once), each loaded
+  // from the cache or compiled alone into its own object.
+  struct Unit {
+    std::string key;
+    std::vector<const KernelSpec *> kernels;
+    std::string object;
+    bool compiled = false;
+  };
+  std::vector<Unit> units;
+  llvm::StringMap<unsigned> unitOf;
+  std::vector<unsigned> kernelUnit;
+  for (const KernelSpec &k : kernels) {
+    std::string key = kernelCacheKey(k, options, *t);
+    auto [it, fresh] = unitOf.try_emplace(key, static_cast<unsigned>(units.size()));
+    if (fresh)
+      units.push_back({key, {}, "", false});
+    units[it->second].kernels.push_back(&k);
+    kernelUnit.push_back(it->second);
+  }
+  std::unique_ptr<llvm::LLVMContext> ctx;
+  for (Unit &u : units) {
+    ObjectCache::Lookup l = cache.load(u.key, u.object);
+    if (l == ObjectCache::Lookup::Hit) {
+      ++out->stats.hits;
+      continue;
+    }
+    if (l == ObjectCache::Lookup::Corrupt)
+      ++out->stats.corrupt;
+    ++out->stats.misses;
+    if (!ctx)
+      ctx = std::make_unique<llvm::LLVMContext>();
+    std::string name = "fxir_" + u.key;
+    absl::StatusOr<std::unique_ptr<llvm::Module>> m =
+        buildModule(*ctx, {u.kernels.front()}, {name}, *t, options);
+    if (!m.ok())
+      return m.status();
+    absl::StatusOr<llvm::SmallVector<char, 0>> obj =
+        emitFile(**m, *t->tm, llvm::CodeGenFileType::ObjectFile);
+    if (!obj.ok())
+      return obj.status();
+    u.object.assign(obj->data(), obj->size());
+    u.compiled = true;
+  }
 
   llvm::orc::JITTargetMachineBuilder jtmb((llvm::Triple(t->triple)));
   jtmb.setCPU(t->cpu);
@@ -206,8 +265,14 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
   if (!jit)
     return absl::InternalError("cpu: cannot create the JIT: " + errorText(jit.takeError()));
   out->jit = std::move(*jit);
+  // ORC reports link errors (a missing symbol) through the session, not the lookup's
+  // error: keep them for the message instead of printing them.
+  auto sessionErrors = std::make_shared<std::string>();
+  out->jit->getExecutionSession().setErrorReporter([sessionErrors](llvm::Error e) {
+    *sessionErrors += (sessionErrors->empty() ? "" : "; ") + errorText(std::move(e));
+  });
   // The explicit symbol table: what emitted code may call (LLVM may turn loops into
-  // memcpy/memset calls); nothing else resolves.
+  // memcpy/memset calls) and the runtime's helpers; nothing else resolves.
   llvm::orc::MangleAndInterner mangle(out->jit->getExecutionSession(), out->jit->getDataLayout());
   llvm::orc::SymbolMap table;
   table[mangle("memcpy")] = {llvm::orc::ExecutorAddr::fromPtr(&::memcpy),
@@ -221,17 +286,26 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
                              llvm::JITSymbolFlags::Exported};
   if (llvm::Error e = out->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(table)))
     return absl::InternalError("cpu: cannot define the runtime symbols: " + errorText(std::move(e)));
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(obj->data(), obj->size()),
-                                                     "fxir_kernels.o");
-  if (llvm::Error e = out->jit->addObjectFile(std::move(buffer)))
-    return absl::InternalError("cpu: the JIT cannot load the kernels: " + errorText(std::move(e)));
-  for (const KernelSpec &k : kernels) {
-    auto addr = out->jit->lookup(k.symbol);
-    if (!addr)
-      return absl::InternalError("cpu: kernel " + k.symbol + " does not link: " +
-                                 errorText(addr.takeError()) + "\n  it fuses:\n" + k.sources);
-    out->fns[k.symbol] = addr->toPtr<KernelFn>();
+  for (Unit &u : units) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(u.object, "fxir_" + u.key + ".o");
+    if (llvm::Error e = out->jit->addObjectFile(std::move(buffer)))
+      return absl::InternalError("cpu: the JIT cannot load kernel " + u.kernels.front()->symbol +
+                                 ": " + errorText(std::move(e)) + fusesText(u.kernels));
   }
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const Unit &u = units[kernelUnit[i]];
+    auto addr = out->jit->lookup("fxir_" + u.key);
+    if (!addr)
+      return absl::InternalError("cpu: kernel " + kernels[i].symbol + " does not link: " +
+                                 (sessionErrors->empty() ? "" : *sessionErrors + ": ") +
+                                 errorText(addr.takeError()) + fusesText({&kernels[i]}));
+    out->fns[kernels[i].symbol] = addr->toPtr<KernelFn>();
+  }
+  // Stored once linked: an entry that does not link is never written.
+  for (const Unit &u : units)
+    if (u.compiled)
+      cache.store(u.key, u.object);
+  out->stats.enabled = cache.enabled(); // off when a store failed
   return std::unique_ptr<CompiledKernels>(std::move(out));
 }
 
@@ -242,9 +316,7 @@ absl::StatusOr<std::string> emitKernelText(const KernelSpec &kernel,
   if (!t.ok())
     return t.status();
   llvm::LLVMContext ctx;
-  absl::StatusOr<std::unique_ptr<llvm::Module>> m =
-      buildModule(ctx, llvm::ArrayRef<KernelSpec>(&kernel, 1), *t, options.optLevel,
-                  options.emulateEagerRounding);
+  absl::StatusOr<std::unique_ptr<llvm::Module>> m = buildModule(ctx, {&kernel}, {}, *t, options);
   if (!m.ok())
     return m.status();
   std::string header = "; " + kernel.symbol + ": " + std::to_string(kernel.numOps) +

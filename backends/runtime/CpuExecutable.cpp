@@ -18,7 +18,7 @@
 // else ATen's at::get_num_threads()) to the kernel, which splits its work through
 // Parallel.h's helper by the grain rule.
 //
-// Does not: cache compiled objects (not yet: docs/codegen.md).
+// Compiled objects come from, and go to, the compile cache (backends/cpu/Cache.h).
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/runtime/CpuExecutable.h"
 
@@ -219,6 +219,11 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
     return absl::InvalidArgumentError("cpu: threads must be >= 0 (0: ATen's thread count), not " +
                                       std::to_string(runner->threads));
   runner->info["target"] = runner->code->targetDescription();
+  const CompiledKernels::CacheStats &cs = runner->code->cacheStats();
+  runner->info["cache"] = !cs.enabled ? "off" : cs.misses ? "miss" : "hit";
+  runner->info["cache-detail"] =
+      std::to_string(cs.hits) + " loaded, " + std::to_string(cs.misses) + " compiled, " +
+      std::to_string(cs.corrupt) + " corrupt (" + (cs.enabled ? cs.dir : "off") + ")";
   runner->info["threads"] = runner->threads ? std::to_string(runner->threads) : "aten";
   for (unsigned i = 0; i < runner->specs.size(); ++i) {
     const KernelSpec &k = runner->specs[i];

@@ -13,6 +13,10 @@ config.test_exec_root = os.path.join(config.fxir_obj_root, "tests", "lit")
 
 config.environment["PATH"] = os.pathsep.join(
     [config.fxir_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+# The cpu backend's compile cache: the test run's own directory (scripts/test sets
+# FXIR_CACHE_DIR), never the user's ~/.cache/fxir. Cache tests pass --cache-dir=%t.
+config.environment["FXIR_CACHE_DIR"] = os.environ.get(
+    "FXIR_CACHE_DIR", os.path.join(config.fxir_obj_root, "test-cache"))
 config.substitutions.append(("%python", config.python))
 config.substitutions.append(("%fxir_src", config.fxir_src_root))
 config.substitutions.append(("%corpus", config.corpus_dir))

@@ -1,6 +1,7 @@
-//===- CpuBackendTest.cpp - the cpu backend's runtime: threads ------------------------===//
+//===- CpuBackendTest.cpp - the cpu backend: threads, compile cache keys --------------===//
 // Small .fxir programs compiled with --backend=cpu, checked against ATen's eager result
 // computed here and against the same program on one thread.
+#include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/runtime/Parallel.h"
 #include "fxir/backends/runtime/Runtime.h"
 #include "TestSupport.h"
@@ -126,4 +127,59 @@ TEST(CpuThreads, ANegativeThreadCountIsRejected) {
   absl::StatusOr<std::unique_ptr<Executable>> e = compileText(chain("8"), cpuWith(-1));
   ASSERT_FALSE(e.ok());
   EXPECT_THAT(std::string(e.status().message()), HasSubstr("threads must be >= 0"));
+}
+
+// The cache key: the same for the same kernel under other value names and sizes (so
+// identical kernels of different layers share an entry); another feature string,
+// CPU, vector width or codegen option, or another op, is another key.
+TEST(CpuCache, KeyIsTheKernelAndTheTargetNotTheNames) {
+  CompileOptions o = cpuWith(1);
+  o.backendOptions["cache"] = "false";
+  auto a = fromText(chain("8"), o, "_a");
+  auto b = fromText("graph @other(%input: f32[16] input) -> (output) {\n"
+                    "  %t0: f32[16] = aten.exp.default(%input)\n"
+                    "  %t1: f32[16] = aten.mul.Tensor(%t0, %input)\n"
+                    "  %t2: f32[16] = aten.add.Tensor(%t1, 1.0, alpha=1)\n"
+                    "  fxir.yield(%t2)\n}\n",
+                    o, "_b");
+  auto c = fromText("graph @third(%x: f32[8] input) -> (output) {\n"
+                    "  %e: f32[8] = aten.exp.default(%x)\n"
+                    "  %m: f32[8] = aten.mul.Tensor(%e, %x)\n"
+                    "  %a: f32[8] = aten.add.Tensor(%m, 2.0, alpha=1)\n"
+                    "  fxir.yield(%a)\n}\n",
+                    o, "_c");
+  ASSERT_TRUE(a && b && c);
+  auto ka = fxir::cpu::scheduleKernels(a->graph());
+  auto kb = fxir::cpu::scheduleKernels(b->graph());
+  auto kc = fxir::cpu::scheduleKernels(c->graph());
+  ASSERT_TRUE(ka.ok() && kb.ok() && kc.ok());
+  ASSERT_EQ(ka->size(), 1u);
+  ASSERT_EQ(kb->size(), 1u);
+  ASSERT_EQ(kc->size(), 1u);
+  fxir::cpu::CodegenOptions cg;
+  fxir::cpu::TargetDesc t{"x86_64-pc-linux-gnu", "znver4", "+avx512f,+avx512bw,+fma", 512};
+  std::string key = fxir::cpu::kernelCacheKey((*ka)[0], cg, t);
+  EXPECT_EQ(key.size(), 32u);
+  EXPECT_EQ(key, fxir::cpu::kernelCacheKey((*kb)[0], cg, t));
+  EXPECT_NE(key, fxir::cpu::kernelCacheKey((*kc)[0], cg, t)); // 1.0 vs 2.0
+  fxir::cpu::TargetDesc features = t;
+  features.features = "+avx512f,-avx512bw,+fma";
+  EXPECT_NE(key, fxir::cpu::kernelCacheKey((*ka)[0], cg, features));
+  fxir::cpu::TargetDesc cpu = t;
+  cpu.cpu = "skylake-avx512";
+  EXPECT_NE(key, fxir::cpu::kernelCacheKey((*ka)[0], cg, cpu));
+  fxir::cpu::TargetDesc narrow = t;
+  narrow.vectorBits = 256;
+  EXPECT_NE(key, fxir::cpu::kernelCacheKey((*ka)[0], cg, narrow));
+  fxir::cpu::CodegenOptions rounding = cg;
+  rounding.emulateEagerRounding = true;
+  EXPECT_NE(key, fxir::cpu::kernelCacheKey((*ka)[0], rounding, t));
+  fxir::cpu::CodegenOptions o2 = cg;
+  o2.optLevel = 2;
+  EXPECT_NE(key, fxir::cpu::kernelCacheKey((*ka)[0], o2, t));
+  // Where the cache is and how big it may grow are not part of what is compiled.
+  fxir::cpu::CodegenOptions elsewhere = cg;
+  elsewhere.cacheDir = "/elsewhere";
+  elsewhere.cacheMaxKB = 1;
+  EXPECT_EQ(key, fxir::cpu::kernelCacheKey((*ka)[0], elsewhere, t));
 }
