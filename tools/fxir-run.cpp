@@ -275,6 +275,8 @@ int main(int argc, char **argv) {
                  << "kernels: " << pr.kernels << " (" << pr.fusedOps << " ops fused)\n";
     if (info.count("cache-detail"))
       llvm::outs() << "cache: " << info["cache-detail"] << "\n";
+    if (info.count("codegen-detail"))
+      llvm::outs() << "codegen: " << info["codegen-detail"] << "\n";
     llvm::outs()
                  << "library: " << pr.numLibrary() << " ops ("
                  << fxir::cpu::PartitionReport::list(pr.library) << ")\n"

@@ -165,6 +165,8 @@ struct CodegenOptions {
   bool cache = true;
   std::string cacheDir;
   int64_t cacheMaxKB = 1 << 20;
+  /// Threads compiling the kernels the cache does not have (0: the machine's cores).
+  int64_t compileThreads = 0;
   /// For tests: "verifier" makes every kernel fail LLVM's verifier, "jit" makes every
   /// kernel call a symbol the JIT cannot resolve; "" (the default) neither.
   std::string injectFailure;
@@ -222,6 +224,10 @@ public:
     unsigned hits = 0, misses = 0, corrupt = 0;
     bool enabled = false;
     std::string dir;
+    /// Wall time: keys and cache loads; compiling the misses (emit, O3, object code;
+    /// on `threads` threads); the JIT's creation and link.
+    double keyMs = 0, codegenMs = 0, linkMs = 0;
+    unsigned threads = 0;
   };
   virtual const CacheStats &cacheStats() const = 0;
 };

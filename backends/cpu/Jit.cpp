@@ -17,7 +17,11 @@
 // Does not: emit kernels (Emit.cpp), decide what is cached (Cache.cpp).
 //===----------------------------------------------------------------------------===//
 #include <cstring>
+#include <atomic>
+#include <chrono>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "fxir/backends/cpu/Cache.h"
 #include "fxir/backends/cpu/Cpu.h"
@@ -173,6 +177,13 @@ public:
   const CacheStats &cacheStats() const override { return stats; }
 };
 
+/// Threads that compile cache misses: the option, else the machine's cores.
+size_t compileThreads(const CodegenOptions &o) {
+  if (o.compileThreads > 0)
+    return static_cast<size_t>(o.compileThreads);
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 std::string fusesText(llvm::ArrayRef<const KernelSpec *> ks) {
   std::string out;
   for (const KernelSpec *k : ks)
@@ -192,6 +203,7 @@ CodegenOptions codegenOptions(const PassOptions &o) {
   cg.cacheDir = o.getString("cache-dir");
   cg.cacheMaxKB = o.getInt("cache-max-kb");
   cg.injectFailure = o.getString("inject-failure");
+  cg.compileThreads = o.getInt("compile-threads");
   return cg;
 }
 
@@ -217,6 +229,11 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
     std::string object;
     bool compiled = false;
   };
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+  Clock::time_point t0 = Clock::now();
   std::vector<Unit> units;
   llvm::StringMap<unsigned> unitOf;
   std::vector<unsigned> kernelUnit;
@@ -228,7 +245,7 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
     units[it->second].kernels.push_back(&k);
     kernelUnit.push_back(it->second);
   }
-  std::unique_ptr<llvm::LLVMContext> ctx;
+  std::vector<Unit *> todo;
   for (Unit &u : units) {
     ObjectCache::Lookup l = cache.load(u.key, u.object);
     if (l == ObjectCache::Lookup::Hit) {
@@ -238,20 +255,59 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
     if (l == ObjectCache::Lookup::Corrupt)
       ++out->stats.corrupt;
     ++out->stats.misses;
-    if (!ctx)
-      ctx = std::make_unique<llvm::LLVMContext>();
-    std::string name = "fxir_" + u.key;
-    absl::StatusOr<std::unique_ptr<llvm::Module>> m =
-        buildModule(*ctx, {u.kernels.front()}, {name}, *t, options);
-    if (!m.ok())
-      return m.status();
-    absl::StatusOr<llvm::SmallVector<char, 0>> obj =
-        emitFile(**m, *t->tm, llvm::CodeGenFileType::ObjectFile);
-    if (!obj.ok())
-      return obj.status();
-    u.object.assign(obj->data(), obj->size());
-    u.compiled = true;
+    todo.push_back(&u);
   }
+  out->stats.keyMs = since(t0);
+  t0 = Clock::now();
+  // The misses, compiled on up to compileThreads threads, each with its own
+  // LLVMContext and TargetMachine (they share nothing); the first error in kernel
+  // order is the one reported.
+  std::vector<absl::Status> errors(todo.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    std::unique_ptr<llvm::LLVMContext> ctx;
+    std::optional<Target> wt;
+    for (size_t i = next++; i < todo.size(); i = next++) {
+      if (!ctx) {
+        ctx = std::make_unique<llvm::LLVMContext>();
+        absl::StatusOr<Target> made = makeTarget(options);
+        if (!made.ok()) {
+          errors[i] = made.status();
+          return;
+        }
+        wt = std::move(*made);
+      }
+      Unit &u = *todo[i];
+      absl::StatusOr<std::unique_ptr<llvm::Module>> m =
+          buildModule(*ctx, {u.kernels.front()}, {"fxir_" + u.key}, *wt, options);
+      if (!m.ok()) {
+        errors[i] = m.status();
+        continue;
+      }
+      absl::StatusOr<llvm::SmallVector<char, 0>> obj =
+          emitFile(**m, *wt->tm, llvm::CodeGenFileType::ObjectFile);
+      if (!obj.ok()) {
+        errors[i] = obj.status();
+        continue;
+      }
+      u.object.assign(obj->data(), obj->size());
+      u.compiled = true;
+    }
+  };
+  size_t threads = std::min<size_t>(todo.size(), compileThreads(options));
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < threads; ++i)
+    pool.emplace_back(worker);
+  if (!todo.empty())
+    worker();
+  for (std::thread &th : pool)
+    th.join();
+  for (const absl::Status &st : errors)
+    if (!st.ok())
+      return st;
+  out->stats.codegenMs = since(t0);
+  out->stats.threads = static_cast<unsigned>(threads);
+  t0 = Clock::now();
 
   llvm::orc::JITTargetMachineBuilder jtmb((llvm::Triple(t->triple)));
   jtmb.setCPU(t->cpu);
@@ -301,6 +357,7 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
                                  errorText(addr.takeError()) + fusesText({&kernels[i]}));
     out->fns[kernels[i].symbol] = addr->toPtr<KernelFn>();
   }
+  out->stats.linkMs = since(t0);
   // Stored once linked: an entry that does not link is never written.
   for (const Unit &u : units)
     if (u.compiled)

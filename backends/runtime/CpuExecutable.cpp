@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/runtime/CpuExecutable.h"
 
+#include <cstdio>
 #include <cstring>
 
 #include "fxir/backends/cpu/Cpu.h"
@@ -224,6 +225,14 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
   runner->info["cache-detail"] =
       std::to_string(cs.hits) + " loaded, " + std::to_string(cs.misses) + " compiled, " +
       std::to_string(cs.corrupt) + " corrupt (" + (cs.enabled ? cs.dir : "off") + ")";
+  auto ms = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+    return std::string(buf);
+  };
+  runner->info["codegen-detail"] = "keys and loads " + ms(cs.keyMs) + " ms, compile " +
+                                   ms(cs.codegenMs) + " ms on " + std::to_string(cs.threads) +
+                                   " threads, JIT link " + ms(cs.linkMs) + " ms";
   runner->info["threads"] = runner->threads ? std::to_string(runner->threads) : "aten";
   for (unsigned i = 0; i < runner->specs.size(); ++i) {
     const KernelSpec &k = runner->specs[i];
