@@ -16,21 +16,23 @@
 // The runtime side (backends/runtime/CpuExecutable.cpp, LibTorch) calls the kernels.
 //
 // Kernel ABI (every kernel, C calling convention):
-//   void fxir_kN(void *const *buffers, const int64_t *sizes, const int64_t *strides,
-//                const int64_t *scalars, int64_t threads)
+//   int32_t fxir_kN(void *const *buffers, const int64_t *sizes, const int64_t *strides,
+//                   const int64_t *scalars, int64_t threads)
 // buffers: the kernel's tensor operands then its results (data pointers, offset
 // applied); sizes: the iteration space (rank R); strides: R per buffer, in elements,
 // already expanded for broadcasting (0 on broadcast dims); scalars: one 8-byte slot per
 // number operand (int64, or a double's bits); threads: at most this many threads run
-// it. No host address is ever an IR constant.
+// it. It returns its error flags (kErrorIntegerDivisionByZero; 0: none): kernels
+// never throw or abort. No host address is ever an IR constant.
 //
 // Runtime-helper ABI (version kRuntimeAbiVersion; what kernels call, resolved from the
 // table the runtime passes to compileKernels, never from the process):
-//   void fxir_parallel_tiles(TileFn tiles, void *ctx, int64_t rows, int64_t n,
-//                            int64_t lanes, int64_t threads)
+//   int32_t fxir_parallel_tiles(TileFn tiles, void *ctx, int64_t rows, int64_t n,
+//                               int64_t lanes, int64_t threads)
 // runs `tiles` over a rows x n iteration space: on the calling thread, or split over up
 // to `threads` threads (the grain rule: docs/codegen.md), each call covering tiles
-// [begin, end) of `chunk` inner elements (a multiple of `lanes`), `chunksPerRow` a row.
+// [begin, end) of `chunk` inner elements (a multiple of `lanes`), `chunksPerRow` a row;
+// returns the or of the tiles' error flags.
 //
 // 5. the compile cache (Cache.h): object code on disk, keyed before any LLVM IR exists.
 //
@@ -49,6 +51,7 @@
 
 #include "absl/status/statusor.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace fxir::cpu {
@@ -67,11 +70,22 @@ enum class Emitter : uint8_t {
 #define FXIR_KERNEL_EMITTER(E) E,
 #include "fxir/backends/cpu/KernelOps.def"
 };
-enum class ArgForm : uint8_t { Unary, Binary, Compare, Where, Cast, Copy };
+enum class ArgForm : uint8_t { Unary, Binary, Compare, Where, Clamp, Cast, Copy };
+/// How a row's result dtype follows from its operands (KernelOps.def).
+enum class ResultRule : uint8_t { Same, Float, Bool, Any };
+/// The operand dtypes a row generates (KernelOps.def): F f32/f16/bf16, D f64, I the
+/// integer types, B bool.
+namespace domain {
+inline constexpr uint8_t F = 1, D = 2, I = 4, B = 8;
+}
 struct KernelOpRow {
   llvm::StringRef name;
   Emitter emitter;
   ArgForm form;
+  ResultRule rule;
+  uint8_t domain;
+  /// Whether the row generates operands of dtype `t`.
+  bool accepts(DType t) const;
 };
 /// Every row of KernelOps.def.
 llvm::ArrayRef<KernelOpRow> kernelOpRows();
@@ -81,6 +95,11 @@ const KernelOpRow *kernelOpRow(llvm::StringRef name);
 /// The op's argument for its schema's argument `i` (positional or keyword), or null
 /// when the op leaves it at the schema's default.
 const Attr *argFor(const Op &op, unsigned i);
+
+/// The schema default of `op`'s argument `i` when it is a number (hardtanh's -1).
+std::optional<double> defaultNumber(const Op &op, unsigned i);
+/// The schema arguments of a Clamp-form op that bound it (min*, max*), in order.
+llvm::SmallVector<unsigned, 2> clampBounds(const Op &op);
 
 /// Why `op` cannot be part of a kernel ("" when it can): not in KernelOps.def, a dtype,
 /// device or argument the generator does not lower, a type promotion it does not
@@ -197,15 +216,20 @@ CodegenOptions codegenOptions(const PassOptions &backendOptions);
 /// included, in order).
 absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph);
 
-/// Compiled kernels: the JIT owning their code, each kernel's entry point.
-using KernelFn = void (*)(void *const *, const int64_t *, const int64_t *, const int64_t *,
-                          int64_t threads);
-/// A kernel's tile function: tiles [begin, end) (the helper ABI above).
-using TileFn = void (*)(void *ctx, int64_t begin, int64_t end, int64_t chunk,
-                        int64_t chunksPerRow);
+/// Compiled kernels: the JIT owning their code, each kernel's entry point. It returns
+/// its error flags (0: none).
+using KernelFn = int32_t (*)(void *const *, const int64_t *, const int64_t *,
+                             const int64_t *, int64_t threads);
+/// A kernel's tile function: tiles [begin, end) (the helper ABI above); returns its
+/// error flags.
+using TileFn = int32_t (*)(void *ctx, int64_t begin, int64_t end, int64_t chunk,
+                           int64_t chunksPerRow);
+/// Error flags a kernel returns: an integer division (div with a rounding mode,
+/// floor_divide, remainder, fmod) by zero (eager's ZeroDivisionError).
+inline constexpr int32_t kErrorIntegerDivisionByZero = 1;
 inline constexpr llvm::StringLiteral kParallelHelperSymbol = "fxir_parallel_tiles";
 /// Bumped whenever the kernel or helper ABI changes (part of the compile cache's key).
-inline constexpr int kRuntimeAbiVersion = 1;
+inline constexpr int kRuntimeAbiVersion = 2;
 /// A function the runtime provides to kernels (the helper table).
 struct RuntimeSymbol {
   llvm::StringRef name;

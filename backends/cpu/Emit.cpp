@@ -20,6 +20,7 @@
 // Does not: optimize or compile (Jit.cpp), decide the partition (Partition.cpp).
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/cpu/Emit.h"
+#include "fxir/ir/OpSchema.h"
 
 
 #include "llvm/ADT/DenseMap.h"
@@ -101,6 +102,7 @@ private:
   bool roundEach_;
   std::string inject_;
   IRBuilder<> b_;
+  llvm::Value *errors_ = nullptr; ///< the tiles' error flags (an i32 alloca)
   llvm::Function *fn_ = nullptr;
 
   // Per buffer: base pointer and its strides (one per dim of the iteration space).
@@ -150,7 +152,91 @@ private:
 
   LV *expF32(LV *x);
   LV *tanhF32(LV *x);
+  LV *floorDivide(LV *a, LV *b);
+  LV *intDivide(Emitter e, llvm::StringRef mode, LV *a, LV *b, bool uns, LV *mask);
+  /// A constant number argument (given or the schema default; the claim checked it).
+  double constantArg(const Op &op, unsigned i);
+  /// div's rounding mode: "", "trunc" or "floor".
+  llvm::StringRef roundingMode(const Op &op);
 };
+
+double KernelEmitter::constantArg(const Op &op, unsigned i) {
+  if (const Attr *a = argFor(op, i)) {
+    if (a->kind() == Attr::Kind::Int)
+      return static_cast<double>(a->intValue());
+    if (a->kind() == Attr::Kind::Float)
+      return a->floatValue();
+    if (a->kind() == Attr::Kind::Bool)
+      return a->boolValue();
+  }
+  return defaultNumber(op, i).value_or(0.0);
+}
+
+llvm::StringRef KernelEmitter::roundingMode(const Op &op) {
+  const OpSchema *s = op.schema();
+  for (unsigned i = 0; s && i < s->arguments.size(); ++i)
+    if (s->arguments[i].name == "rounding_mode")
+      if (const Attr *a = argFor(op, i); a && a->kind() == Attr::Kind::Str)
+        return a->stringValue();
+  return "";
+}
+
+LV *KernelEmitter::intDivide(Emitter e, llvm::StringRef mode, LV *a, LV *b, bool uns,
+                             LV *mask) {
+  // Division by zero sets kErrorIntegerDivisionByZero (eager's ZeroDivisionError;
+  // masked-off lanes never count) and divides by 1 instead: never LLVM's UB. INT_MIN
+  // divided by -1 wraps (to INT_MIN; its remainder is 0), where eager dies of SIGFPE.
+  llvm::Type *t = a->getType();
+  LV *zero = llvm::Constant::getNullValue(t), *one = llvm::ConstantInt::get(t, 1);
+  LV *isZero = b_.CreateICmpEQ(b, zero);
+  LV *counted = mask ? b_.CreateAnd(isZero, mask) : isZero;
+  LV *any = b_.CreateOrReduce(counted);
+  LV *flags = b_.CreateLoad(b_.getInt32Ty(), errors_);
+  b_.CreateStore(b_.CreateOr(flags, b_.CreateSelect(any, b_.getInt32(kErrorIntegerDivisionByZero),
+                                                   b_.getInt32(0))),
+                 errors_);
+  LV *minusOne = uns ? nullptr : b_.CreateICmpEQ(b, llvm::Constant::getAllOnesValue(t));
+  LV *safe = b_.CreateSelect(isZero, one, b);
+  if (minusOne)
+    safe = b_.CreateSelect(minusOne, one, safe); // a / -1 is -a, a % -1 is 0
+  LV *q = uns ? b_.CreateUDiv(a, safe) : b_.CreateSDiv(a, safe);
+  LV *r = uns ? b_.CreateURem(a, safe) : b_.CreateSRem(a, safe);
+  if (minusOne) {
+    q = b_.CreateSelect(minusOne, b_.CreateNeg(a), q);
+    r = b_.CreateSelect(minusOne, zero, r);
+  }
+  bool floor = e == Emitter::FloorDivide || (e == Emitter::Div && mode == "floor");
+  if (e == Emitter::Div && !floor)
+    return q; // trunc
+  if (e == Emitter::Fmod)
+    return r;
+  if (uns)
+    return e == Emitter::Remainder ? r : q;
+  // r != 0 and r, b of different signs: floor moves q down by one, r up by b.
+  LV *fix = b_.CreateAnd(b_.CreateICmpNE(r, zero),
+                         b_.CreateICmpNE(b_.CreateICmpSLT(r, zero), b_.CreateICmpSLT(b, zero)));
+  if (e == Emitter::Remainder)
+    return b_.CreateSelect(fix, b_.CreateAdd(r, b), r);
+  return b_.CreateSelect(fix, b_.CreateSub(q, one), q);
+}
+
+LV *KernelEmitter::floorDivide(LV *a, LV *b) {
+  // ATen's div_floor_floating: b == 0 gives a / b; otherwise from fmod, so that
+  // 1.0 // 0.1 is 9 (not floor(10.0)).
+  llvm::Type *t = a->getType();
+  LV *zero = llvm::Constant::getNullValue(t);
+  LV *mod = b_.CreateFRem(a, b);
+  LV *div = b_.CreateFDiv(b_.CreateFSub(a, mod), b);
+  LV *fix = b_.CreateAnd(b_.CreateFCmpUNE(mod, zero),
+                         b_.CreateXor(b_.CreateFCmpOLT(b, zero), b_.CreateFCmpOLT(mod, zero)));
+  div = b_.CreateSelect(fix, b_.CreateFSub(div, llvm::ConstantFP::get(t, 1.0)), div);
+  LV *fl = call(llvm::Intrinsic::floor, {div});
+  LV *up = b_.CreateFCmpOGT(b_.CreateFSub(div, fl), llvm::ConstantFP::get(t, 0.5));
+  fl = b_.CreateSelect(up, b_.CreateFAdd(fl, llvm::ConstantFP::get(t, 1.0)), fl);
+  LV *signedZero = call(llvm::Intrinsic::copysign, {zero, b_.CreateFDiv(a, b)});
+  LV *res = b_.CreateSelect(b_.CreateFCmpUNE(div, zero), fl, signedZero);
+  return b_.CreateSelect(b_.CreateFCmpOEQ(b, zero), b_.CreateFDiv(a, b), res);
+}
 
 LV *KernelEmitter::elementPtr(unsigned buf, LV *index) {
   return b_.CreateGEP(memType(c_, k_.buffers[buf].dtype), base_[buf], index);
@@ -384,6 +470,34 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
                               convert(y->v, y->dtype, result, false)),
               result};
   }
+  case ArgForm::Clamp: {
+    // min(max(x, lo), hi) with NaN-propagating max/min (ATen's clamp: lo > hi gives hi).
+    absl::StatusOr<RV> x = get(0);
+    if (!x.ok())
+      return x.status();
+    bool fp = isFloatReg(result);
+    bool uns = result == DType::UInt8;
+    LV *v = convert(x->v, x->dtype, result, false);
+    for (unsigned i : clampBounds(op)) {
+      const Attr *a = argFor(op, i);
+      LV *bound = nullptr;
+      if (a && a->kind() != Attr::Kind::None) {
+        absl::StatusOr<RV> bv = operandValue(op, a, j, mask);
+        if (!bv.ok())
+          return bv.status();
+        bound = convert(bv->v, bv->dtype, result, false);
+      } else if (!a && defaultNumber(op, i)) {
+        bound = vconst(result, *defaultNumber(op, i), static_cast<int64_t>(*defaultNumber(op, i)));
+      } else {
+        continue;
+      }
+      bool isMin = llvm::StringRef(op.schema()->arguments[i].name).starts_with("min");
+      llvm::Intrinsic::ID id = isMin ? (fp ? llvm::Intrinsic::maximum : uns ? llvm::Intrinsic::umax : llvm::Intrinsic::smax)
+                                     : (fp ? llvm::Intrinsic::minimum : uns ? llvm::Intrinsic::umin : llvm::Intrinsic::smin);
+      v = call(id, {v, bound});
+    }
+    return RV{v, result};
+  }
   case ArgForm::Unary: {
     absl::StatusOr<RV> x = get(0);
     if (!x.ok())
@@ -424,6 +538,34 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     case Emitter::Reciprocal:
       r = b_.CreateFDiv(llvm::ConstantFP::get(v->getType(), 1.0), v);
       break;
+    case Emitter::LeakyRelu: {
+      // ATen: x > 0 ? x : x * slope (NaN stays NaN).
+      LV *zero = llvm::Constant::getNullValue(v->getType());
+      LV *slope = llvm::ConstantFP::get(v->getType(), constantArg(op, 1));
+      r = b_.CreateSelect(b_.CreateFCmpOGT(v, zero), v, b_.CreateFMul(v, slope));
+      break;
+    }
+    case Emitter::Floor: r = fp ? call(llvm::Intrinsic::floor, {v}) : v; break;
+    case Emitter::Ceil: r = fp ? call(llvm::Intrinsic::ceil, {v}) : v; break;
+    case Emitter::Trunc: r = fp ? call(llvm::Intrinsic::trunc, {v}) : v; break;
+    case Emitter::Round: r = fp ? call(llvm::Intrinsic::roundeven, {v}) : v; break;
+    case Emitter::Sign: {
+      // ATen: (0 < x) - (x < 0); NaN and -0.0 give +0.
+      LV *zero = llvm::Constant::getNullValue(v->getType());
+      LV *pos = fp ? b_.CreateFCmpOGT(v, zero)
+                   : (result == DType::UInt8 ? b_.CreateICmpUGT(v, zero) : b_.CreateICmpSGT(v, zero));
+      LV *neg = fp ? b_.CreateFCmpOLT(v, zero)
+                   : (result == DType::UInt8 ? b_.getFalse() : b_.CreateICmpSLT(v, zero));
+      if (neg->getType() != pos->getType())
+        neg = splat(neg);
+      LV *one = fp ? llvm::ConstantFP::get(v->getType(), 1.0) : llvm::ConstantInt::get(v->getType(), 1);
+      LV *minus = fp ? llvm::ConstantFP::get(v->getType(), -1.0)
+                     : llvm::ConstantInt::get(v->getType(), static_cast<uint64_t>(-1), true);
+      r = b_.CreateSelect(pos, one, b_.CreateSelect(neg, minus, zero));
+      break;
+    }
+    case Emitter::BitNot: r = b_.CreateNot(v); break;
+    case Emitter::LogicalNot: r = b_.CreateNot(v); break;
     default:
       return absl::InternalError("no unary emitter for " + op.name().str());
     }
@@ -452,7 +594,85 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     case Emitter::Sub: r = fp ? b_.CreateFSub(a, bv) : b_.CreateSub(a, bv); break;
     case Emitter::RSub: r = fp ? b_.CreateFSub(bv, a) : b_.CreateSub(bv, a); break;
     case Emitter::Mul: r = fp ? b_.CreateFMul(a, bv) : b_.CreateMul(a, bv); break;
-    case Emitter::Div: r = b_.CreateFDiv(a, bv); break;
+    case Emitter::Div:
+    case Emitter::FloorDivide:
+    case Emitter::Fmod:
+    case Emitter::Remainder:
+      if (!fp) {
+        r = intDivide(row->emitter, roundingMode(op), a, bv, uns, mask);
+        break;
+      }
+      if (row->emitter == Emitter::FloorDivide) {
+        r = floorDivide(a, bv);
+        break;
+      }
+      if (row->emitter == Emitter::Fmod) {
+        r = b_.CreateFRem(a, bv);
+        break;
+      }
+      if (row->emitter == Emitter::Remainder) {
+        // ATen: m = fmod(a, b); m != 0 && (b < 0) != (m < 0) ? m + b : m.
+        LV *m = b_.CreateFRem(a, bv);
+        LV *zero = llvm::Constant::getNullValue(m->getType());
+        LV *fix = b_.CreateAnd(b_.CreateFCmpUNE(m, zero),
+                               b_.CreateXor(b_.CreateFCmpOLT(bv, zero), b_.CreateFCmpOLT(m, zero)));
+        r = b_.CreateSelect(fix, b_.CreateFAdd(m, bv), m);
+        break;
+      }
+      {
+      llvm::StringRef mode = roundingMode(op);
+      LV *q = b_.CreateFDiv(a, bv);
+      if (mode == "trunc" && (result == DType::Float16 || result == DType::BFloat16))
+        q = roundReduced(q, result); // eager's vectorized f16/bf16 path rounds a / b first
+      r = mode == "trunc" ? call(llvm::Intrinsic::trunc, {q}) : mode == "floor" ? floorDivide(a, bv) : q;
+      break;
+      }
+    case Emitter::BitAnd: r = b_.CreateAnd(a, bv); break;
+    case Emitter::BitOr: r = b_.CreateOr(a, bv); break;
+    case Emitter::BitXor: r = b_.CreateXor(a, bv); break;
+    case Emitter::Shl:
+    case Emitter::Shr: {
+      // ATen: a shift by a negative amount or by the bit width or more is 0, or the
+      // sign fill for >> of a signed type (never LLVM's poison).
+      unsigned bits = a->getType()->getScalarSizeInBits();
+      LV *width = llvm::ConstantInt::get(bv->getType(), bits);
+      LV *out = uns ? b_.CreateICmpUGE(bv, width)
+                    : b_.CreateOr(b_.CreateICmpSLT(bv, llvm::Constant::getNullValue(bv->getType())),
+                                  b_.CreateICmpSGE(bv, width));
+      LV *safe = b_.CreateSelect(out, llvm::Constant::getNullValue(bv->getType()), bv);
+      if (row->emitter == Emitter::Shl) {
+        r = b_.CreateSelect(out, llvm::Constant::getNullValue(a->getType()), b_.CreateShl(a, safe));
+      } else if (uns) {
+        r = b_.CreateSelect(out, llvm::Constant::getNullValue(a->getType()), b_.CreateLShr(a, safe));
+      } else {
+        LV *fill = b_.CreateAShr(a, llvm::ConstantInt::get(a->getType(), bits - 1));
+        r = b_.CreateSelect(out, fill, b_.CreateAShr(a, safe));
+      }
+      break;
+    }
+    case Emitter::LogicalAnd:
+    case Emitter::LogicalOr:
+    case Emitter::LogicalXor: {
+      LV *pa = convert(a, compute, DType::Bool, false), *pb = convert(bv, compute, DType::Bool, false);
+      r = row->emitter == Emitter::LogicalAnd ? b_.CreateAnd(pa, pb)
+          : row->emitter == Emitter::LogicalOr ? b_.CreateOr(pa, pb)
+                                               : b_.CreateXor(pa, pb);
+      break;
+    }
+    case Emitter::PowScalar: {
+      // ATen's special exponents (pow_tensor_scalar_optimized_kernel).
+      double e = constantArg(op, 1);
+      LV *one = fp ? llvm::ConstantFP::get(a->getType(), 1.0) : nullptr;
+      auto mul = [&](LV *x, LV *y) { return fp ? b_.CreateFMul(x, y) : b_.CreateMul(x, y); };
+      if (e == 2.0) r = mul(a, a);
+      else if (e == 3.0) r = mul(mul(a, a), a);
+      else if (e == 0.5) r = call(llvm::Intrinsic::sqrt, {a});
+      else if (e == -0.5) r = b_.CreateFDiv(one, call(llvm::Intrinsic::sqrt, {a}));
+      else if (e == -1.0) r = b_.CreateFDiv(one, a);
+      else if (e == -2.0) r = b_.CreateFDiv(one, b_.CreateFMul(a, a));
+      else return absl::InternalError("pow with an exponent the generator does not take");
+      break;
+    }
     case Emitter::Maximum:
       r = call(fp ? llvm::Intrinsic::maximum : uns ? llvm::Intrinsic::umax : llvm::Intrinsic::smax,
                {a, bv});
@@ -555,7 +775,7 @@ void KernelEmitter::emitTiles() {
   // [c * chunk, min(n, (c + 1) * chunk)) with c = t % cpr. The row's multi-index is
   // unravelled once, then advanced as an odometer, branch-free.
   llvm::Type *ptr = b_.getPtrTy();
-  auto *fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, i64(), i64(), i64(), i64()}, false);
+  auto *fty = llvm::FunctionType::get(b_.getInt32Ty(), {ptr, i64(), i64(), i64(), i64()}, false);
   fn_ = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name_ + ".tiles", m_);
   fn_->addFnAttr(llvm::Attribute::NoUnwind);
   fn_->addParamAttr(0, llvm::Attribute::NoCapture);
@@ -569,6 +789,9 @@ void KernelEmitter::emitTiles() {
   };
   LV *bufs = field(0, "bufs"), *sizes = field(1, "sizes"), *strides = field(2, "strides"),
      *scalars = field(3, "scalars");
+  // The kernel's error flags (kErrorIntegerDivisionByZero), or-ed over every vector.
+  errors_ = b_.CreateAlloca(b_.getInt32Ty(), nullptr, "errors");
+  b_.CreateStore(b_.getInt32(0), errors_);
   unsigned R = k_.rank;
   for (unsigned d = 0; d < rank(); ++d)
     sizes_.push_back(R ? (LV *)b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), sizes, d),
@@ -640,7 +863,7 @@ void KernelEmitter::emitTiles() {
     idx[d]->addIncoming(idxNext[d], latch);
   b_.CreateBr(head);
   b_.SetInsertPoint(exit);
-  b_.CreateRetVoid();
+  b_.CreateRet(b_.CreateLoad(b_.getInt32Ty(), errors_));
 }
 
 absl::Status KernelEmitter::emit(llvm::Function *&out) {
@@ -651,7 +874,7 @@ absl::Status KernelEmitter::emit(llvm::Function *&out) {
   // The entry point (the ABI in Cpu.h): packs its arguments for the tiles and hands
   // the iteration space to the runtime's parallel helper, which splits it or not.
   llvm::Type *ptr = b_.getPtrTy();
-  auto *fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, ptr, i64()}, false);
+  auto *fty = llvm::FunctionType::get(b_.getInt32Ty(), {ptr, ptr, ptr, ptr, i64()}, false);
   llvm::Function *fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, name_, m_);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   for (unsigned a = 0; a < 4; ++a) {
@@ -672,15 +895,15 @@ absl::Status KernelEmitter::emit(llvm::Function *&out) {
       n = s;
   }
   auto *helperTy =
-      llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, i64(), i64(), i64(), i64()}, false);
+      llvm::FunctionType::get(b_.getInt32Ty(), {ptr, ptr, i64(), i64(), i64(), i64()}, false);
   llvm::FunctionCallee helper = m_.getOrInsertFunction(kParallelHelperSymbol, helperTy);
-  b_.CreateCall(helper, {tiles, ctx, rows, n, b_.getInt64(w_), fn->getArg(4)});
+  LV *status = b_.CreateCall(helper, {tiles, ctx, rows, n, b_.getInt64(w_), fn->getArg(4)});
   if (inject_ == "jit") // a symbol no table defines: the JIT's link fails
     b_.CreateCall(m_.getOrInsertFunction("fxir_injected_missing_symbol",
                                          llvm::FunctionType::get(b_.getVoidTy(), false)));
-  b_.CreateRetVoid();
+  b_.CreateRet(status);
   if (inject_ == "verifier") // a second terminator: the verifier rejects the block
-    b_.CreateRetVoid();
+    b_.CreateRet(status);
   std::string msg;
   llvm::raw_string_ostream os(msg);
   if (llvm::verifyFunction(*tiles, &os) || llvm::verifyFunction(*fn, &os))

@@ -4,7 +4,8 @@
 // tuning and its features from sys::getHostCPUFeatures, never from the name; or a
 // named CPU such as x86-64-v3), an LLVMContext and module of all kernels, O3, object
 // code emitted in process, then an LLJIT that links that object against an explicit
-// symbol table (memcpy, memset, memmove and the runtime's helpers) and nothing else: no process symbols, so a kernel can
+// symbol table (memcpy, memset, memmove, fmod/fmodf and the runtime's helpers) and
+// nothing else: no process symbols, so a kernel can
 // never bind to a symbol of the process by accident, and the object holds no host
 // address (what lets a cached object serve another process).
 //
@@ -16,6 +17,7 @@
 //
 // Does not: emit kernels (Emit.cpp), decide what is cached (Cache.cpp).
 //===----------------------------------------------------------------------------===//
+#include <cmath>
 #include <cstring>
 #include <atomic>
 #include <chrono>
@@ -337,6 +339,13 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
                              llvm::JITSymbolFlags::Exported};
   table[mangle("memmove")] = {llvm::orc::ExecutorAddr::fromPtr(&::memmove),
                               llvm::JITSymbolFlags::Exported};
+  // The libm calls LLVM lowers `frem` to (fmod is exact: libm's equals ATen's).
+  table[mangle("fmodf")] = {llvm::orc::ExecutorAddr::fromPtr(
+                                static_cast<float (*)(float, float)>(&::fmodf)),
+                            llvm::JITSymbolFlags::Exported};
+  table[mangle("fmod")] = {llvm::orc::ExecutorAddr::fromPtr(
+                               static_cast<double (*)(double, double)>(&::fmod)),
+                           llvm::JITSymbolFlags::Exported};
   for (const RuntimeSymbol &s : runtimeSymbols)
     table[mangle(s.name)] = {llvm::orc::ExecutorAddr::fromPtr(s.address),
                              llvm::JITSymbolFlags::Exported};

@@ -30,8 +30,10 @@ namespace fxir::cpu {
 
 namespace {
 
+using namespace domain;
 const KernelOpRow kRows[] = {
-#define FXIR_KERNEL_OP(Name, E, Form) {Name, Emitter::E, ArgForm::Form},
+#define FXIR_KERNEL_OP(Name, E, Form, Rule, Domain)                                       \
+  {Name, Emitter::E, ArgForm::Form, ResultRule::Rule, static_cast<uint8_t>(Domain)},
 #include "fxir/backends/cpu/KernelOps.def"
 };
 
@@ -153,6 +155,16 @@ bool isNoneOr(const Attr *a, llvm::ArrayRef<llvm::StringRef> names) {
 
 llvm::ArrayRef<KernelOpRow> kernelOpRows() { return kRows; }
 
+bool KernelOpRow::accepts(DType t) const {
+  if (t == DType::Bool)
+    return domain & domain::B;
+  if (t == DType::Float64)
+    return domain & domain::D;
+  if (isFloatingPoint(t))
+    return domain & domain::F;
+  return domain & domain::I;
+}
+
 const KernelOpRow *kernelOpRow(llvm::StringRef name) { return rowsByName().lookup(name); }
 
 const Attr *argFor(const Op &op, unsigned i) {
@@ -251,6 +263,109 @@ std::optional<DType> resultTypeOf(const Op &op, llvm::ArrayRef<unsigned> args) {
   return resultType(ins);
 }
 
+namespace {
+
+/// Whether the row's rule gives `result` for operands promoted to `in`, and the row
+/// generates `in`: "" or why not.
+std::string ruleWhyNot(const KernelOpRow &row, DType in, DType result) {
+  if (!row.accepts(in))
+    return row.name.str() + " of " + std::string(irName(in)) + " is not generated";
+  switch (row.rule) {
+  case ResultRule::Float: {
+    DType want = isFloatingPoint(in) ? in : DType::Float32;
+    if (want == DType::Float64 && !(row.domain & domain::D))
+      return "f64 " + row.name.str() + " is not generated yet";
+    return want == result ? "" : "an unexpected result dtype";
+  }
+  case ResultRule::Same:
+    if (in != result)
+      return "an unexpected result dtype";
+    return "";
+  case ResultRule::Bool:
+    return result == DType::Bool ? "" : "an unexpected result dtype";
+  case ResultRule::Any:
+    return "";
+  }
+  return "";
+}
+
+/// The constant number of argument `i`: given, or the schema's default.
+std::optional<double> constantNumber(const Op &op, unsigned i) {
+  if (const Attr *a = argFor(op, i)) {
+    switch (a->kind()) {
+    case Attr::Kind::Int: return static_cast<double>(a->intValue());
+    case Attr::Kind::Float: return a->floatValue();
+    case Attr::Kind::Bool: return a->boolValue() ? 1.0 : 0.0;
+    default: return std::nullopt;
+    }
+  }
+  return defaultNumber(op, i);
+}
+
+/// Why the row's constant parameters (alpha, a rounding mode, pow's exponent, a
+/// slope) are not ones the generator lowers, or "".
+std::string paramsWhyNot(const Op &op, const KernelOpRow &row) {
+  const OpSchema *s = op.schema();
+  for (unsigned i = 0; i < s->arguments.size(); ++i) {
+    const std::string &name = s->arguments[i].name;
+    const Attr *a = argFor(op, i);
+    if (name == "alpha" && !isOne(a))
+      return "alpha is not 1";
+    if (name == "rounding_mode" && !isNoneOr(a, {"trunc", "floor"}))
+      return "a rounding mode that is not a constant";
+  }
+  switch (row.emitter) {
+  case Emitter::PowScalar: {
+    std::optional<double> e = constantNumber(op, 1);
+    if (!e)
+      return "an exponent that is not a constant";
+    PromotionInput self{};
+    promotionInput(op, argFor(op, 0), self);
+    bool intSelf = !isFloatingPoint(self.dtype);
+    const Attr *ea = argFor(op, 1);
+    bool intExp = ea && ea->kind() != Attr::Kind::Float;
+    if (intSelf && intExp)
+      return *e == 2 || *e == 3 ? "" : "an integer power other than 2 or 3";
+    // f16/bf16: eager computes x ** +-0.5 with pow (pow(-inf, 0.5) = inf, sqrt's is
+    // NaN), not with its sqrt special case.
+    if ((*e == 0.5 || *e == -0.5) &&
+        (self.dtype == DType::Float16 || self.dtype == DType::BFloat16))
+      return "f16/bf16 to the power +-0.5 (eager uses pow, not sqrt)";
+    for (double special : {2.0, 3.0, 0.5, -0.5, -1.0, -2.0})
+      if (*e == special)
+        return "";
+    return "an exponent other than 2, 3, 0.5, -0.5, -1 or -2";
+  }
+  case Emitter::LeakyRelu:
+    return constantNumber(op, 1) ? "" : "a slope that is not a constant";
+  default:
+    return "";
+  }
+}
+
+} // namespace
+
+std::optional<double> defaultNumber(const Op &op, unsigned i) {
+  const OpSchema *s = op.schema();
+  if (!s || i >= s->arguments.size() || !s->arguments[i].defaultValue)
+    return std::nullopt;
+  llvm::StringRef text(s->arguments[i].defaultValue->text);
+  double v;
+  if (text.getAsDouble(v))
+    return std::nullopt;
+  return v;
+}
+
+llvm::SmallVector<unsigned, 2> clampBounds(const Op &op) {
+  llvm::SmallVector<unsigned, 2> out;
+  const OpSchema *s = op.schema();
+  for (unsigned i = 1; s && i < s->arguments.size(); ++i)
+    if (llvm::StringRef(s->arguments[i].name).starts_with("min") ||
+        llvm::StringRef(s->arguments[i].name).starts_with("max"))
+      out.push_back(i);
+  return out;
+}
+
 std::string whyNotKernel(const Op &op) {
   if (op.info().kind != OpInfo::Kind::Dispatcher)
     return "not an ATen op";
@@ -288,28 +403,9 @@ std::string whyNotKernel(const Op &op) {
       return why;
     if (ins[0].kind == PromotionInput::Kind::Number)
       return "self is not a tensor";
-    DType in = ins[0].dtype;
-    bool floatOp = row.emitter == Emitter::Exp || row.emitter == Emitter::Tanh ||
-                   row.emitter == Emitter::Sigmoid || row.emitter == Emitter::Silu ||
-                   row.emitter == Emitter::Sqrt || row.emitter == Emitter::Rsqrt ||
-                   row.emitter == Emitter::Reciprocal;
-    if (floatOp) {
-      DType want = isFloatingPoint(in) ? in : DType::Float32;
-      if (want != result)
-        return "an unexpected result dtype";
-      bool transcendental = row.emitter == Emitter::Exp || row.emitter == Emitter::Tanh ||
-                            row.emitter == Emitter::Sigmoid || row.emitter == Emitter::Silu;
-      if (transcendental && result == DType::Float64)
-        return "f64 " + row.name.str() + " is not generated yet";
-      if (row.emitter == Emitter::Silu && !isFloatingPoint(in))
-        return "silu of an integer tensor";
-      return "";
-    }
-    if (in != result)
-      return "an unexpected result dtype";
-    if (in == DType::Bool)
-      return "a bool input";
-    return "";
+    if (std::string why = paramsWhyNot(op, row); !why.empty())
+      return why;
+    return ruleWhyNot(row, ins[0].dtype, result);
   }
   case ArgForm::Binary:
   case ArgForm::Compare: {
@@ -317,24 +413,35 @@ std::string whyNotKernel(const Op &op) {
       return why;
     if (ins[0].kind == PromotionInput::Kind::Number)
       return "self is not a tensor";
-    if (row.form == ArgForm::Binary && row.emitter != Emitter::Maximum &&
-        row.emitter != Emitter::Minimum && row.emitter != Emitter::Div &&
-        !isOne(argFor(op, 2)))
-      return "alpha is not 1";
+    if (std::string why = paramsWhyNot(op, row); !why.empty())
+      return why;
     std::optional<DType> common = resultType(ins);
     if (!common)
       return "a type promotion the generator does not reproduce";
-    if (row.form == ArgForm::Compare)
-      return result == DType::Bool ? "" : "an unexpected result dtype";
-    if (row.emitter == Emitter::Div) {
-      DType want = isFloatingPoint(*common) ? *common : DType::Float32;
-      return want == result ? "" : "an unexpected result dtype";
+    return ruleWhyNot(row, *common, result);
+  }
+  case ArgForm::Clamp: {
+    // self and the bounds that are there: given, or a number by default (hardtanh's
+    // -1 and 1); none is no bound.
+    if (std::string why = inputs({0}, ins); !why.empty())
+      return why;
+    for (unsigned i : clampBounds(op)) {
+      const Attr *a = argFor(op, i);
+      if (a && a->kind() != Attr::Kind::None) {
+        PromotionInput in{};
+        if (std::string why = promotionInput(op, a, in); !why.empty())
+          return why;
+        ins.push_back(in);
+      } else if (!a && defaultNumber(op, i)) {
+        ins.push_back({PromotionInput::Kind::Number, DType::Int64});
+      }
     }
-    if (*common != result)
-      return "an unexpected result dtype";
-    if (result == DType::Bool)
-      return "bool arithmetic";
-    return "";
+    if (ins[0].kind == PromotionInput::Kind::Number)
+      return "self is not a tensor";
+    std::optional<DType> common = resultType(ins);
+    if (!common)
+      return "a type promotion the generator does not reproduce";
+    return ruleWhyNot(row, *common, result);
   }
   case ArgForm::Where: {
     if (std::string why = inputs({0, 1, 2}, ins); !why.empty())

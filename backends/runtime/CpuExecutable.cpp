@@ -189,8 +189,11 @@ public:
                                  runtime::ivalueKind(v) + ", not a number");
         }
       }
-      fn(ptrs.data(), sizes.data(), strides.data(), scalars.data(),
-         threads > 0 ? threads : runtime::defaultKernelThreads());
+      int32_t errors = fn(ptrs.data(), sizes.data(), strides.data(), scalars.data(),
+                          threads > 0 ? threads : runtime::defaultKernelThreads());
+      if (errors & kErrorIntegerDivisionByZero)
+        return opError(op, "ZeroDivisionError: integer division by zero in the kernel of\n" +
+                               k.sources);
     }
     results.clear();
     for (unsigned r = 0; r < op.numResults(); ++r)

@@ -23,16 +23,15 @@ void noteTeam(int64_t n) {
 }
 } // namespace
 
-extern "C" void fxir_parallel_tiles(fxir::cpu::TileFn tiles, void *ctx, int64_t rows,
+extern "C" int32_t fxir_parallel_tiles(fxir::cpu::TileFn tiles, void *ctx, int64_t rows,
                                     int64_t n, int64_t lanes, int64_t threads) {
   if (rows <= 0 || n <= 0)
-    return;
+    return 0;
   int64_t elements = rows * n;
   int64_t use = std::min<int64_t>(threads, elements / fxir::runtime::kGrainElements);
   if (use <= 1 || omp_in_parallel()) {
     noteTeam(1);
-    tiles(ctx, 0, rows, n, 1);
-    return;
+    return tiles(ctx, 0, rows, n, 1);
   }
   int64_t chunk = n, perRow = 1;
   if (rows < use) {
@@ -44,16 +43,18 @@ extern "C" void fxir_parallel_tiles(fxir::cpu::TileFn tiles, void *ctx, int64_t 
   int64_t count = rows * perRow;
   use = std::min(use, count);
   std::atomic<int64_t> ran{0};
+  std::atomic<int32_t> errors{0};
 #pragma omp parallel num_threads(static_cast<int>(use))
   {
     int64_t t = omp_get_thread_num(), team = omp_get_num_threads();
     int64_t begin = count * t / team, end = count * (t + 1) / team;
     if (begin < end) {
       ran.fetch_add(1, std::memory_order_relaxed);
-      tiles(ctx, begin, end, chunk, perRow);
+      errors.fetch_or(tiles(ctx, begin, end, chunk, perRow), std::memory_order_relaxed);
     }
   }
   noteTeam(ran.load());
+  return errors.load();
 }
 
 namespace fxir::runtime {

@@ -20,8 +20,8 @@
 
 #include "fxir/backends/cpu/Cpu.h"
 
-extern "C" void fxir_parallel_tiles(fxir::cpu::TileFn tiles, void *ctx, int64_t rows,
-                                    int64_t n, int64_t lanes, int64_t threads);
+extern "C" int32_t fxir_parallel_tiles(fxir::cpu::TileFn tiles, void *ctx, int64_t rows,
+                                       int64_t n, int64_t lanes, int64_t threads);
 
 namespace fxir::runtime {
 

@@ -3,6 +3,8 @@
 // computed here and against the same program on one thread.
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/runtime/Parallel.h"
+#include "fxir/ir/OpSchema.h"
+#include "fxir/ir/Verifier.h"
 #include "fxir/backends/runtime/Runtime.h"
 #include "TestSupport.h"
 
@@ -182,4 +184,22 @@ TEST(CpuCache, KeyIsTheKernelAndTheTargetNotTheNames) {
   elsewhere.cacheDir = "/elsewhere";
   elsewhere.cacheMaxKB = 1;
   EXPECT_EQ(key, fxir::cpu::kernelCacheKey((*ka)[0], elsewhere, t));
+}
+
+// Every row of KernelOps.def names an operator of the schema table that writes
+// nothing and returns one tensor, and its domain is not empty; no name twice.
+TEST(CpuOps, RowsAreSchemasOfTheTable) {
+  std::set<std::string> seen;
+  for (const fxir::cpu::KernelOpRow &row : fxir::cpu::kernelOpRows()) {
+    SCOPED_TRACE(row.name.str());
+    EXPECT_TRUE(seen.insert(row.name.str()).second);
+    auto split = fxir::splitDispatcherName(row.name);
+    ASSERT_TRUE(split.has_value());
+    absl::StatusOr<const fxir::OpSchema *> s =
+        fxir::OpSchemaTable::builtin().lookup(split->first, split->second);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_FALSE((*s)->isMutating());
+    ASSERT_EQ((*s)->returns.size(), 1u);
+    EXPECT_NE(row.domain, 0);
+  }
 }

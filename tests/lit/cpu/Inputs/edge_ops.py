@@ -22,10 +22,46 @@ DTYPES = {"f32": torch.float32, "f64": torch.float64, "f16": torch.float16,
           "i64": torch.int64, "u8": torch.uint8, "bool": torch.bool}
 IR = {v: k for k, v in DTYPES.items()}
 UNARY = ["neg", "abs", "relu", "exp", "tanh", "sigmoid", "silu", "sqrt", "rsqrt",
-         "reciprocal"]
+         "reciprocal", "floor", "ceil", "round", "trunc", "sign", "bitwise_not",
+         "logical_not"]
 BINARY = ["add.Tensor", "sub.Tensor", "mul.Tensor", "div.Tensor", "maximum.default",
           "minimum.default", "eq.Tensor", "ne.Tensor", "lt.Tensor", "le.Tensor",
-          "gt.Tensor", "ge.Tensor"]
+          "gt.Tensor", "ge.Tensor", "fmod.Tensor", "remainder.Tensor",
+          "floor_divide.default", "bitwise_and.Tensor", "bitwise_or.Tensor",
+          "bitwise_xor.Tensor", "bitwise_left_shift.Tensor", "bitwise_right_shift.Tensor",
+          "logical_and.default", "logical_or.default", "logical_xor.default"]
+# (the op's text, the eager call on x and y) for ops with constant parameters.
+PARAMETRIC = [
+    ("aten.leaky_relu.default(%x, 0.2)", lambda x, y: torch.nn.functional.leaky_relu(x, 0.2)),
+    ("aten.hardtanh.default(%x)", lambda x, y: torch.nn.functional.hardtanh(x)),
+    ("aten.hardtanh.default(%x, -2.5, 0.5)",
+     lambda x, y: torch.nn.functional.hardtanh(x, -2.5, 0.5)),
+    ("aten.clamp.default(%x, -1.5, 2.5)", lambda x, y: torch.clamp(x, -1.5, 2.5)),
+    ("aten.clamp.default(%x, 3)", lambda x, y: torch.clamp(x, 3)),
+    ("aten.clamp.default(%x, none, 7)", lambda x, y: torch.clamp(x, None, 7)),
+    ("aten.clamp.default(%x, 5, 2)", lambda x, y: torch.clamp(x, 5, 2)),
+    ("aten.clamp_min.default(%x, 0.5)", lambda x, y: torch.clamp_min(x, 0.5)),
+    ("aten.clamp_max.default(%x, 1)", lambda x, y: torch.clamp_max(x, 1)),
+    ('aten.div.Tensor_mode(%x, %d, rounding_mode="trunc")',
+     lambda x, y: torch.div(x, y, rounding_mode="trunc")),
+    ('aten.div.Tensor_mode(%x, %d, rounding_mode="floor")',
+     lambda x, y: torch.div(x, y, rounding_mode="floor")),
+    ('aten.div.Scalar_mode(%x, -3, rounding_mode="floor")',
+     lambda x, y: torch.div(x, -3, rounding_mode="floor")),
+    ('aten.div.Scalar_mode(%x, -3, rounding_mode="trunc")',
+     lambda x, y: torch.div(x, -3, rounding_mode="trunc")),
+    ("aten.remainder.Scalar(%x, -7)", lambda x, y: torch.remainder(x, -7)),
+    ("aten.fmod.Scalar(%x, -7)", lambda x, y: torch.fmod(x, -7)),
+    ('aten.div.Scalar_mode(%x, 0.1, rounding_mode="floor")',
+     lambda x, y: torch.div(x, 0.1, rounding_mode="floor")),
+    ("aten.floor_divide.Scalar(%x, 0.1)", lambda x, y: torch.floor_divide(x, 0.1)),
+    ("aten.remainder.Scalar(%x, -1.5)", lambda x, y: torch.remainder(x, -1.5)),
+    ("aten.fmod.Scalar(%x, 2.5)", lambda x, y: torch.fmod(x, 2.5)),
+    ("aten.bitwise_and.Scalar(%x, 6)", lambda x, y: torch.bitwise_and(x, 6)),
+    ("aten.__lshift__.Scalar(%x, 3)", lambda x, y: x.__lshift__(3)),
+    ("aten.__rshift__.Scalar(%x, 70)", lambda x, y: x.__rshift__(70)),
+] + [(f"aten.pow.Tensor_Scalar(%x, {e})", lambda x, y, e=e: torch.pow(x, eval(e)))
+     for e in ("2", "3", "2.0", "3.0", "0.5", "-0.5", "-1.0", "-2.0")]
 
 
 def values(dtype):
@@ -46,6 +82,16 @@ def main():
     for name, dtype in DTYPES.items():
         x = values(dtype)
         y = torch.roll(x, 5)
+        d = y.clone()
+        if not dtype.is_floating_point and dtype != torch.bool:
+            d = torch.where(y == 0, torch.full_like(y, 3), y)
+            if dtype != torch.uint8:
+                d = torch.where((x == torch.iinfo(dtype).min) & (d == -1), torch.full_like(y, 7), d)
+        if dtype.is_floating_point:
+            ratio = x.double() / y.double()
+            d = torch.where(torch.isfinite(ratio.to(dtype)) | ~torch.isfinite(x.double()) |
+                            (y == 0) | ~torch.isfinite(y.double()),
+                            y, torch.ones_like(y))
         lines, results = [], []
 
         def add(text, fn):
@@ -65,7 +111,16 @@ def main():
         for op in BINARY:
             base = op.split(".")[0]
             extra = ", alpha=1" if base in ("add", "sub") else ""
-            add(f"aten.{op}(%x, %y{extra})", lambda base=base: getattr(torch, base)(x, y))
+            # fmod and remainder of floats divide by %d: y where |x / y| stays finite.
+            # Eager's vectorized fmod gives NaN when x / y overflows (a subnormal
+            # divisor), its scalar path and fxir the exact fmod (docs/codegen.md).
+            # Integer division divides by %d: y without zeros (eager raises) and
+            # without INT_MIN / -1 (eager dies of SIGFPE).
+            divides = base in ("fmod", "remainder", "floor_divide")
+            other, ov = ("%d", d) if divides else ("%y", y)
+            add(f"aten.{op}(%x, {other}{extra})", lambda base=base, ov=ov: getattr(torch, base)(x, ov))
+        for text, fn in PARAMETRIC:
+            add(text, lambda fn=fn, text=text: fn(x, d if "%d" in text else y))
         add("aten.mul.Tensor(%x, 1.5)", lambda: x * 1.5)
         add("aten.add.Tensor(%x, 3, alpha=1)", lambda: x + 3)
         add("aten.gt.Scalar(%x, 2.5)", lambda: x > 2.5)
@@ -76,10 +131,11 @@ def main():
         cond = f"  %c: bool[{N}] = aten.gt.Scalar(%x, 0.5)"
         body = "\n".join([cond] + lines)
         outs = ", ".join(["output"] * len(results))
-        text = (f"graph @edge_{name}(%x: {name}[{N}] input, %y: {name}[{N}] input) -> ({outs}) {{\n"
+        text = (f"graph @edge_{name}(%x: {name}[{N}] input, %y: {name}[{N}] input, "
+                f"%d: {name}[{N}] input) -> ({outs}) {{\n"
                 f"{body}\n  fxir.yield({', '.join(results)})\n}}\n")
         (out / f"{name}.fxir").write_text(text)
-        save_file({"input_0": x.contiguous(), "input_1": y.contiguous()},
+        save_file({"input_0": x.contiguous(), "input_1": y.contiguous(), "input_2": d.clone()},
                   str(out / f"{name}.inputs.safetensors"))
 
 
