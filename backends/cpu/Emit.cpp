@@ -151,11 +151,24 @@ private:
   LV *floatToInt(LV *v, DType to);
 
   LV *expF32(LV *x);
+  LV *expPoly(LV *r);
+  LV *scaleByPow2(LV *y, LV *n);
+  LV *exp2F32(LV *x);
+  LV *logF32(LV *x, bool base2);
+  LV *log1pF32(LV *x);
+  LV *expm1F32(LV *x);
+  LV *sinCosF32(LV *x, bool cosine);
+  LV *erfF32(LV *x);
   LV *tanhF32(LV *x);
   LV *floorDivide(LV *a, LV *b);
   LV *intDivide(Emitter e, llvm::StringRef mode, LV *a, LV *b, bool uns, LV *mask);
   /// A constant number argument (given or the schema default; the claim checked it).
   double constantArg(const Op &op, unsigned i);
+  /// gelu's approximate="tanh".
+  bool geluApproximate(const Op &op) {
+    const Attr *a = argFor(op, 1);
+    return a && a->kind() == Attr::Kind::Str && a->stringValue() == "tanh";
+  }
   /// div's rounding mode: "", "trunc" or "floor".
   llvm::StringRef roundingMode(const Op &op);
 };
@@ -393,12 +406,25 @@ LV *KernelEmitter::expF32(LV *x) {
   LV *n = b_.CreateFSub(b_.CreateFAdd(t, fconst(12582912.0)), fconst(12582912.0));
   LV *r = b_.CreateFSub(xc, b_.CreateFMul(n, fconst(0.693359375)));
   r = b_.CreateFSub(r, b_.CreateFMul(n, fconst(-2.12194440e-4)));
+  LV *y = scaleByPow2(expPoly(r), n);
+  y = b_.CreateSelect(b_.CreateFCmpOGT(x, fconst(kHi)),
+                      fconst(std::numeric_limits<double>::infinity()), y);
+  y = b_.CreateSelect(b_.CreateFCmpOLT(x, fconst(kLo)), fconst(0), y);
+  return b_.CreateSelect(isNan, x, y);
+}
+
+LV *KernelEmitter::expPoly(LV *r) {
+  // e^r for |r| <= ln2/2: Cephes' expf polynomial.
   LV *z = b_.CreateFMul(r, r);
   LV *p = fconst(1.9875691500e-4);
   for (double c : {1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
                    5.0000001201e-1})
     p = b_.CreateFAdd(b_.CreateFMul(p, r), fconst(c));
-  LV *y = b_.CreateFAdd(b_.CreateFAdd(b_.CreateFMul(p, z), r), fconst(1.0));
+  return b_.CreateFAdd(b_.CreateFAdd(b_.CreateFMul(p, z), r), fconst(1.0));
+}
+
+LV *KernelEmitter::scaleByPow2(LV *y, LV *n) {
+  // y * 2^n (n an integral float), in two steps so a subnormal result rounds once.
   LV *ni = b_.CreateFPToSI(n, vec(b_.getInt32Ty()));
   LV *n1 = b_.CreateAShr(ni, iconst32(1));
   LV *n2 = b_.CreateSub(ni, n1);
@@ -406,11 +432,160 @@ LV *KernelEmitter::expF32(LV *x) {
     return b_.CreateBitCast(b_.CreateShl(b_.CreateAdd(k, iconst32(127)), iconst32(23)),
                             vec(b_.getFloatTy()));
   };
-  y = b_.CreateFMul(b_.CreateFMul(y, pow2(n1)), pow2(n2));
-  y = b_.CreateSelect(b_.CreateFCmpOGT(x, fconst(kHi)),
+  return b_.CreateFMul(b_.CreateFMul(y, pow2(n1)), pow2(n2));
+}
+
+LV *KernelEmitter::exp2F32(LV *x) {
+  // 2^x = 2^n * e^((x - n) ln 2), n = round(x): x - n is exact.
+  const double kHi = 128.0, kLo = -150.0;
+  LV *isNan = b_.CreateFCmpUNO(x, x);
+  LV *xc = b_.CreateSelect(isNan, fconst(0), x);
+  xc = b_.CreateSelect(b_.CreateFCmpOGT(xc, fconst(kHi)), fconst(kHi), xc);
+  xc = b_.CreateSelect(b_.CreateFCmpOLT(xc, fconst(kLo)), fconst(kLo), xc);
+  LV *n = b_.CreateFSub(b_.CreateFAdd(xc, fconst(12582912.0)), fconst(12582912.0));
+  LV *y = scaleByPow2(expPoly(b_.CreateFMul(b_.CreateFSub(xc, n), fconst(0.693147180559945309))), n);
+  y = b_.CreateSelect(b_.CreateFCmpOGE(x, fconst(kHi)),
                       fconst(std::numeric_limits<double>::infinity()), y);
-  y = b_.CreateSelect(b_.CreateFCmpOLT(x, fconst(kLo)), fconst(0), y);
+  y = b_.CreateSelect(b_.CreateFCmpOLE(x, fconst(kLo)), fconst(0), y);
   return b_.CreateSelect(isNan, x, y);
+}
+
+LV *KernelEmitter::logF32(LV *x, bool base2) {
+  // x = m * 2^e with m in [sqrt(1/2), sqrt(2)) (subnormals scaled by 2^23 first);
+  // log(m) by Cephes' logf polynomial in f = m - 1; log x = e ln2 + log m, or
+  // log2 x = e + log m * log2(e). x < 0 and NaN: NaN; 0: -inf; +inf: +inf.
+  llvm::Type *i32v = vec(b_.getInt32Ty());
+  LV *sub = b_.CreateFCmpOLT(x, fconst(1.17549435e-38));
+  LV *xs = b_.CreateSelect(sub, b_.CreateFMul(x, fconst(8388608.0)), x);
+  LV *bits = b_.CreateBitCast(xs, i32v);
+  LV *e = b_.CreateSub(b_.CreateLShr(bits, iconst32(23)), iconst32(126));
+  e = b_.CreateSub(e, b_.CreateSelect(sub, iconst32(23), iconst32(0)));
+  LV *m = b_.CreateBitCast(b_.CreateOr(b_.CreateAnd(bits, iconst32(0x007fffff)), iconst32(0x3f000000)),
+                           vec(b_.getFloatTy())); // [0.5, 1)
+  LV *small = b_.CreateFCmpOLT(m, fconst(0.707106781186547524));
+  e = b_.CreateSub(e, b_.CreateSelect(small, iconst32(1), iconst32(0)));
+  LV *f = b_.CreateFSub(b_.CreateSelect(small, b_.CreateFAdd(m, m), m), fconst(1.0));
+  LV *z = b_.CreateFMul(f, f);
+  LV *p = fconst(7.0376836292e-2);
+  for (double c : {-1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+                   -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1})
+    p = b_.CreateFAdd(b_.CreateFMul(p, f), fconst(c));
+  LV *y = b_.CreateFMul(b_.CreateFMul(p, f), z);
+  LV *ef = b_.CreateSIToFP(e, vec(b_.getFloatTy()));
+  LV *r;
+  if (base2) {
+    LV *lm = b_.CreateFAdd(b_.CreateFSub(y, b_.CreateFMul(z, fconst(0.5))), f);
+    r = b_.CreateFAdd(ef, b_.CreateFMul(lm, fconst(1.44269504088896341)));
+  } else {
+    y = b_.CreateFAdd(y, b_.CreateFMul(ef, fconst(-2.12194440e-4)));
+    y = b_.CreateFSub(y, b_.CreateFMul(z, fconst(0.5)));
+    r = b_.CreateFAdd(b_.CreateFAdd(f, y), b_.CreateFMul(ef, fconst(0.693359375)));
+  }
+  LV *inf = fconst(std::numeric_limits<double>::infinity());
+  r = b_.CreateSelect(b_.CreateFCmpOEQ(x, fconst(0)), b_.CreateFNeg(inf), r);
+  r = b_.CreateSelect(b_.CreateFCmpOEQ(x, inf), inf, r);
+  return b_.CreateSelect(b_.CreateFCmpULT(x, fconst(0)), fconst(std::nan("")), r);
+}
+
+LV *KernelEmitter::log1pF32(LV *x) {
+  // u = 1 + x; log(u) - ((u - 1) - x) / u corrects u's rounding; u == 1: x.
+  LV *u = b_.CreateFAdd(fconst(1.0), x);
+  LV *corr = b_.CreateFDiv(b_.CreateFSub(b_.CreateFSub(u, fconst(1.0)), x), u);
+  LV *r = b_.CreateFSub(logF32(u, false), corr);
+  r = b_.CreateSelect(b_.CreateFCmpOEQ(u, fconst(1.0)), x, r);
+  LV *inf = fconst(std::numeric_limits<double>::infinity());
+  r = b_.CreateSelect(b_.CreateFCmpOEQ(u, fconst(0.0)), b_.CreateFNeg(inf), r); // x = -1
+  return b_.CreateSelect(b_.CreateFCmpOEQ(x, inf), inf, r);
+}
+
+LV *KernelEmitter::expm1F32(LV *x) {
+  // Kahan: u = e^x; u == 1: x; u - 1 == -1: -1; else (u - 1) * x / log(u).
+  LV *u = expF32(x);
+  LV *um1 = b_.CreateFSub(u, fconst(1.0));
+  LV *r = b_.CreateFDiv(b_.CreateFMul(um1, x), logF32(u, false));
+  r = b_.CreateSelect(b_.CreateFCmpOEQ(um1, fconst(-1.0)), fconst(-1.0), r);
+  r = b_.CreateSelect(b_.CreateFCmpOEQ(u, fconst(1.0)), x, r);
+  // Past 2^24 e^x - 1 rounds to e^x (and (u - 1) x would overflow first).
+  r = b_.CreateSelect(b_.CreateFCmpOGT(x, fconst(16.0)), um1, r);
+  LV *inf = fconst(std::numeric_limits<double>::infinity());
+  r = b_.CreateSelect(b_.CreateFCmpOEQ(u, inf), inf, r);
+  return b_.CreateSelect(b_.CreateFCmpUNO(x, x), x, r);
+}
+
+LV *KernelEmitter::sinCosF32(LV *x, bool cosine) {
+  // k = round(x * 2/pi), r = x - k pi/2 (Cody-Waite in three parts, Cephes' split),
+  // sin or cos of r in [-pi/4, pi/4] by Cephes' polynomials, chosen and signed by the
+  // quadrant. Lanes with |x| > 8192, where that reduction loses bits, are recomputed
+  // by libm's sinf/cosf (a scalar call each, on a cold path).
+  LV *k = b_.CreateFSub(b_.CreateFAdd(b_.CreateFMul(x, fconst(0.636619772367581343)),
+                                      fconst(12582912.0)),
+                        fconst(12582912.0));
+  LV *r = b_.CreateFSub(x, b_.CreateFMul(k, fconst(1.5703125)));
+  r = b_.CreateFSub(r, b_.CreateFMul(k, fconst(4.837512969970703125e-4)));
+  r = b_.CreateFSub(r, b_.CreateFMul(k, fconst(7.54978995489188216e-8)));
+  LV *z = b_.CreateFMul(r, r);
+  LV *ps = fconst(-1.9515295891e-4);
+  for (double c : {8.3321608736e-3, -1.6666654611e-1})
+    ps = b_.CreateFAdd(b_.CreateFMul(ps, z), fconst(c));
+  LV *sinr = b_.CreateFAdd(r, b_.CreateFMul(b_.CreateFMul(ps, z), r));
+  LV *pc = fconst(2.443315711809948e-5);
+  for (double c : {-1.388731625493765e-3, 4.166664568298827e-2})
+    pc = b_.CreateFAdd(b_.CreateFMul(pc, z), fconst(c));
+  LV *cosr = b_.CreateFAdd(b_.CreateFSub(fconst(1.0), b_.CreateFMul(z, fconst(0.5))),
+                           b_.CreateFMul(b_.CreateFMul(pc, z), z));
+  LV *q = b_.CreateFPToSI(b_.CreateSelect(b_.CreateFCmpUNO(k, k), fconst(0), k),
+                          vec(b_.getInt32Ty()));
+  q = b_.CreateSelect(b_.CreateFCmpOGT(call(llvm::Intrinsic::fabs, {x}), fconst(8192.0)),
+                      iconst32(0), q);
+  if (cosine)
+    q = b_.CreateAdd(q, iconst32(1));
+  LV *odd = b_.CreateICmpNE(b_.CreateAnd(q, iconst32(1)), iconst32(0));
+  LV *negate = b_.CreateICmpNE(b_.CreateAnd(q, iconst32(2)), iconst32(0));
+  LV *v = b_.CreateSelect(odd, cosr, sinr);
+  v = b_.CreateSelect(negate, b_.CreateFNeg(v), v);
+  v = b_.CreateSelect(b_.CreateFCmpUNO(x, x), x, v);
+  // Infinities: NaN (r is NaN already); large finite lanes: libm.
+  LV *big = b_.CreateAnd(b_.CreateFCmpOGT(call(llvm::Intrinsic::fabs, {x}), fconst(8192.0)),
+                         b_.CreateFCmpONE(call(llvm::Intrinsic::fabs, {x}),
+                                          fconst(std::numeric_limits<double>::infinity())));
+  llvm::BasicBlock *here = b_.GetInsertBlock();
+  llvm::BasicBlock *slow = llvm::BasicBlock::Create(c_, "trig.libm", fn_);
+  llvm::BasicBlock *done = llvm::BasicBlock::Create(c_, "trig.done", fn_);
+  b_.CreateCondBr(b_.CreateOrReduce(big), slow, done);
+  b_.SetInsertPoint(slow);
+  llvm::FunctionCallee libm = m_.getOrInsertFunction(
+      cosine ? "cosf" : "sinf",
+      llvm::FunctionType::get(b_.getFloatTy(), {b_.getFloatTy()}, false));
+  LV *w = v;
+  for (unsigned l = 0; l < w_; ++l) {
+    LV *lane = b_.CreateExtractElement(x, b_.getInt32(l));
+    LV *isBig = b_.CreateExtractElement(big, b_.getInt32(l));
+    // Small lanes call libm on 0 (cheap), keeping the vector lane.
+    LV *arg = b_.CreateSelect(isBig, lane, llvm::ConstantFP::get(b_.getFloatTy(), 0.0));
+    LV *res = b_.CreateCall(libm, {arg});
+    w = b_.CreateInsertElement(w, b_.CreateSelect(isBig, res, b_.CreateExtractElement(v, b_.getInt32(l))),
+                               b_.getInt32(l));
+  }
+  llvm::BasicBlock *slowEnd = b_.GetInsertBlock();
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  llvm::PHINode *phi = b_.CreatePHI(v->getType(), 2);
+  phi->addIncoming(v, here);
+  phi->addIncoming(w, slowEnd);
+  return phi;
+}
+
+LV *KernelEmitter::erfF32(LV *x) {
+  // ATen's vectorized erf (Abramowitz and Stegun 7.1.26): t = 1 / (1 + p|x|),
+  // erf = sign(x) (1 - r(t) t e^(-x^2)), without FMA contraction.
+  LV *a = call(llvm::Intrinsic::fabs, {x});
+  LV *t = b_.CreateFDiv(fconst(1.0), b_.CreateFAdd(b_.CreateFMul(fconst(0.3275911), a), fconst(1.0)));
+  LV *r = fconst(1.061405429);
+  for (double c : {-1.453152027, 1.421413741, -0.284496736, 0.254829592})
+    r = b_.CreateFAdd(b_.CreateFMul(r, t), fconst(c));
+  LV *e = expF32(b_.CreateFNeg(b_.CreateFMul(x, x)));
+  LV *y = b_.CreateFAdd(b_.CreateFMul(b_.CreateFMul(b_.CreateFNeg(e), t), r), fconst(1.0));
+  return call(llvm::Intrinsic::copysign, {y, x});
 }
 
 LV *KernelEmitter::tanhF32(LV *x) {
@@ -522,6 +697,29 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
       break;
     }
     case Emitter::Exp: r = expF32(v); break;
+    case Emitter::Exp2: r = exp2F32(v); break;
+    case Emitter::Expm1: r = expm1F32(v); break;
+    case Emitter::Log: r = logF32(v, false); break;
+    case Emitter::Log2: r = logF32(v, true); break;
+    case Emitter::Log1p: r = log1pF32(v); break;
+    case Emitter::Sin: r = sinCosF32(v, false); break;
+    case Emitter::Cos: r = sinCosF32(v, true); break;
+    case Emitter::Tan: r = b_.CreateFDiv(sinCosF32(v, false), sinCosF32(v, true)); break;
+    case Emitter::Erf: r = erfF32(v); break;
+    case Emitter::Gelu: {
+      if (geluApproximate(op)) {
+        // ATen: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+        LV *inner = b_.CreateFMul(fconst(0.7978845608028654),
+                                  b_.CreateFAdd(v, b_.CreateFMul(fconst(0.044715),
+                                                                 b_.CreateFMul(b_.CreateFMul(v, v), v))));
+        r = b_.CreateFMul(b_.CreateFMul(fconst(0.5), v), b_.CreateFAdd(fconst(1.0), tanhF32(inner)));
+      } else {
+        // ATen: x 0.5 (1 + erf(x / sqrt 2)).
+        r = b_.CreateFMul(b_.CreateFMul(v, fconst(0.5)),
+                          b_.CreateFAdd(fconst(1.0), erfF32(b_.CreateFMul(v, fconst(0.7071067811865476)))));
+      }
+      break;
+    }
     case Emitter::Tanh: r = tanhF32(v); break;
     case Emitter::Sigmoid:
       r = b_.CreateFDiv(fconst(1.0), b_.CreateFAdd(fconst(1.0), expF32(b_.CreateFNeg(v))));

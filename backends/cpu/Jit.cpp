@@ -346,6 +346,11 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
   table[mangle("fmod")] = {llvm::orc::ExecutorAddr::fromPtr(
                                static_cast<double (*)(double, double)>(&::fmod)),
                            llvm::JITSymbolFlags::Exported};
+  // sin and cos of |x| > 8192 (the cold path of the vector code).
+  table[mangle("sinf")] = {llvm::orc::ExecutorAddr::fromPtr(static_cast<float (*)(float)>(&::sinf)),
+                           llvm::JITSymbolFlags::Exported};
+  table[mangle("cosf")] = {llvm::orc::ExecutorAddr::fromPtr(static_cast<float (*)(float)>(&::cosf)),
+                           llvm::JITSymbolFlags::Exported};
   for (const RuntimeSymbol &s : runtimeSymbols)
     table[mangle(s.name)] = {llvm::orc::ExecutorAddr::fromPtr(s.address),
                              llvm::JITSymbolFlags::Exported};

@@ -338,6 +338,8 @@ std::string paramsWhyNot(const Op &op, const KernelOpRow &row) {
   }
   case Emitter::LeakyRelu:
     return constantNumber(op, 1) ? "" : "a slope that is not a constant";
+  case Emitter::Gelu:
+    return isNoneOr(argFor(op, 1), {"none", "tanh"}) ? "" : "an approximation that is not a constant";
   default:
     return "";
   }

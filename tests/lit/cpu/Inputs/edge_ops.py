@@ -23,7 +23,8 @@ DTYPES = {"f32": torch.float32, "f64": torch.float64, "f16": torch.float16,
 IR = {v: k for k, v in DTYPES.items()}
 UNARY = ["neg", "abs", "relu", "exp", "tanh", "sigmoid", "silu", "sqrt", "rsqrt",
          "reciprocal", "floor", "ceil", "round", "trunc", "sign", "bitwise_not",
-         "logical_not"]
+         "logical_not", "exp2", "expm1", "log", "log2", "log1p", "sin", "cos", "tan",
+         "erf"]
 BINARY = ["add.Tensor", "sub.Tensor", "mul.Tensor", "div.Tensor", "maximum.default",
           "minimum.default", "eq.Tensor", "ne.Tensor", "lt.Tensor", "le.Tensor",
           "gt.Tensor", "ge.Tensor", "fmod.Tensor", "remainder.Tensor",
@@ -33,6 +34,12 @@ BINARY = ["add.Tensor", "sub.Tensor", "mul.Tensor", "div.Tensor", "maximum.defau
 # (the op's text, the eager call on x and y) for ops with constant parameters.
 PARAMETRIC = [
     ("aten.leaky_relu.default(%x, 0.2)", lambda x, y: torch.nn.functional.leaky_relu(x, 0.2)),
+    # gelu away from overflow (%f: x with |x| > 1e30, infinities included, as 0):
+    # eager's vectorized gelu gives NaN at +-inf and +inf at 3.4e38, its scalar path
+    # and fxir +inf/NaN and 3.4e38 (docs/codegen.md).
+    ("aten.gelu.default(%f)", lambda x, y: torch.nn.functional.gelu(x)),
+    ('aten.gelu.default(%f, approximate="tanh")',
+     lambda x, y: torch.nn.functional.gelu(x, approximate="tanh")),
     ("aten.hardtanh.default(%x)", lambda x, y: torch.nn.functional.hardtanh(x)),
     ("aten.hardtanh.default(%x, -2.5, 0.5)",
      lambda x, y: torch.nn.functional.hardtanh(x, -2.5, 0.5)),
@@ -82,6 +89,8 @@ def main():
     for name, dtype in DTYPES.items():
         x = values(dtype)
         y = torch.roll(x, 5)
+        f = (torch.where(x.double().abs() > 1e30, torch.zeros_like(x), x)
+             if dtype.is_floating_point else x.clone())
         d = y.clone()
         if not dtype.is_floating_point and dtype != torch.bool:
             d = torch.where(y == 0, torch.full_like(y, 3), y)
@@ -120,7 +129,8 @@ def main():
             other, ov = ("%d", d) if divides else ("%y", y)
             add(f"aten.{op}(%x, {other}{extra})", lambda base=base, ov=ov: getattr(torch, base)(x, ov))
         for text, fn in PARAMETRIC:
-            add(text, lambda fn=fn, text=text: fn(x, d if "%d" in text else y))
+            add(text, lambda fn=fn, text=text: fn(f if "%f" in text else x,
+                                                   d if "%d" in text else y))
         add("aten.mul.Tensor(%x, 1.5)", lambda: x * 1.5)
         add("aten.add.Tensor(%x, 3, alpha=1)", lambda: x + 3)
         add("aten.gt.Scalar(%x, 2.5)", lambda: x > 2.5)
@@ -132,10 +142,11 @@ def main():
         body = "\n".join([cond] + lines)
         outs = ", ".join(["output"] * len(results))
         text = (f"graph @edge_{name}(%x: {name}[{N}] input, %y: {name}[{N}] input, "
-                f"%d: {name}[{N}] input) -> ({outs}) {{\n"
+                f"%d: {name}[{N}] input, %f: {name}[{N}] input) -> ({outs}) {{\n"
                 f"{body}\n  fxir.yield({', '.join(results)})\n}}\n")
         (out / f"{name}.fxir").write_text(text)
-        save_file({"input_0": x.contiguous(), "input_1": y.contiguous(), "input_2": d.clone()},
+        save_file({"input_0": x.contiguous(), "input_1": y.contiguous(), "input_2": d.clone(),
+                   "input_3": f.clone()},
                   str(out / f"{name}.inputs.safetensors"))
 
 
