@@ -173,6 +173,10 @@ int main(int argc, char **argv) {
   cl::opt<bool> noCache("no-cache", cl::desc("cpu backend: no compile cache (backend option "
                                              "cache=false)"),
                         cl::cat(kCompile));
+  cl::opt<bool> checkKernels("check-kernels",
+                             cl::desc("cpu backend: run every kernel's ops through ATen too "
+                                      "and name the first kernel that disagrees"),
+                             cl::cat(kCompile));
   cl::opt<bool> listBackends("list-backends", cl::desc("List the registered backends and exit"), cl::cat(kCompile));
   cl::opt<bool> report("report", cl::desc("print what was compiled, one item a line (compile:, "
                                           "kernels:, library:, extern:, run:)"),
@@ -259,6 +263,8 @@ int main(int argc, char **argv) {
     opts.backendOptions["cache-dir"] = cacheDir;
   if (noCache)
     opts.backendOptions["cache"] = "false";
+  if (checkKernels)
+    opts.backendOptions["check-kernels"] = "true";
   auto compileStart = std::chrono::steady_clock::now();
   absl::StatusOr<std::unique_ptr<Executable>> exe = compile(model, opts);
   double compileMs = std::chrono::duration<double, std::milli>(

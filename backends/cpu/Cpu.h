@@ -187,7 +187,8 @@ struct CodegenOptions {
   /// Threads compiling the kernels the cache does not have (0: the machine's cores).
   int64_t compileThreads = 0;
   /// For tests: "verifier" makes every kernel fail LLVM's verifier, "jit" makes every
-  /// kernel call a symbol the JIT cannot resolve; "" (the default) neither.
+  /// kernel call a symbol the JIT cannot resolve, "miscompile" makes every kernel's
+  /// first result wrong (what --check-kernels must catch); "" (the default) none.
   std::string injectFailure;
 };
 

@@ -915,8 +915,12 @@ void KernelEmitter::emitBody(LV *j, LV *mask) {
       for (unsigned r = 0; r < op.numOperands(); ++r) {
         RV v = env_.lookup(op.operandValue(r));
         DType to = kernel.result(r)->type()->dtype();
-        store(static_cast<unsigned>(k_.buffers.size() - kernel.numResults() + r), j, mask,
-              convert(v.v, v.dtype, to, false));
+        LV *out = convert(v.v, v.dtype, to, false);
+        if (inject_ == "miscompile" && r == 0) // a wrong result --check-kernels must catch
+          out = out->getType()->isFPOrFPVectorTy()
+                    ? b_.CreateFAdd(out, llvm::ConstantFP::get(out->getType(), 1.0))
+                    : b_.CreateXor(out, llvm::ConstantInt::get(out->getType(), 1));
+        store(static_cast<unsigned>(k_.buffers.size() - kernel.numResults() + r), j, mask, out);
       }
       return;
     }

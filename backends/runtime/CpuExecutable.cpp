@@ -31,6 +31,7 @@
 #include "fxir/backends/runtime/AtenOp.h"
 #include "fxir/backends/runtime/BufferPool.h"
 #include "fxir/backends/runtime/Parallel.h"
+#include "fxir/backends/runtime/TensorFile.h"
 
 #include "llvm/ADT/DenseMap.h"
 
@@ -49,6 +50,46 @@ public:
   /// The program's thread count (the `threads` option), 0: ATen's at each run.
   int64_t threads = 0;
   std::map<std::string, std::string> info;
+  /// --check-kernels: each kernel's ops, prepared as interp runs them, per kernel.
+  bool checkKernels = false;
+  std::vector<std::vector<std::pair<const Op *, runtime::AtenOp>>> reference;
+
+  /// Runs kernel `k`'s ops through ATen on its operands and compares each of its
+  /// results with what the kernel computed (the dtype's tolerance).
+  absl::Status check(const Op &op, const KernelSpec &k, unsigned index,
+                     llvm::ArrayRef<c10::IValue> operands,
+                     const std::vector<at::Tensor> &bufs) const {
+    llvm::DenseMap<const Value *, c10::IValue> env;
+    const Region &body = op.region(0);
+    for (unsigned i = 0; i < body.numArgs(); ++i)
+      env[body.arg(i)] = operands[i];
+    auto lookup = [&](const Value *v) -> const c10::IValue * {
+      auto it = env.find(v);
+      return it == env.end() ? nullptr : &it->second;
+    };
+    for (const auto &[m, aten] : reference[index]) {
+      llvm::SmallVector<c10::IValue, 2> out;
+      if (absl::Status st = aten.call(*m, lookup, [](const at::Tensor &) { return false; }, out);
+          !st.ok())
+        return st;
+      for (unsigned r = 0; r < m->numResults() && r < out.size(); ++r)
+        env[m->result(r)] = out[r];
+    }
+    const Op &yield = body.ops().back();
+    for (unsigned r = 0; r < yield.numOperands(); ++r) {
+      const c10::IValue *want = lookup(yield.operandValue(r));
+      if (!want || !want->isTensor())
+        continue;
+      const at::Tensor &got = bufs[k.buffers.size() - op.numResults() + r];
+      std::string diff = runtime::compareTensors(got, want->toTensor(),
+                                                 runtime::defaultTolerance(got.scalar_type()));
+      if (!diff.empty())
+        return opError(op, "check-kernels: kernel " + k.symbol + " disagrees with interp on "
+                           "result " + std::to_string(r) + ": " + diff + "\n  it fuses:\n" +
+                           k.sources);
+    }
+    return absl::OkStatus();
+  }
 
   std::map<std::string, std::string> compileInfo() const override { return info; }
 
@@ -194,6 +235,13 @@ public:
       if (errors & kErrorIntegerDivisionByZero)
         return opError(op, "ZeroDivisionError: integer division by zero in the kernel of\n" +
                                k.sources);
+      if (checkKernels)
+        try {
+          if (absl::Status st = check(op, k, it->second, operands, bufs); !st.ok())
+            return st;
+        } catch (const c10::Error &e) {
+          return opError(op, std::string("check-kernels: ") + e.what_without_backtrace());
+        }
     }
     results.clear();
     for (unsigned r = 0; r < op.numResults(); ++r)
@@ -222,6 +270,21 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
   if (runner->threads < 0)
     return absl::InvalidArgumentError("cpu: threads must be >= 0 (0: ATen's thread count), not " +
                                       std::to_string(runner->threads));
+  runner->checkKernels = options.getBool("check-kernels");
+  if (runner->checkKernels) {
+    for (const KernelSpec &k : runner->specs) {
+      std::vector<std::pair<const Op *, runtime::AtenOp>> ops;
+      for (const Op &m : k.op->region(0).ops()) {
+        if (m.isTerminator())
+          continue;
+        absl::StatusOr<runtime::AtenOp> a = runtime::AtenOp::prepare(m);
+        if (!a.ok())
+          return a.status();
+        ops.emplace_back(&m, std::move(*a));
+      }
+      runner->reference.push_back(std::move(ops));
+    }
+  }
   runner->info["target"] = runner->code->targetDescription();
   const CompiledKernels::CacheStats &cs = runner->code->cacheStats();
   runner->info["cache"] = !cs.enabled ? "off" : cs.misses ? "miss" : "hit";

@@ -44,15 +44,29 @@ int main(int argc, char **argv) {
   // --backend cpu: every case through the code generator after `default` (and
   // functionalize alone for training IR), with its manifest's cpu_options, printing
   // per program what runs in kernels, in library calls and as extern ATen calls.
+  // --backend-option KEY=VALUE (repeatable): for every case, under its cpu_options.
   std::string backend = "interp";
-  if (argc >= 3 && std::string(argv[1]) == "--backend") {
-    backend = argv[2];
+  std::map<std::string, std::string> extraOptions;
+  while (argc >= 3 && (std::string(argv[1]) == "--backend" ||
+                       std::string(argv[1]) == "--backend-option")) {
+    std::string flag = argv[1], value = argv[2];
+    if (flag == "--backend") {
+      backend = value;
+    } else {
+      size_t eq = value.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << "fxir-interp-corpus: --backend-option takes KEY=VALUE\n";
+        return 2;
+      }
+      extraOptions[value.substr(0, eq)] = value.substr(eq + 1);
+    }
     argv += 2;
     argc -= 2;
   }
   bool cpu = backend == "cpu";
   if (argc < 2) {
-    std::cerr << "usage: fxir-interp-corpus [--backend cpu] CORPUS_DIR [SUMMARY_FILE]\n";
+    std::cerr << "usage: fxir-interp-corpus [--backend cpu] [--backend-option K=V]... "
+                 "CORPUS_DIR [SUMMARY_FILE]\n";
     return 2;
   }
   std::string dir = argv[1];
@@ -123,6 +137,7 @@ int main(int argc, char **argv) {
       CompileOptions opts;
       opts.pipeline = pipeline;
       opts.backend = backend;
+      opts.backendOptions = extraOptions;
       simdjson::dom::object cpuOptions;
       if (cpu && !c["cpu_options"].get(cpuOptions))
         for (auto [key, value] : cpuOptions) {
