@@ -161,6 +161,27 @@ private:
   LV *erfF32(LV *x);
   LV *tanhF32(LV *x);
   LV *floorDivide(LV *a, LV *b);
+  /// NaN-propagating max/min as eager computes them, in selects: LLVM 19 narrows
+  /// llvm.maximum of extended halves to f16 and its x86 lowering then returns 0 for
+  /// maximum(NaN, 0) (found by fxir-difftest). max(a, b) = a > b ? a : b (b when
+  /// equal, as vmaxps: max(0, -0) = -0); min prefers -0 on a tie of zeros.
+  LV *maxOf(LV *a, LV *b, bool fp, bool uns) {
+    if (!fp)
+      return call(uns ? llvm::Intrinsic::umax : llvm::Intrinsic::smax, {a, b});
+    LV *r = b_.CreateSelect(b_.CreateFCmpOGT(a, b), a, b);
+    r = b_.CreateSelect(b_.CreateFCmpUNO(b, b), b, r);
+    return b_.CreateSelect(b_.CreateFCmpUNO(a, a), a, r);
+  }
+  LV *minOf(LV *a, LV *b, bool fp, bool uns) {
+    if (!fp)
+      return call(uns ? llvm::Intrinsic::umin : llvm::Intrinsic::smin, {a, b});
+    LV *r = b_.CreateSelect(b_.CreateFCmpOLT(a, b), a, b);
+    LV *tieZero = b_.CreateAnd(b_.CreateFCmpOEQ(a, b),
+                               b_.CreateFCmpOEQ(a, llvm::Constant::getNullValue(a->getType())));
+    r = b_.CreateSelect(tieZero, b_.CreateFNeg(call(llvm::Intrinsic::fabs, {a})), r);
+    r = b_.CreateSelect(b_.CreateFCmpUNO(b, b), b, r);
+    return b_.CreateSelect(b_.CreateFCmpUNO(a, a), a, r);
+  }
   LV *intDivide(Emitter e, llvm::StringRef mode, LV *a, LV *b, bool uns, LV *mask);
   /// A constant number argument (given or the schema default; the claim checked it).
   double constantArg(const Op &op, unsigned i);
@@ -667,9 +688,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
         continue;
       }
       bool isMin = llvm::StringRef(op.schema()->arguments[i].name).starts_with("min");
-      llvm::Intrinsic::ID id = isMin ? (fp ? llvm::Intrinsic::maximum : uns ? llvm::Intrinsic::umax : llvm::Intrinsic::smax)
-                                     : (fp ? llvm::Intrinsic::minimum : uns ? llvm::Intrinsic::umin : llvm::Intrinsic::smin);
-      v = call(id, {v, bound});
+      v = isMin ? maxOf(v, bound, fp, uns) : minOf(v, bound, fp, uns);
     }
     return RV{v, result};
   }
@@ -691,7 +710,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     case Emitter::Relu: {
       LV *zero = llvm::Constant::getNullValue(v->getType());
       if (fp)
-        r = call(llvm::Intrinsic::maximum, {v, zero});
+        r = maxOf(v, zero, true, false);
       else
         r = result == DType::UInt8 ? v : call(llvm::Intrinsic::smax, {v, zero});
       break;
@@ -784,6 +803,21 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     }
     LV *a = convert(x->v, x->dtype, compute, false);
     LV *bv = convert(y->v, y->dtype, compute, false);
+    // f16/bf16: an operand of another dtype (a number, a 0-dim tensor) is rounded to
+    // the dtype first where eager's kernels do (measured on torch 2.13: add, sub,
+    // rsub, true div, maximum, minimum, and bf16 mul; not f16 mul, floor division,
+    // fmod, remainder or comparisons).
+    bool roundsOther = row->emitter == Emitter::Add || row->emitter == Emitter::Sub ||
+                       row->emitter == Emitter::RSub || row->emitter == Emitter::Maximum ||
+                       row->emitter == Emitter::Minimum ||
+                       (row->emitter == Emitter::Div && roundingMode(op).empty()) ||
+                       (row->emitter == Emitter::Mul && compute == DType::BFloat16);
+    if ((compute == DType::Float16 || compute == DType::BFloat16) && roundsOther) {
+      if (x->dtype != compute)
+        a = roundReduced(a, compute);
+      if (y->dtype != compute)
+        bv = roundReduced(bv, compute);
+    }
     bool fp = isFloatReg(compute);
     bool uns = compute == DType::UInt8 || compute == DType::Bool;
     LV *r = nullptr;
@@ -871,14 +905,8 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
       else return absl::InternalError("pow with an exponent the generator does not take");
       break;
     }
-    case Emitter::Maximum:
-      r = call(fp ? llvm::Intrinsic::maximum : uns ? llvm::Intrinsic::umax : llvm::Intrinsic::smax,
-               {a, bv});
-      break;
-    case Emitter::Minimum:
-      r = call(fp ? llvm::Intrinsic::minimum : uns ? llvm::Intrinsic::umin : llvm::Intrinsic::smin,
-               {a, bv});
-      break;
+    case Emitter::Maximum: r = maxOf(a, bv, fp, uns); break;
+    case Emitter::Minimum: r = minOf(a, bv, fp, uns); break;
     case Emitter::Eq: case Emitter::Ne: case Emitter::Lt:
     case Emitter::Le: case Emitter::Gt: case Emitter::Ge:
       r = b_.CreateCmp(comparePredicate(row->emitter, fp, uns), a, bv);

@@ -315,6 +315,17 @@ std::string paramsWhyNot(const Op &op, const KernelOpRow &row) {
       return "a rounding mode that is not a constant";
   }
   switch (row.emitter) {
+  case Emitter::Sub:
+  case Emitter::RSub:
+    // Eager rejects subtraction with a bool tensor whatever the other operand is:
+    // extern, so ATen raises its error (fxir-difftest found this).
+    for (unsigned i : {0u, 1u})
+      if (const Attr *a = argFor(op, i); a && a->kind() == Attr::Kind::Operand) {
+        const Type *t = op.operandValue(a->index())->type();
+        if (t->isTensor() && t->dtype() == DType::Bool)
+          return "subtraction with a bool tensor (eager rejects it)";
+      }
+    return "";
   case Emitter::PowScalar: {
     std::optional<double> e = constantNumber(op, 1);
     if (!e)

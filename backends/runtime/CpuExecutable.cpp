@@ -205,8 +205,9 @@ public:
           if (attempt == 0) {
             bufs[b] = bufs[b].contiguous();
           } else {
-            std::vector<int64_t> tail(shape.end() - bufs[b].dim(), shape.end());
-            bufs[b] = bufs[b].expand(tail).contiguous();
+            // Broadcast along what became the inner dim (size-1 dims dropped, dims
+            // merged): materialized at the whole iteration space.
+            bufs[b] = bufs[b].expand(shape).contiguous();
           }
         }
         if (ok)

@@ -16,6 +16,9 @@
 #include <ATen/ops/allclose.h>
 #include <ATen/ops/equal.h>
 #include <ATen/ops/exp.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/zeros.h>
 #include <ATen/ops/randn.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -202,4 +205,30 @@ TEST(CpuOps, RowsAreSchemasOfTheTable) {
     ASSERT_EQ((*s)->returns.size(), 1u);
     EXPECT_NE(row.domain, 0);
   }
+}
+
+// Found by fxir-difftest: maximum(NaN, 0) of f16 and i16 is NaN (LLVM 19's narrowed
+// llvm.maximum.v16f16 gave 0), and subtraction with a bool tensor is ATen's error,
+// not a kernel's result.
+TEST(CpuOps, DifftestRegressions) {
+  auto exe = fromText("graph @mx(%x: f16[20] input, %y: i16[20] input) -> (output) {\n"
+                      "  %a: f16[20] = aten.maximum.default(%x, %y)\n"
+                      "  fxir.yield(%a)\n}\n",
+                      cpuWith(1), "_max");
+  ASSERT_TRUE(exe);
+  at::Tensor x = at::full({20}, NAN, at::TensorOptions().dtype(at::kHalf));
+  at::Tensor y = at::zeros({20}, at::TensorOptions().dtype(at::kShort));
+  absl::StatusOr<std::vector<c10::IValue>> m = exe->run({x, y});
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_TRUE((*m)[0].toTensor().isnan().all().item<bool>());
+  auto sub = fromText("graph @sb(%x: bool[8] input, %y: i16[8] input) -> (output) {\n"
+                      "  %a: i16[8] = aten.sub.Tensor(%x, %y, alpha=1)\n"
+                      "  fxir.yield(%a)\n}\n",
+                      cpuWith(1), "_sub");
+  ASSERT_TRUE(sub);
+  absl::StatusOr<std::vector<c10::IValue>> out =
+      sub->run({at::ones({8}, at::TensorOptions().dtype(at::kBool)),
+                at::ones({8}, at::TensorOptions().dtype(at::kShort))});
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("with a bool tensor is not supported"));
 }
