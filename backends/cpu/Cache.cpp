@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -305,10 +306,21 @@ void ObjectCache::store(llvm::StringRef key, llvm::StringRef object) {
     disable("cannot rename into " + path + ": " + llvm::toString(std::move(e)));
     return;
   }
-  evict();
 }
 
-void ObjectCache::evict() const {
+void ObjectCache::evict(uint64_t storedBytes) const {
+  // A directory scan costs a stat per entry (~3 us): done on a process's first store
+  // into a directory, then again only after it stored another 1/16 of the cap.
+  {
+    static std::mutex mu;
+    static std::map<std::string, uint64_t> sinceScan;
+    std::lock_guard<std::mutex> lock(mu);
+    auto [it, first] = sinceScan.try_emplace(dir_, 0);
+    it->second += storedBytes;
+    if (!first && it->second < static_cast<uint64_t>(maxBytes_) / 16)
+      return;
+    it->second = 0;
+  }
   struct Entry {
     llvm::sys::TimePoint<> mtime;
     uint64_t size;

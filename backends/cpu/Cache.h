@@ -10,8 +10,9 @@
 // checks all of it; a truncated or corrupt entry is reported Corrupt and recompiled,
 // never loaded. Writes go to a unique temp file in the directory, then rename(2): a
 // reader sees a whole entry or none, and two processes storing the same key both
-// succeed, leaving one valid entry. A hit refreshes the entry's mtime; after a store,
-// the oldest entries go until the directory is under its cap (LRU by mtime).
+// succeed, leaving one valid entry. A hit refreshes the entry's mtime; after stores,
+// the oldest entries go until the directory is under its cap (LRU by mtime; evict()
+// says when the directory is scanned).
 // A directory that cannot be created or written disables the cache for that
 // directory, with one warning per process.
 //
@@ -40,9 +41,14 @@ public:
   enum class Lookup { Hit, Miss, Corrupt };
   /// Reads entry `key` into `object` when it is whole and valid.
   Lookup load(llvm::StringRef key, std::string &object) const;
-  /// Stores `object` as entry `key` (atomically), then evicts to the cap. A failure
-  /// warns once and disables the cache.
+  /// Stores `object` as entry `key` (atomically). A failure warns once and disables
+  /// the cache.
   void store(llvm::StringRef key, llvm::StringRef object);
+  /// After a compile stored `storedBytes`: removes the least recently used entries
+  /// until the directory is under its cap. The directory is scanned on the process's
+  /// first store into it, then after every further 1/16 of the cap it stored (so a
+  /// directory may run over its cap by 1/16 per process until then).
+  void evict(uint64_t storedBytes) const;
 
   /// The path of entry `key`.
   std::string entryPath(llvm::StringRef key) const;
@@ -52,7 +58,6 @@ private:
   std::string dir_;
   int64_t maxBytes_ = 0;
   void disable(const std::string &why);
-  void evict() const;
 };
 
 /// The GNU build ids of the code generator's library and of libLLVM (what compiled a

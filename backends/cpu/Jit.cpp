@@ -373,9 +373,14 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
   }
   out->stats.linkMs = since(t0);
   // Stored once linked: an entry that does not link is never written.
+  uint64_t stored = 0;
   for (const Unit &u : units)
-    if (u.compiled)
+    if (u.compiled) {
       cache.store(u.key, u.object);
+      stored += u.object.size();
+    }
+  if (stored && cache.enabled())
+    cache.evict(stored);
   out->stats.enabled = cache.enabled(); // off when a store failed
   return std::unique_ptr<CompiledKernels>(std::move(out));
 }
