@@ -534,16 +534,23 @@ LV *KernelEmitter::expm1F32(LV *x) {
 }
 
 LV *KernelEmitter::sinCosF32(LV *x, bool cosine) {
-  // k = round(x * 2/pi), r = x - k pi/2 (Cody-Waite in three parts, Cephes' split),
-  // sin or cos of r in [-pi/4, pi/4] by Cephes' polynomials, chosen and signed by the
-  // quadrant. Lanes with |x| > 8192, where that reduction loses bits, are recomputed
-  // by libm's sinf/cosf (a scalar call each, on a cold path).
-  LV *k = b_.CreateFSub(b_.CreateFAdd(b_.CreateFMul(x, fconst(0.636619772367581343)),
-                                      fconst(12582912.0)),
-                        fconst(12582912.0));
-  LV *r = b_.CreateFSub(x, b_.CreateFMul(k, fconst(1.5703125)));
-  r = b_.CreateFSub(r, b_.CreateFMul(k, fconst(4.837512969970703125e-4)));
-  r = b_.CreateFSub(r, b_.CreateFMul(k, fconst(7.54978995489188216e-8)));
+  // k = round(x * 2/pi), r = x - k pi/2, sin or cos of r in [-pi/4, pi/4] by Cephes'
+  // polynomials, chosen and signed by the quadrant. Lanes with |x| > 2^18, where the
+  // reduction's product stops being exact, are recomputed by libm's sinf/cosf (a
+  // scalar call each, on a cold path).
+  // The reduction in f64 (two doubles for pi/2, the high one of 33 bits so k * hi is
+  // exact for |k| < 2^20): r keeps its relative accuracy near the zeros of sin and cos
+  // (an f32 three-part reduction lost 500 ulps there: fxir-ulp measured it).
+  llvm::Type *dv = vec(b_.getDoubleTy());
+  auto dconst = [&](double d) { return splat(llvm::ConstantFP::get(b_.getDoubleTy(), d)); };
+  LV *xd = b_.CreateFPExt(x, dv);
+  LV *kd = b_.CreateFSub(b_.CreateFAdd(b_.CreateFMul(xd, dconst(0.636619772367581343)),
+                                       dconst(6755399441055744.0)),
+                         dconst(6755399441055744.0));
+  LV *rd = b_.CreateFSub(xd, b_.CreateFMul(kd, dconst(1.5707963267341256)));
+  rd = b_.CreateFSub(rd, b_.CreateFMul(kd, dconst(6.077100506506192e-11)));
+  LV *r = b_.CreateFPTrunc(rd, vec(b_.getFloatTy()));
+  LV *k = b_.CreateFPTrunc(kd, vec(b_.getFloatTy()));
   LV *z = b_.CreateFMul(r, r);
   LV *ps = fconst(-1.9515295891e-4);
   for (double c : {8.3321608736e-3, -1.6666654611e-1})
@@ -556,7 +563,7 @@ LV *KernelEmitter::sinCosF32(LV *x, bool cosine) {
                            b_.CreateFMul(b_.CreateFMul(pc, z), z));
   LV *q = b_.CreateFPToSI(b_.CreateSelect(b_.CreateFCmpUNO(k, k), fconst(0), k),
                           vec(b_.getInt32Ty()));
-  q = b_.CreateSelect(b_.CreateFCmpOGT(call(llvm::Intrinsic::fabs, {x}), fconst(8192.0)),
+  q = b_.CreateSelect(b_.CreateFCmpOGT(call(llvm::Intrinsic::fabs, {x}), fconst(262144.0)),
                       iconst32(0), q);
   if (cosine)
     q = b_.CreateAdd(q, iconst32(1));
@@ -566,7 +573,7 @@ LV *KernelEmitter::sinCosF32(LV *x, bool cosine) {
   v = b_.CreateSelect(negate, b_.CreateFNeg(v), v);
   v = b_.CreateSelect(b_.CreateFCmpUNO(x, x), x, v);
   // Infinities: NaN (r is NaN already); large finite lanes: libm.
-  LV *big = b_.CreateAnd(b_.CreateFCmpOGT(call(llvm::Intrinsic::fabs, {x}), fconst(8192.0)),
+  LV *big = b_.CreateAnd(b_.CreateFCmpOGT(call(llvm::Intrinsic::fabs, {x}), fconst(262144.0)),
                          b_.CreateFCmpONE(call(llvm::Intrinsic::fabs, {x}),
                                           fconst(std::numeric_limits<double>::infinity())));
   llvm::BasicBlock *here = b_.GetInsertBlock();
@@ -597,7 +604,7 @@ LV *KernelEmitter::sinCosF32(LV *x, bool cosine) {
 }
 
 LV *KernelEmitter::erfF32(LV *x) {
-  // ATen's vectorized erf (Abramowitz and Stegun 7.1.26): t = 1 / (1 + p|x|),
+  // |x| >= 1: Abramowitz and Stegun 7.1.26: t = 1 / (1 + p|x|),
   // erf = sign(x) (1 - r(t) t e^(-x^2)), without FMA contraction.
   LV *a = call(llvm::Intrinsic::fabs, {x});
   LV *t = b_.CreateFDiv(fconst(1.0), b_.CreateFAdd(b_.CreateFMul(fconst(0.3275911), a), fconst(1.0)));
@@ -606,7 +613,15 @@ LV *KernelEmitter::erfF32(LV *x) {
     r = b_.CreateFAdd(b_.CreateFMul(r, t), fconst(c));
   LV *e = expF32(b_.CreateFNeg(b_.CreateFMul(x, x)));
   LV *y = b_.CreateFAdd(b_.CreateFMul(b_.CreateFMul(b_.CreateFNeg(e), t), r), fconst(1.0));
-  return call(llvm::Intrinsic::copysign, {y, x});
+  y = call(llvm::Intrinsic::copysign, {y, x});
+  // |x| < 1: x P(x^2), Cephes' erff polynomial (A&S's absolute error of 1.5e-7 is
+  // millions of ulps near 0; fxir-ulp measured it).
+  LV *z = b_.CreateFMul(x, x);
+  LV *p = fconst(7.853861353153693e-5);
+  for (double c : {-8.010193625184903e-4, 5.188327685732524e-3, -2.685381193529856e-2,
+                   1.128358514861418e-1, -3.761262582423300e-1, 1.128379165726710})
+    p = b_.CreateFAdd(b_.CreateFMul(p, z), fconst(c));
+  return b_.CreateSelect(b_.CreateFCmpOLT(a, fconst(1.0)), b_.CreateFMul(x, p), y);
 }
 
 LV *KernelEmitter::tanhF32(LV *x) {
