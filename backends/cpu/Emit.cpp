@@ -14,8 +14,10 @@
 // bf16 values are held as f32 (fusing keeps f32 between ops; explicit casts round),
 // bool as i1 (i8 in memory). Numerics follow eager (docs/codegen.md): conversions as
 // x86 eager does them (through a 32- or 64-bit integer, INT_MIN out of range),
-// NaN-propagating max/min, no fast-math, no FMA contraction, vector exp/tanh written
-// here as IR (Cephes' published polynomials), ATen's formulas for sigmoid and silu.
+// NaN-propagating max/min (selects), no fast-math, no FMA contraction, the vector math
+// (exp, exp2, expm1, log, log2, log1p, sin, cos, tan, tanh, erf) written here as IR
+// from Cephes' published polynomials, ATen's formulas for sigmoid, silu and gelu,
+// integer division that reports division by zero instead of dividing by it.
 //
 // Does not: optimize or compile (Jit.cpp), decide the partition (Partition.cpp).
 //===----------------------------------------------------------------------------===//
