@@ -190,9 +190,7 @@ private:
       bool bitwise = k == 6 || k == 7;
       if (bitwise && isFloat(*common))
         return false;
-      if ((k <= 2 || k == 4 || k == 5) && *common == DType::Bool && k != 4 && k != 5)
-        return false;
-      if (k == 1 && *common == DType::Bool)
+      if (k <= 2 && *common == DType::Bool) // add, sub, mul of bools
         return false;
       out.dtype = k == 3 ? (isFloat(*common) ? *common : DType::Float32)
                   : k == 8 ? DType::Bool : *common;

@@ -98,6 +98,10 @@ const Attr *argFor(const Op &op, unsigned i);
 
 /// The schema default of `op`'s argument `i` when it is a number (hardtanh's -1).
 std::optional<double> defaultNumber(const Op &op, unsigned i);
+/// The constant number of `op`'s argument `i` (an int, float or bool given, or the
+/// schema default); nullopt when it is a value or not a number. The claim and the
+/// emitter both read parameters through it (pow's exponent, leaky_relu's slope).
+std::optional<double> constantNumber(const Op &op, unsigned i);
 /// The schema arguments of a Clamp-form op that bound it (min*, max*), in order.
 llvm::SmallVector<unsigned, 2> clampBounds(const Op &op);
 

@@ -24,6 +24,7 @@
 #include "fxir/backends/cpu/Emit.h"
 #include "fxir/ir/OpSchema.h"
 
+#include <functional>
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
@@ -153,6 +154,7 @@ private:
   LV *floatToInt(LV *v, DType to);
 
   LV *expF32(LV *x);
+  LV *rangedExp(LV *x, double lo, double hi, const std::function<LV *(LV *)> &core);
   LV *expPoly(LV *r);
   LV *scaleByPow2(LV *y, LV *n);
   LV *exp2F32(LV *x);
@@ -185,8 +187,6 @@ private:
     return b_.CreateSelect(b_.CreateFCmpUNO(a, a), a, r);
   }
   LV *intDivide(Emitter e, llvm::StringRef mode, LV *a, LV *b, bool uns, LV *mask);
-  /// A constant number argument (given or the schema default; the claim checked it).
-  double constantArg(const Op &op, unsigned i);
   /// gelu's approximate="tanh".
   bool geluApproximate(const Op &op) {
     const Attr *a = argFor(op, 1);
@@ -195,18 +195,6 @@ private:
   /// div's rounding mode: "", "trunc" or "floor".
   llvm::StringRef roundingMode(const Op &op);
 };
-
-double KernelEmitter::constantArg(const Op &op, unsigned i) {
-  if (const Attr *a = argFor(op, i)) {
-    if (a->kind() == Attr::Kind::Int)
-      return static_cast<double>(a->intValue());
-    if (a->kind() == Attr::Kind::Float)
-      return a->floatValue();
-    if (a->kind() == Attr::Kind::Bool)
-      return a->boolValue();
-  }
-  return defaultNumber(op, i).value_or(0.0);
-}
 
 llvm::StringRef KernelEmitter::roundingMode(const Op &op) {
   const OpSchema *s = op.schema();
@@ -416,23 +404,30 @@ LV *KernelEmitter::convert(LV *v, DType from, DType to, bool round) {
 }
 
 LV *KernelEmitter::expF32(LV *x) {
-  // exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln2/2 (Cody-Waite in two parts),
-  // exp(r) by Cephes' expf polynomial; the scale in two steps so subnormal results
-  // round once. Out of range: +inf above ln(FLT_MAX), 0 below the smallest subnormal.
-  const double kHi = 88.72283935546875, kLo = -103.97208404541015625;
+  // exp(x) = 2^n * exp(r), n = round(x / ln 2), |r| <= ln2/2 (Cody-Waite in two parts).
+  // Out of range: +inf above ln(FLT_MAX), 0 below the smallest subnormal.
+  return rangedExp(x, -103.97208404541015625, 88.72283935546875, [&](LV *xc) {
+    // Round to nearest even by the 1.5 * 2^23 trick (no libm call on any target).
+    LV *t = b_.CreateFMul(xc, fconst(1.44269504088896341));
+    LV *n = b_.CreateFSub(b_.CreateFAdd(t, fconst(12582912.0)), fconst(12582912.0));
+    LV *r = b_.CreateFSub(xc, b_.CreateFMul(n, fconst(0.693359375)));
+    r = b_.CreateFSub(r, b_.CreateFMul(n, fconst(-2.12194440e-4)));
+    return scaleByPow2(expPoly(r), n);
+  });
+}
+
+LV *KernelEmitter::rangedExp(LV *x, double lo, double hi,
+                             const std::function<LV *(LV *)> &core) {
+  // core(x) on x clamped to [lo, hi] (NaN as 0), then +inf above hi, 0 below lo and
+  // NaN kept. (At lo and hi themselves core gives 0 and +inf or the finite value.)
   LV *isNan = b_.CreateFCmpUNO(x, x);
   LV *xc = b_.CreateSelect(isNan, fconst(0), x);
-  xc = b_.CreateSelect(b_.CreateFCmpOGT(xc, fconst(kHi)), fconst(kHi), xc);
-  xc = b_.CreateSelect(b_.CreateFCmpOLT(xc, fconst(kLo)), fconst(kLo), xc);
-  // Round to nearest even by the 1.5 * 2^23 trick (no libm call on any target).
-  LV *t = b_.CreateFMul(xc, fconst(1.44269504088896341));
-  LV *n = b_.CreateFSub(b_.CreateFAdd(t, fconst(12582912.0)), fconst(12582912.0));
-  LV *r = b_.CreateFSub(xc, b_.CreateFMul(n, fconst(0.693359375)));
-  r = b_.CreateFSub(r, b_.CreateFMul(n, fconst(-2.12194440e-4)));
-  LV *y = scaleByPow2(expPoly(r), n);
-  y = b_.CreateSelect(b_.CreateFCmpOGT(x, fconst(kHi)),
+  xc = b_.CreateSelect(b_.CreateFCmpOGT(xc, fconst(hi)), fconst(hi), xc);
+  xc = b_.CreateSelect(b_.CreateFCmpOLT(xc, fconst(lo)), fconst(lo), xc);
+  LV *y = core(xc);
+  y = b_.CreateSelect(b_.CreateFCmpOGT(x, fconst(hi)),
                       fconst(std::numeric_limits<double>::infinity()), y);
-  y = b_.CreateSelect(b_.CreateFCmpOLT(x, fconst(kLo)), fconst(0), y);
+  y = b_.CreateSelect(b_.CreateFCmpOLT(x, fconst(lo)), fconst(0), y);
   return b_.CreateSelect(isNan, x, y);
 }
 
@@ -459,18 +454,13 @@ LV *KernelEmitter::scaleByPow2(LV *y, LV *n) {
 }
 
 LV *KernelEmitter::exp2F32(LV *x) {
-  // 2^x = 2^n * e^((x - n) ln 2), n = round(x): x - n is exact.
-  const double kHi = 128.0, kLo = -150.0;
-  LV *isNan = b_.CreateFCmpUNO(x, x);
-  LV *xc = b_.CreateSelect(isNan, fconst(0), x);
-  xc = b_.CreateSelect(b_.CreateFCmpOGT(xc, fconst(kHi)), fconst(kHi), xc);
-  xc = b_.CreateSelect(b_.CreateFCmpOLT(xc, fconst(kLo)), fconst(kLo), xc);
-  LV *n = b_.CreateFSub(b_.CreateFAdd(xc, fconst(12582912.0)), fconst(12582912.0));
-  LV *y = scaleByPow2(expPoly(b_.CreateFMul(b_.CreateFSub(xc, n), fconst(0.693147180559945309))), n);
-  y = b_.CreateSelect(b_.CreateFCmpOGE(x, fconst(kHi)),
-                      fconst(std::numeric_limits<double>::infinity()), y);
-  y = b_.CreateSelect(b_.CreateFCmpOLE(x, fconst(kLo)), fconst(0), y);
-  return b_.CreateSelect(isNan, x, y);
+  // 2^x = 2^n * e^((x - n) ln 2), n = round(x): x - n is exact. 2^128 is +inf and
+  // 2^-150 rounds to 0 through scaleByPow2, so the range is [-150, 128].
+  return rangedExp(x, -150.0, 128.0, [&](LV *xc) {
+    LV *n = b_.CreateFSub(b_.CreateFAdd(xc, fconst(12582912.0)), fconst(12582912.0));
+    return scaleByPow2(
+        expPoly(b_.CreateFMul(b_.CreateFSub(xc, n), fconst(0.693147180559945309))), n);
+  });
 }
 
 LV *KernelEmitter::logF32(LV *x, bool base2) {
@@ -613,12 +603,12 @@ LV *KernelEmitter::erfF32(LV *x) {
   LV *r = fconst(1.061405429);
   for (double c : {-1.453152027, 1.421413741, -0.284496736, 0.254829592})
     r = b_.CreateFAdd(b_.CreateFMul(r, t), fconst(c));
-  LV *e = expF32(b_.CreateFNeg(b_.CreateFMul(x, x)));
+  LV *z = b_.CreateFMul(x, x);
+  LV *e = expF32(b_.CreateFNeg(z));
   LV *y = b_.CreateFAdd(b_.CreateFMul(b_.CreateFMul(b_.CreateFNeg(e), t), r), fconst(1.0));
   y = call(llvm::Intrinsic::copysign, {y, x});
   // |x| < 1: x P(x^2), Cephes' erff polynomial (A&S's absolute error of 1.5e-7 is
   // millions of ulps near 0; fxir-ulp measured it).
-  LV *z = b_.CreateFMul(x, x);
   LV *p = fconst(7.853861353153693e-5);
   for (double c : {-8.010193625184903e-4, 5.188327685732524e-3, -2.685381193529856e-2,
                    1.128358514861418e-1, -3.761262582423300e-1, 1.128379165726710})
@@ -724,14 +714,9 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
                                        : b_.CreateIntrinsic(llvm::Intrinsic::abs, {v->getType()},
                                                             {v, b_.getFalse()}));
       break;
-    case Emitter::Relu: {
-      LV *zero = llvm::Constant::getNullValue(v->getType());
-      if (fp)
-        r = maxOf(v, zero, true, false);
-      else
-        r = result == DType::UInt8 ? v : call(llvm::Intrinsic::smax, {v, zero});
+    case Emitter::Relu:
+      r = maxOf(v, llvm::Constant::getNullValue(v->getType()), fp, result == DType::UInt8);
       break;
-    }
     case Emitter::Exp: r = expF32(v); break;
     case Emitter::Exp2: r = exp2F32(v); break;
     case Emitter::Expm1: r = expm1F32(v); break;
@@ -775,7 +760,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     case Emitter::LeakyRelu: {
       // ATen: x > 0 ? x : x * slope (NaN stays NaN).
       LV *zero = llvm::Constant::getNullValue(v->getType());
-      LV *slope = llvm::ConstantFP::get(v->getType(), constantArg(op, 1));
+      LV *slope = llvm::ConstantFP::get(v->getType(), constantNumber(op, 1).value_or(0.0));
       r = b_.CreateSelect(b_.CreateFCmpOGT(v, zero), v, b_.CreateFMul(v, slope));
       break;
     }
@@ -910,7 +895,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     }
     case Emitter::PowScalar: {
       // ATen's special exponents (pow_tensor_scalar_optimized_kernel).
-      double e = constantArg(op, 1);
+      double e = constantNumber(op, 1).value_or(0.0);
       LV *one = fp ? llvm::ConstantFP::get(a->getType(), 1.0) : nullptr;
       auto mul = [&](LV *x, LV *y) { return fp ? b_.CreateFMul(x, y) : b_.CreateMul(x, y); };
       if (e == 2.0) r = mul(a, a);

@@ -289,7 +289,8 @@ std::string ruleWhyNot(const KernelOpRow &row, DType in, DType result) {
   return "";
 }
 
-/// The constant number of argument `i`: given, or the schema's default.
+} // namespace
+
 std::optional<double> constantNumber(const Op &op, unsigned i) {
   if (const Attr *a = argFor(op, i)) {
     switch (a->kind()) {
@@ -301,6 +302,8 @@ std::optional<double> constantNumber(const Op &op, unsigned i) {
   }
   return defaultNumber(op, i);
 }
+
+namespace {
 
 /// Why the row's constant parameters (alpha, a rounding mode, pow's exponent, a
 /// slope) are not ones the generator lowers, or "".

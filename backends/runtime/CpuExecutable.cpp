@@ -257,6 +257,11 @@ absl::StatusOr<std::unique_ptr<runtime::Executable>>
 create(std::shared_ptr<const Program> program, const PassOptions &options) {
   registerTables();
   auto runner = std::make_shared<KernelRunner>();
+  // Options first: a bad one is rejected before any kernel compiles.
+  runner->threads = options.getInt("threads");
+  if (runner->threads < 0)
+    return absl::InvalidArgumentError("cpu: threads must be >= 0 (0: ATen's thread count), not " +
+                                      std::to_string(runner->threads));
   absl::StatusOr<std::vector<KernelSpec>> specs = scheduleKernels(*program->graph);
   if (!specs.ok())
     return specs.status();
@@ -267,10 +272,6 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
     return absl::Status(code.status().code(),
                         program->path + ": " + std::string(code.status().message()));
   runner->code = std::move(*code);
-  runner->threads = options.getInt("threads");
-  if (runner->threads < 0)
-    return absl::InvalidArgumentError("cpu: threads must be >= 0 (0: ATen's thread count), not " +
-                                      std::to_string(runner->threads));
   runner->checkKernels = options.getBool("check-kernels");
   if (runner->checkKernels) {
     for (const KernelSpec &k : runner->specs) {
