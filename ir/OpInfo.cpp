@@ -1,6 +1,7 @@
 //===- OpInfo.cpp ---------------------------------------------------------------------===//
 #include "fxir/ir/OpInfo.h"
 
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -57,25 +58,39 @@ const OpInfo kUnknown = {"unknown", OpInfo::Kind::Unknown, FxirOp::None, HopKind
                          "an op fxir does not know"};
 
 // One row per schema of the builtin table, parallel to it, made on first use.
-const std::vector<OpInfo> &dispatcherRows() {
-  static const std::vector<OpInfo> rows = [] {
-    std::vector<OpInfo> out;
-    for (const OpSchema &s : OpSchemaTable::builtin().all()) {
-      OpInfo info;
-      info.kind = OpInfo::Kind::Dispatcher;
-      info.schema = &s;
-      info.writes = s.isMutating();
-      // An effect: writing an argument, advancing a random generator, or returning
-      // nothing (asserts, prints).
-      info.pure = !info.writes && !s.hasTag("nondeterministic_seeded") && !s.returns.empty();
-      info.summary = "an operator of the schema table";
-      std::string name = s.ns + "." + s.name + "." + (s.overload.empty() ? "default" : s.overload);
-      info.view = lookupViewOp(name);
-      out.push_back(info);
-    }
+// One row per schema of the built-in table, each built the first time its op is
+// looked up (building one parses its schema: the table is lazy).
+struct DispatcherRows {
+  std::vector<OpInfo> rows;
+  std::unique_ptr<std::once_flag[]> once;
+};
+DispatcherRows &dispatcherRows() {
+  static DispatcherRows *d = [] {
+    auto *out = new DispatcherRows();
+    size_t n = OpSchemaTable::builtin().size();
+    out->rows.resize(n);
+    out->once.reset(new std::once_flag[n]);
     return out;
   }();
-  return rows;
+  return *d;
+}
+
+const OpInfo *dispatcherRow(const OpSchema &s) {
+  DispatcherRows &d = dispatcherRows();
+  size_t i = OpSchemaTable::builtin().indexOf(s);
+  std::call_once(d.once[i], [&] {
+    OpInfo &info = d.rows[i];
+    info.kind = OpInfo::Kind::Dispatcher;
+    info.schema = &s;
+    info.writes = s.isMutating();
+    // An effect: writing an argument, advancing a random generator, or returning
+    // nothing (asserts, prints).
+    info.pure = !info.writes && !s.hasTag("nondeterministic_seeded") && !s.returns.empty();
+    info.summary = "an operator of the schema table";
+    std::string name = s.ns + "." + s.name + "." + (s.overload.empty() ? "default" : s.overload);
+    info.view = lookupViewOp(name);
+  });
+  return &d.rows[i];
 }
 
 struct Registry {
@@ -128,7 +143,7 @@ const OpInfo *lookupOpInfo(llvm::StringRef name) {
     const OpSchemaTable &table = OpSchemaTable::builtin();
     absl::StatusOr<const OpSchema *> s = table.lookup(split->first, split->second);
     if (s.ok())
-      return &dispatcherRows()[static_cast<size_t>(*s - table.all().data())];
+      return dispatcherRow(**s);
   }
   return &kUnknown;
 }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------------===//
 #include "fxir/ir/OpSchema.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -14,6 +15,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/ErrorHandling.h"
 
@@ -624,9 +626,47 @@ absl::StatusOr<OpSchema> parseOpSchema(std::string_view text) {
 OpSchemaTable::OpSchemaTable() = default;
 OpSchemaTable::~OpSchemaTable() = default;
 
+namespace {
+// One row's columns after the schema: tags and origin.
+absl::Status parseRowColumns(llvm::StringRef tags, llvm::StringRef origin, OpSchema &schema) {
+  if (!tags.empty()) {
+    llvm::SmallVector<llvm::StringRef, 4> parts;
+    tags.split(parts, ',');
+    for (llvm::StringRef t : parts)
+      schema.tags.push_back(t.str());
+  }
+  if (origin == "libtorch")
+    schema.origin = OpSchema::Origin::LibTorch;
+  else if (origin == "libtorch_python")
+    schema.origin = OpSchema::Origin::LibTorchPython;
+  else if (origin == "python")
+    schema.origin = OpSchema::Origin::Python;
+  else
+    return absl::InvalidArgumentError("origin must be libtorch, libtorch_python or python, "
+                                      "not `" + origin.str() + "`");
+  return absl::OkStatus();
+}
+
+// A row's schema and columns; the error without the line's position.
+absl::StatusOr<OpSchema> parseRow(llvm::ArrayRef<llvm::StringRef> cols) {
+  absl::StatusOr<OpSchema> schema = parseOpSchema(std::string_view(cols[0]));
+  if (!schema.ok())
+    return schema.status();
+  if (absl::Status st = parseRowColumns(cols[1], cols[2], *schema); !st.ok())
+    return st;
+  return schema;
+}
+} // namespace
+
 absl::StatusOr<std::unique_ptr<OpSchemaTable>>
 OpSchemaTable::parse(std::string_view text, std::string_view sourceName) {
+  return parse(text, sourceName, /*lazy=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<OpSchemaTable>>
+OpSchemaTable::parse(std::string_view text, std::string_view sourceName, bool lazy) {
   std::unique_ptr<OpSchemaTable> table(new OpSchemaTable());
+  table->sourceName_ = std::string(sourceName);
   llvm::SmallVector<llvm::StringRef, 0> lines;
   llvm::StringRef(text.data(), text.size()).split(lines, '\n', -1, /*KeepEmpty=*/true);
   auto where = [&](size_t lineNo) {
@@ -648,34 +688,72 @@ OpSchemaTable::parse(std::string_view text, std::string_view sourceName) {
       return absl::InvalidArgumentError(where(i + 1) + "expected 3 TAB-separated columns "
                                         "(schema, tags, origin), found " +
                                         std::to_string(cols.size()));
-    absl::StatusOr<OpSchema> schema = parseOpSchema(std::string_view(cols[0]));
-    if (!schema.ok())
-      return absl::InvalidArgumentError(where(i + 1) + std::string(schema.status().message()));
-    if (!cols[1].empty()) {
-      llvm::SmallVector<llvm::StringRef, 4> tags;
-      cols[1].split(tags, ',');
-      for (llvm::StringRef t : tags)
-        schema->tags.push_back(t.str());
+    std::string key;
+    if (lazy) {
+      // The name is the schema text up to its argument list ("aten::add.Tensor");
+      // at() checks that the parsed schema agrees.
+      key = cols[0].take_until([](char c) { return c == '('; }).trim().str();
+      table->pending_.push_back({std::string_view(line.data(), line.size()), i + 1});
+      table->schemas_.emplace_back();
+    } else {
+      absl::StatusOr<OpSchema> schema = parseRow(cols);
+      if (!schema.ok())
+        return absl::InvalidArgumentError(where(i + 1) + std::string(schema.status().message()));
+      key = schema->fullName();
+      table->schemas_.push_back(std::move(*schema));
     }
-    if (cols[2] == "libtorch")
-      schema->origin = OpSchema::Origin::LibTorch;
-    else if (cols[2] == "libtorch_python")
-      schema->origin = OpSchema::Origin::LibTorchPython;
-    else if (cols[2] == "python")
-      schema->origin = OpSchema::Origin::Python;
-    else
-      return absl::InvalidArgumentError(where(i + 1) +
-                                        "origin must be libtorch, libtorch_python or "
-                                        "python, not `" + cols[2].str() + "`");
-    std::string key = schema->fullName();
-    if (!table->byFullName_.try_emplace(key, table->schemas_.size()).second)
+    if (!table->byFullName_.try_emplace(key, table->schemas_.size() - 1).second)
       return absl::InvalidArgumentError(where(i + 1) + "duplicate operator " + key);
-    table->schemas_.push_back(std::move(*schema));
   }
   if (table->torchVersion_.empty())
     return absl::InvalidArgumentError(std::string(sourceName) +
                                       ": no `# torch_version: ` header line");
+  if (lazy)
+    table->once_.reset(new std::once_flag[table->schemas_.size()]);
   return table;
+}
+
+const OpSchema &OpSchemaTable::at(unsigned i) const {
+  if (!once_)
+    return schemas_[i];
+  std::call_once(once_[i], [&] {
+    const Pending &p = pending_[i];
+    llvm::SmallVector<llvm::StringRef, 3> cols;
+    llvm::StringRef(p.line.data(), p.line.size()).split(cols, '\t');
+    absl::StatusOr<OpSchema> schema = parseRow(cols);
+    std::string error;
+    if (!schema.ok())
+      error = std::string(schema.status().message());
+    else if (byFullName_.find(schema->fullName()) == byFullName_.end() ||
+             byFullName_.find(schema->fullName())->second != i)
+      error = "the schema's name " + schema->fullName() + " is not the row's";
+    if (!error.empty())
+      // The built-in table is generated and parsed whole by the test suite; a row that
+      // does not parse is an internal error of this build, not a user error.
+      llvm::report_fatal_error(llvm::Twine("fxir internal error: ") + sourceName_ + ":" +
+                               llvm::Twine(p.lineNo) + ": " + error);
+    schemas_[i] = std::move(*schema);
+  });
+  return schemas_[i];
+}
+
+llvm::ArrayRef<OpSchema> OpSchemaTable::all() const {
+  if (once_)
+    for (unsigned i = 0; i < schemas_.size(); ++i)
+      at(i);
+  return schemas_;
+}
+
+std::vector<std::string> OpSchemaTable::namespaces() const {
+  std::vector<std::string> out;
+  llvm::StringSet<> seen;
+  for (const auto &e : byFullName_) {
+    llvm::StringRef ns = e.getKey().split("::").first;
+    if (seen.insert(ns).second)
+      out.push_back(ns.str());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 namespace {
@@ -701,7 +779,7 @@ const OpSchema *OpSchemaTable::functionalVariant(const OpSchema &inplace) const 
   auto it = byFullName_.find(key);
   if (it == byFullName_.end())
     return nullptr;
-  const OpSchema &f = schemas_[it->second];
+  const OpSchema &f = at(it->second);
   if (f.isMutating() || f.arguments.size() != inplace.arguments.size() || f.returns.empty())
     return nullptr;
   // A view (unsqueeze for unsqueeze_, t for t_) changes metadata, not contents: no twin.
@@ -738,14 +816,17 @@ absl::StatusOr<const OpSchema *> OpSchemaTable::lookup(std::string_view qualifie
                       torchVersion_ + ")";
     // A known operator with an unknown overload: say which overloads exist.
     std::vector<std::string> overloads;
-    for (const OpSchema &s : schemas_)
-      if (s.qualifiedName() == qualifiedName)
-        overloads.push_back(s.overload.empty() ? "default" : s.overload);
+    for (const auto &e : byFullName_) {
+      auto [name, overload] = e.getKey().split('.');
+      if (name == llvm::StringRef(qualifiedName.data(), qualifiedName.size()))
+        overloads.push_back(overload.empty() ? "default" : overload.str());
+    }
+    std::sort(overloads.begin(), overloads.end());
     if (!overloads.empty())
       msg += "; its overloads are: " + llvm::join(overloads, ", ");
     return absl::NotFoundError(msg);
   }
-  return &schemas_[it->second];
+  return &at(it->second);
 }
 
 absl::StatusOr<const OpSchema *> OpSchemaTable::lookup(std::string_view fullName) const {
@@ -767,7 +848,7 @@ const OpSchemaTable &OpSchemaTable::builtin() {
   static const OpSchemaTable *table = [] {
     absl::StatusOr<std::unique_ptr<OpSchemaTable>> t =
         parse(std::string_view(kBuiltinOpSchemaTable, sizeof(kBuiltinOpSchemaTable) - 1),
-              "ir/schemas/op_schemas.txt");
+              "ir/schemas/op_schemas.txt", /*lazy=*/true);
     if (!t.ok()) {
       // The table is generated and checked by the test suite; failing to parse it is
       // an internal error of this build, not a user error.

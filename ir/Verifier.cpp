@@ -67,8 +67,8 @@ namespace {
 const llvm::StringSet<> &dispatcherNamespaces() {
   static const llvm::StringSet<> *ns = [] {
     auto *s = new llvm::StringSet<>();
-    for (const OpSchema &op : OpSchemaTable::builtin().all())
-      s->insert(op.ns);
+    for (const std::string &n : OpSchemaTable::builtin().namespaces())
+      s->insert(n);
     return s;
   }();
   return *ns;
