@@ -181,8 +181,9 @@ int main(int argc, char **argv) {
   cl::opt<bool> report("report", cl::desc("print what was compiled, one item a line (compile:, "
                                           "kernels:, library:, extern:, run:)"),
                        cl::cat(kCompile));
-  cl::opt<std::string> emit("emit", cl::desc("cpu backend: write each kernel as `llvm` IR or "
-                                             "`asm` into --emit-dir"),
+  cl::opt<std::string> emit("emit", cl::desc("cpu backend: write each kernel as its scheduled "
+                                             "`kernels` IR (.kir), `llvm` IR or `asm` into "
+                                             "--emit-dir"),
                             cl::cat(kCompile));
   cl::opt<std::string> emitDir("emit-dir", cl::desc("directory for --emit (one file a kernel)"),
                                cl::init("."), cl::cat(kCompile));
@@ -290,8 +291,8 @@ int main(int argc, char **argv) {
                  << fxir::cpu::PartitionReport::list(pr.external) << ")\n";
   }
   if (!emit.empty()) {
-    if (emit != "llvm" && emit != "asm") {
-      llvm::errs() << "fxir-run: error: --emit takes llvm or asm, not `" << emit << "`\n";
+    if (emit != "kernels" && emit != "llvm" && emit != "asm") {
+      llvm::errs() << "fxir-run: error: --emit takes kernels, llvm or asm, not `" << emit << "`\n";
       return 2;
     }
     if ((*exe)->backend() != "cpu") {
@@ -313,7 +314,7 @@ int main(int argc, char **argv) {
       absl::StatusOr<std::string> text = fxir::cpu::emitKernelText(k, cg, emit);
       if (!text.ok())
         return fail(text.status(), 2);
-      std::string path = emitDir + "/" + k.symbol + (emit == "asm" ? ".s" : ".ll");
+      std::string path = emitDir + "/" + k.symbol + (emit == "asm" ? ".s" : emit == "kernels" ? ".kir" : ".ll");
       std::error_code ec;
       llvm::raw_fd_ostream os(path, ec);
       if (ec) {

@@ -153,6 +153,7 @@ enum class Inner : uint8_t { Contiguous, Broadcast, Strided };
 /// One kernel, scheduled: what the emitter builds and the runtime calls.
 struct KernelSpec {
   const Op *op = nullptr;     ///< the cpu.kernel op
+  Context *context = nullptr; ///< the partitioned graph's (kernel IR is built in it)
   std::string symbol;         ///< fxir_k<N>
   unsigned rank = 0;          ///< of the iteration space (the results' rank)
   struct Buffer {

@@ -1,7 +1,11 @@
 //===- Emit.cpp - kernels to LLVM IR, vectorized explicitly ---------------------===//
 //
-// One LLVM function per KernelSpec (the ABI in Cpu.h). The iteration space is the
-// kernel's result shape, cut into tiles: a tile is one row of the outer dims and a
+// One LLVM function per kernel (the ABI in Cpu.h), read from its scheduled kernel IR
+// (KernelIR.h): the kir.tiles op gives the iteration space (its sizes: kir.size
+// arguments or constants) and the vector width; its body's kir.load / element ops /
+// kir.store are emitted in order, a load's addressing (contiguous vector, broadcast
+// splat or strided gather) read from its innermost index and its buffer's type. The
+// iteration space is cut into tiles: a tile is one row of the outer dims and a
 // range of the inner dim (the whole dim, or a chunk of a multiple of W elements when
 // there are fewer rows than threads). `fxir_kN.tiles` runs a range of tiles: the inner
 // range in vectors of W lanes (W = vector bits / 32), and a remainder of fewer than W
@@ -22,6 +26,8 @@
 // Does not: optimize or compile (Jit.cpp), decide the partition (Partition.cpp).
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/cpu/Emit.h"
+#include "fxir/backends/cpu/KernelIR.h"
+#include "fxir/ir/Type.h"
 #include "fxir/ir/OpSchema.h"
 
 #include <functional>
@@ -89,10 +95,10 @@ llvm::CmpInst::Predicate comparePredicate(Emitter e, bool fp, bool uns) {
 
 class KernelEmitter {
 public:
-  KernelEmitter(llvm::Module &m, const KernelSpec &k, llvm::StringRef name, unsigned lanes,
-                bool roundEach, llvm::StringRef injectFailure)
-      : m_(m), c_(m.getContext()), k_(k), name_(name.str()), w_(lanes), roundEach_(roundEach),
-        inject_(injectFailure.str()), b_(c_) {}
+  KernelEmitter(llvm::Module &m, const KernelSpec &k, const Graph &kir, llvm::StringRef name,
+                unsigned lanes, bool roundEach, llvm::StringRef injectFailure)
+      : m_(m), c_(m.getContext()), k_(k), kir_(kir), name_(name.str()), w_(lanes),
+        roundEach_(roundEach), inject_(injectFailure.str()), b_(c_) {}
 
   absl::Status emit(llvm::Function *&out);
 
@@ -100,6 +106,9 @@ private:
   llvm::Module &m_;
   llvm::LLVMContext &c_;
   const KernelSpec &k_;
+  const Graph &kir_;
+  const Op *tiles_ = nullptr; ///< kir_'s kir.tiles
+  bool stored_ = false;       ///< a kir.store was emitted (inject-failure=miscompile)
   std::string name_; ///< the entry point's symbol
   unsigned w_;
   bool roundEach_;
@@ -143,7 +152,11 @@ private:
   void emitInner(LV *jb, LV *je);
   void emitBody(LV *j, LV *mask);
 
-  LV *load(unsigned buf, LV *j, LV *mask);
+  LV *load(unsigned buf, Inner inner, LV *j, LV *mask);
+  /// How kir.load `op` reads its buffer along the inner dim.
+  absl::StatusOr<Inner> innerOf(const Op &op);
+  /// The buffer (KernelSpec::buffers index) a kir.load/kir.store addresses.
+  absl::StatusOr<unsigned> bufferOf(const Op &op);
   void store(unsigned buf, LV *j, LV *mask, LV *v);
   LV *elementPtr(unsigned buf, LV *index);
 
@@ -266,13 +279,46 @@ LV *KernelEmitter::elementPtr(unsigned buf, LV *index) {
   return b_.CreateGEP(memType(c_, k_.buffers[buf].dtype), base_[buf], index);
 }
 
-LV *KernelEmitter::load(unsigned buf, LV *j, LV *mask) {
+absl::StatusOr<unsigned> KernelEmitter::bufferOf(const Op &op) {
+  const Value *buf = op.operandValue(0);
+  if (buf->argOwner() != &kir_.body() || buf->index() >= k_.buffers.size())
+    return absl::InternalError(op.describe() + " addresses no buffer of the kernel");
+  return buf->index();
+}
+
+absl::StatusOr<Inner> KernelEmitter::innerOf(const Op &op) {
+  // The innermost index: the innermost loop variable (contiguous when the buffer's type
+  // says its inner stride is 1, else strided), or 0 / none (broadcast). A rank-0
+  // kernel's one element is read as a contiguous one.
+  const Region &body = tiles_->region(0);
+  const Value *buf = op.operandValue(0);
+  llvm::ArrayRef<Attr> idx = op.args()[1].value.listValue();
+  Inner inner = Inner::Broadcast;
+  if (k_.rank == 0) {
+    inner = Inner::Contiguous;
+  } else if (!idx.empty() && idx.back().kind() == Attr::Kind::Operand &&
+             op.operandValue(idx.back().index()) == body.arg(body.numArgs() - 1)) {
+    const Type *t = buf->type();
+    bool unitStride = t->isContiguous() || (t->layoutKnown() && !t->strides().empty() &&
+                                            t->strides().back()->asConst() == 1);
+    inner = unitStride ? Inner::Contiguous : Inner::Strided;
+  }
+  // The runtime lays buffers out (copies, expands) for the schedule's addressing.
+  absl::StatusOr<unsigned> b = bufferOf(op);
+  if (!b.ok())
+    return b.status();
+  if (k_.buffers[*b].inner != inner)
+    return absl::InternalError(op.describe() + ": its addressing is not the schedule's");
+  return inner;
+}
+
+LV *KernelEmitter::load(unsigned buf, Inner inner, LV *j, LV *mask) {
   const KernelSpec::Buffer &bd = k_.buffers[buf];
   llvm::Type *mt = memType(c_, bd.dtype);
   llvm::Align align(byteSize(bd.dtype));
   LV *raw = nullptr;
   LV *innerStride = strides_[buf].back();
-  switch (bd.inner) {
+  switch (inner) {
   case Inner::Contiguous: {
     LV *p = elementPtr(buf, b_.CreateAdd(offset_[buf], j));
     raw = mask ? static_cast<LV *>(b_.CreateMaskedLoad(vec(mt), p, align, mask,
@@ -923,41 +969,57 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
 }
 
 void KernelEmitter::emitBody(LV *j, LV *mask) {
+  // The kir.tiles body: loads, element ops, stores, in order.
   env_.clear();
-  const Op &kernel = *k_.op;
-  const Region &body = kernel.region(0);
-  for (unsigned i = 0; i < body.numArgs(); ++i) {
-    const Type *t = body.arg(i)->type();
-    if (k_.operandBuffer[i] != ~0u) {
-      env_[body.arg(i)] = RV{load(k_.operandBuffer[i], j, mask), t->dtype()};
-    } else {
-      LV *slot = scalarSlots_[k_.operandScalar[i]];
-      bool isFloat = t->kind() == Type::Kind::Float || t->kind() == Type::Kind::SymFloat;
-      bool isBool = t->kind() == Type::Kind::Bool || t->kind() == Type::Kind::SymBool;
-      LV *s = isFloat ? b_.CreateBitCast(slot, b_.getDoubleTy())
-              : isBool ? b_.CreateICmpNE(slot, b_.getInt64(0))
-                       : slot;
-      env_[body.arg(i)] = RV{splat(s), isFloat ? DType::Float64 : isBool ? DType::Bool : DType::Int64};
-    }
+  stored_ = false;
+  const Region &in = kir_.body();
+  for (unsigned i = static_cast<unsigned>(k_.buffers.size()); i < in.numArgs(); ++i) {
+    const Type *t = in.arg(i)->type();
+    LV *slot = scalarSlots_[i - k_.buffers.size()];
+    bool isFloat = t->kind() == Type::Kind::Float || t->kind() == Type::Kind::SymFloat;
+    bool isBool = t->kind() == Type::Kind::Bool || t->kind() == Type::Kind::SymBool;
+    LV *sv = isFloat ? b_.CreateBitCast(slot, b_.getDoubleTy())
+             : isBool ? b_.CreateICmpNE(slot, b_.getInt64(0))
+                      : slot;
+    env_[in.arg(i)] = RV{splat(sv), isFloat ? DType::Float64 : isBool ? DType::Bool : DType::Int64};
   }
-  for (const Op &op : body.ops()) {
-    if (op.isTerminator()) {
-      for (unsigned r = 0; r < op.numOperands(); ++r) {
-        RV v = env_.lookup(op.operandValue(r));
-        DType to = kernel.result(r)->type()->dtype();
-        LV *out = convert(v.v, v.dtype, to, false);
-        if (inject_ == "miscompile" && r == 0) // a wrong result --check-kernels must catch
-          out = out->getType()->isFPOrFPVectorTy()
-                    ? b_.CreateFAdd(out, llvm::ConstantFP::get(out->getType(), 1.0))
-                    : b_.CreateXor(out, llvm::ConstantInt::get(out->getType(), 1));
-        store(static_cast<unsigned>(k_.buffers.size() - kernel.numResults() + r), j, mask, out);
-      }
+  auto fail = [&](const Op &op, const absl::Status &st) {
+    if (error_.empty())
+      error_ = op.describe() + ": " + std::string(st.message());
+  };
+  for (const Op &op : tiles_->region(0).ops()) {
+    if (op.isTerminator())
       return;
+    if (op.name() == kKirLoad) {
+      absl::StatusOr<unsigned> buf = bufferOf(op);
+      absl::StatusOr<Inner> inner = buf.ok() ? innerOf(op) : buf.status();
+      if (!inner.ok()) {
+        fail(op, inner.status());
+        return;
+      }
+      env_[op.result(0)] = RV{load(*buf, *inner, j, mask), op.result(0)->type()->dtype()};
+      continue;
+    }
+    if (op.name() == kKirStore) {
+      absl::StatusOr<unsigned> buf = bufferOf(op);
+      auto it = env_.find(op.operandValue(op.numOperands() - 1));
+      if (!buf.ok() || it == env_.end() || !k_.buffers[*buf].isResult) {
+        fail(op, absl::InternalError("stores an undefined value or into a buffer that is not a result"));
+        return;
+      }
+      DType to = k_.buffers[*buf].dtype;
+      LV *out = convert(it->second.v, it->second.dtype, to, false);
+      if (inject_ == "miscompile" && !stored_) // a wrong result --check-kernels must catch
+        out = out->getType()->isFPOrFPVectorTy()
+                  ? b_.CreateFAdd(out, llvm::ConstantFP::get(out->getType(), 1.0))
+                  : b_.CreateXor(out, llvm::ConstantInt::get(out->getType(), 1));
+      stored_ = true;
+      store(*buf, j, mask, out);
+      continue;
     }
     absl::StatusOr<RV> v = emitOp(op, j, mask);
     if (!v.ok()) {
-      if (error_.empty())
-        error_ = op.describe() + ": " + std::string(v.status().message());
+      fail(op, v.status());
       env_[op.result(0)] = RV{llvm::PoisonValue::get(vec(scalarType(c_, op.result(0)->type()->dtype()))),
                               op.result(0)->type()->dtype()};
       continue;
@@ -1025,10 +1087,25 @@ void KernelEmitter::emitTiles() {
   errors_ = b_.CreateAlloca(b_.getInt32Ty(), nullptr, "errors");
   b_.CreateStore(b_.getInt32(0), errors_);
   unsigned R = k_.rank;
-  for (unsigned d = 0; d < rank(); ++d)
-    sizes_.push_back(R ? (LV *)b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), sizes, d),
-                                                    llvm::Align(8), "size" + std::to_string(d))
-                       : (LV *)b_.getInt64(1));
+  // The iteration space: kir.tiles' sizes, each a kir.size (from the sizes argument)
+  // or a constant.
+  for (unsigned d = 0; d < tiles_->numOperands(); ++d) {
+    const Op *def = tiles_->operandValue(d)->definingOp();
+    if (def && def->name() == kKirSize && def->args()[0].value.intValue() < R)
+      sizes_.push_back(b_.CreateAlignedLoad(
+          i64(), b_.CreateConstGEP1_64(i64(), sizes, def->args()[0].value.intValue()),
+          llvm::Align(8), "size" + std::to_string(d)));
+    else if (def && def->is(FxirOp::Constant) && def->args()[0].value.kind() == Attr::Kind::Int)
+      sizes_.push_back(b_.getInt64(def->args()[0].value.intValue()));
+    else if (error_.empty())
+      error_ = tiles_->describe() + ": size " + std::to_string(d) +
+               " is neither a kir.size of the kernel nor a constant";
+  }
+  if (sizes_.size() != rank() && error_.empty())
+    error_ = tiles_->describe() + ": " + std::to_string(sizes_.size()) +
+             " sizes for an iteration space of rank " + std::to_string(rank());
+  while (sizes_.size() < rank())
+    sizes_.push_back(b_.getInt64(1));
   for (unsigned bi = 0; bi < k_.buffers.size(); ++bi) {
     base_.push_back(b_.CreateAlignedLoad(ptr, b_.CreateConstGEP1_64(ptr, bufs, bi), llvm::Align(8),
                                          "buf" + std::to_string(bi)));
@@ -1099,6 +1176,20 @@ void KernelEmitter::emitTiles() {
 }
 
 absl::Status KernelEmitter::emit(llvm::Function *&out) {
+  if (absl::Status st = verifyKernelIR(kir_, /*scheduled=*/true); !st.ok())
+    return st;
+  for (const Op &op : kir_.body().ops())
+    if (op.name() == kKirTiles)
+      tiles_ = &op;
+  int64_t lanes = 0;
+  for (const Arg &a : tiles_->args())
+    if (a.name == "vector")
+      lanes = a.value.intValue();
+  if (lanes != w_)
+    return absl::InternalError(tiles_->describe() + ": scheduled for " + std::to_string(lanes) +
+                               " lanes, emitted for " + std::to_string(w_));
+  if (kir_.body().numArgs() != k_.buffers.size() + k_.scalarOperands.size())
+    return absl::InternalError("the kernel IR's inputs are not the kernel's buffers and numbers");
   emitTiles();
   llvm::Function *tiles = fn_;
   if (!error_.empty())
@@ -1150,10 +1241,10 @@ unsigned lanesFor(int64_t vectorBits) {
   return static_cast<unsigned>(std::max<int64_t>(vectorBits / 32, 1));
 }
 
-absl::Status emitKernel(llvm::Module &m, const KernelSpec &k, llvm::StringRef name,
-                        int64_t vectorBits, bool emulateEagerRounding,
+absl::Status emitKernel(llvm::Module &m, const KernelSpec &k, const Graph &kir,
+                        llvm::StringRef name, int64_t vectorBits, bool emulateEagerRounding,
                         llvm::StringRef injectFailure) {
-  KernelEmitter e(m, k, name, lanesFor(vectorBits), emulateEagerRounding, injectFailure);
+  KernelEmitter e(m, k, kir, name, lanesFor(vectorBits), emulateEagerRounding, injectFailure);
   llvm::Function *f = nullptr;
   absl::Status st = e.emit(f);
   if (!st.ok())

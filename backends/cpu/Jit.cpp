@@ -28,6 +28,7 @@
 #include "fxir/backends/cpu/Cache.h"
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/cpu/Emit.h"
+#include "fxir/backends/cpu/KernelIR.h"
 
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
@@ -147,18 +148,15 @@ absl::StatusOr<llvm::SmallVector<char, 0>> emitFile(llvm::Module &m, llvm::Targe
 /// The module of `kernels` for `t` (entry points named `names`, or each kernel's
 /// symbol), emitted, verified and optimized.
 absl::StatusOr<std::unique_ptr<llvm::Module>>
-buildModule(llvm::LLVMContext &ctx, llvm::ArrayRef<const KernelSpec *> kernels,
-            llvm::ArrayRef<std::string> names, const Target &t, const CodegenOptions &o) {
+buildModule(llvm::LLVMContext &ctx, const KernelSpec &k, const Graph &kir,
+            llvm::StringRef name, const Target &t, const CodegenOptions &o) {
   auto m = std::make_unique<llvm::Module>("fxir_kernels", ctx);
   m->setTargetTriple(t.triple);
   m->setDataLayout(t.tm->createDataLayout());
-  for (size_t i = 0; i < kernels.size(); ++i) {
-    const KernelSpec &k = *kernels[i];
-    if (absl::Status st = emitKernel(*m, k, names.empty() ? k.symbol : names[i], t.vectorBits,
-                                     o.emulateEagerRounding, o.injectFailure);
-        !st.ok())
-      return st;
-  }
+  if (absl::Status st = emitKernel(*m, k, kir, name, t.vectorBits, o.emulateEagerRounding,
+                                   o.injectFailure);
+      !st.ok())
+    return st;
   setFunctionTarget(*m, t);
   std::string msg;
   llvm::raw_string_ostream os(msg);
@@ -230,6 +228,7 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
     std::vector<const KernelSpec *> kernels;
     std::string object;
     bool compiled = false;
+    std::unique_ptr<Graph> kir; ///< a miss's scheduled kernel IR
   };
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t0) {
@@ -261,6 +260,15 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
   }
   out->stats.keyMs = since(t0);
   t0 = Clock::now();
+  // The misses' kernel IR, built here: it lives in the program's Context, which only
+  // one thread may change (the workers below only read it).
+  for (Unit *u : todo) {
+    absl::StatusOr<std::unique_ptr<Graph>> g =
+        scheduleKernelIR(*u->kernels.front(), lanesFor(t->vectorBits));
+    if (!g.ok())
+      return g.status();
+    u->kir = std::move(*g);
+  }
   // The misses, compiled on up to compileThreads threads, each with its own
   // LLVMContext and TargetMachine (they share nothing); the first error in kernel
   // order is the one reported.
@@ -281,7 +289,7 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
       }
       Unit &u = *todo[i];
       absl::StatusOr<std::unique_ptr<llvm::Module>> m =
-          buildModule(*ctx, {u.kernels.front()}, {"fxir_" + u.key}, *wt, options);
+          buildModule(*ctx, *u.kernels.front(), *u.kir, "fxir_" + u.key, *wt, options);
       if (!m.ok()) {
         errors[i] = m.status();
         continue;
@@ -392,7 +400,13 @@ absl::StatusOr<std::string> emitKernelText(const KernelSpec &kernel,
   if (!t.ok())
     return t.status();
   llvm::LLVMContext ctx;
-  absl::StatusOr<std::unique_ptr<llvm::Module>> m = buildModule(ctx, {&kernel}, {}, *t, options);
+  if (what == "kernels")
+    return kernelIRText(kernel, lanesFor(t->vectorBits));
+  absl::StatusOr<std::unique_ptr<Graph>> kir = scheduleKernelIR(kernel, lanesFor(t->vectorBits));
+  if (!kir.ok())
+    return kir.status();
+  absl::StatusOr<std::unique_ptr<llvm::Module>> m =
+      buildModule(ctx, kernel, **kir, kernel.symbol, *t, options);
   if (!m.ok())
     return m.status();
   std::string header = "; " + kernel.symbol + ": " + std::to_string(kernel.numOps) +

@@ -15,6 +15,7 @@
 //    Any other such user keeps the op out of the kernel.
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/cpu/Cpu.h"
+#include "fxir/backends/cpu/KernelIR.h"
 
 #include <mutex>
 
@@ -63,6 +64,14 @@ const PassInfo kPassRows[] = {
      "stay extern ATen calls)",
      &createPartitionPass, &partitionOptions, StageSet{Stage::Functional},
      StageSet{}},
+    {"cpu-vectorize",
+     "Kernel IR (backends/cpu/KernelIR.h): the innermost loop of a kernel's loop nest "
+     "runs in vectors of `lanes`, with a masked remainder",
+     &createVectorizePass, &vectorizeOptions, StageSet{}, StageSet{}},
+    {"cpu-parallelize",
+     "Kernel IR: a kernel's loop nest (its inner loop vectorized) becomes one kir.tiles, "
+     "tiles of it run on threads",
+     &createParallelizePass, &parallelizeOptions, StageSet{}, StageSet{}},
 };
 
 const llvm::StringMap<const KernelOpRow *> &rowsByName() {
@@ -186,6 +195,7 @@ void registerTables() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerOpTable(llvm::ArrayRef<OpInfo>(&kKernelRow, 1));
+    registerOpTable(kernelIROpRows());
     registerPassTable(kPassRows);
   });
 }
@@ -824,6 +834,7 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
       return;
     KernelSpec k;
     k.op = &op;
+    k.context = &graph.context();
     k.symbol = "fxir_k" + std::to_string(out.size());
     if (op.numResults() == 0) {
       err = absl::InternalError("cpu: " + op.describe() + " has no results");
