@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/runtime/CpuExecutable.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -162,7 +163,19 @@ public:
         }
         std::vector<unsigned> alive;
         int cur = -1;
+        // A buffer compiled to be broadcast along the inner dim (one element splat
+        // over it) needs a run-time inner dim along which its stride is 0: when the
+        // inner dim has size 1 here, it stays the inner dim (not dropped, nothing merged
+        // into it), so the kernel's inner loop runs one element per row.
+        bool keepInner = sz[R - 1] == 1 && std::any_of(k.buffers.begin(), k.buffers.end(),
+                                                       [](const KernelSpec::Buffer &b) {
+                                                         return b.inner == Inner::Broadcast;
+                                                       });
         for (int d = static_cast<int>(R) - 1; d >= 0; --d) {
+          if (keepInner && d == static_cast<int>(R) - 1) {
+            alive.push_back(static_cast<unsigned>(d));
+            continue;
+          }
           if (sz[d] == 1)
             continue;
           if (cur >= 0) {
