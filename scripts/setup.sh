@@ -16,7 +16,7 @@ FXIR_APT_PACKAGES=(
   build-essential cmake ninja-build ccache git binutils python3-venv
   llvm-19-dev llvm-19-tools libzstd-dev
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev libyaml-cpp-dev
-  libminizip-dev pkg-config
+  libminizip-dev pkg-config gdb
 )
 # Python packages besides torch (see FXIR_TORCH_VERSION). transformers builds the `hf`
 # corpus family (tests/corpus/hf_models.py: small configs, random weights, offline);

@@ -191,6 +191,11 @@ struct CodegenOptions {
   int64_t cacheMaxKB = 1 << 20;
   /// Threads compiling the kernels the cache does not have (0: the machine's cores).
   int64_t compileThreads = 0;
+  /// Register the JIT's code with debuggers and profilers (ORC's support): gdb's JIT
+  /// interface (`__jit_debug_register_code`), perf's jitdump; both off by default.
+  /// Not part of the cache key (the object code is the same).
+  bool jitDebugGdb = false, jitDebugPerf = false;
+  std::string jitDebugBad; ///< a jit-debug value that is neither (an error at compile)
   /// For tests: "verifier" makes every kernel fail LLVM's verifier, "jit" makes every
   /// kernel call a symbol the JIT cannot resolve, "miscompile" makes every kernel's
   /// first result wrong (what --check-kernels must catch); "" (the default) none.

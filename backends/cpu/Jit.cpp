@@ -31,6 +31,11 @@
 #include "fxir/backends/cpu/KernelIR.h"
 
 #include "llvm/ExecutionEngine/Orc/Core.h"
+#include "llvm/ExecutionEngine/Orc/DebugObjectManagerPlugin.h"
+#include "llvm/ExecutionEngine/Orc/EPCDebugObjectRegistrar.h"
+#include "llvm/ExecutionEngine/Orc/Debugging/PerfSupportPlugin.h"
+#include "llvm/ExecutionEngine/Orc/ObjectLinkingLayer.h"
+#include "llvm/ExecutionEngine/Orc/TargetProcess/JITLoaderPerf.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -204,12 +209,24 @@ CodegenOptions codegenOptions(const PassOptions &o) {
   cg.cacheMaxKB = o.getInt("cache-max-kb");
   cg.injectFailure = o.getString("inject-failure");
   cg.compileThreads = o.getInt("compile-threads");
+  llvm::SmallVector<llvm::StringRef, 2> parts;
+  llvm::StringRef(o.getString("jit-debug")).split(parts, ',', -1, false);
+  for (llvm::StringRef p : parts) {
+    p = p.trim();
+    cg.jitDebugGdb |= p == "gdb";
+    cg.jitDebugPerf |= p == "perf";
+    if (p != "gdb" && p != "perf")
+      cg.jitDebugBad = p.str();
+  }
   return cg;
 }
 
 absl::StatusOr<std::unique_ptr<CompiledKernels>>
 compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options,
                llvm::ArrayRef<RuntimeSymbol> runtimeSymbols) {
+  if (!options.jitDebugBad.empty())
+    return absl::InvalidArgumentError("cpu: backend option jit-debug takes gdb, perf or "
+                                      "gdb,perf, not `" + options.jitDebugBad + "`");
   absl::StatusOr<Target> t = makeTarget(options);
   if (!t.ok())
     return t.status();
@@ -359,11 +376,49 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
                            llvm::JITSymbolFlags::Exported};
   table[mangle("cosf")] = {llvm::orc::ExecutorAddr::fromPtr(static_cast<float (*)(float)>(&::cosf)),
                            llvm::JITSymbolFlags::Exported};
+  // perf's jitdump writer (libLLVM's), which PerfSupportPlugin finds in the JITDylib.
+  if (options.jitDebugPerf) {
+    table[mangle("llvm_orc_registerJITLoaderPerfStart")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&llvm_orc_registerJITLoaderPerfStart),
+        llvm::JITSymbolFlags::Exported};
+    table[mangle("llvm_orc_registerJITLoaderPerfEnd")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&llvm_orc_registerJITLoaderPerfEnd),
+        llvm::JITSymbolFlags::Exported};
+    table[mangle("llvm_orc_registerJITLoaderPerfImpl")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&llvm_orc_registerJITLoaderPerfImpl),
+        llvm::JITSymbolFlags::Exported};
+  }
   for (const RuntimeSymbol &s : runtimeSymbols)
     table[mangle(s.name)] = {llvm::orc::ExecutorAddr::fromPtr(s.address),
                              llvm::JITSymbolFlags::Exported};
   if (llvm::Error e = out->jit->getMainJITDylib().define(llvm::orc::absoluteSymbols(table)))
     return absl::InternalError("cpu: cannot define the runtime symbols: " + errorText(std::move(e)));
+  // Debugger and profiler registration (ORC's plugins; before any object is linked).
+  auto *layer = llvm::dyn_cast<llvm::orc::ObjectLinkingLayer>(&out->jit->getObjLinkingLayer());
+  if ((options.jitDebugGdb || options.jitDebugPerf) && !layer)
+    return absl::InternalError("cpu: gdb and perf registration need JITLink's object linking layer");
+  if (options.jitDebugGdb) {
+    // What llvm::orc::enableDebuggerSupport does for ELF, without the process symbols
+    // it insists on (the JIT links against the explicit table only): each object, its
+    // symbols (kernels carry no DWARF), registered through gdb's JIT interface, whose
+    // functions the registrar finds in the process (libLLVM exports them).
+    auto registrar = llvm::orc::createJITLoaderGDBRegistrar(out->jit->getExecutionSession());
+    if (!registrar)
+      return absl::InternalError("cpu: cannot register JIT code with gdb: " +
+                                 errorText(registrar.takeError()));
+    layer->addPlugin(std::make_unique<llvm::orc::DebugObjectManagerPlugin>(
+        out->jit->getExecutionSession(), std::move(*registrar), /*RequireDebugSections=*/false,
+        /*AutoRegisterCode=*/true));
+  }
+  if (options.jitDebugPerf) {
+    auto plugin = llvm::orc::PerfSupportPlugin::Create(
+        out->jit->getExecutionSession().getExecutorProcessControl(), out->jit->getMainJITDylib(),
+        /*EmitDebugInfo=*/false, /*EmitUnwindInfo=*/false);
+    if (!plugin)
+      return absl::InternalError("cpu: cannot register JIT code with perf: " +
+                                 errorText(plugin.takeError()));
+    layer->addPlugin(std::move(*plugin));
+  }
   for (Unit &u : units) {
     auto buffer = llvm::MemoryBuffer::getMemBufferCopy(u.object, "fxir_" + u.key + ".o");
     if (llvm::Error e = out->jit->addObjectFile(std::move(buffer)))
