@@ -70,7 +70,7 @@ enum class Emitter : uint8_t {
 #define FXIR_KERNEL_EMITTER(E) E,
 #include "fxir/backends/cpu/KernelOps.def"
 };
-enum class ArgForm : uint8_t { Unary, Binary, Compare, Where, Clamp, Cast, Copy };
+enum class ArgForm : uint8_t { Fill, Arange, Unary, Binary, Compare, Where, Clamp, Cast, Copy };
 /// How a row's result dtype follows from its operands (KernelOps.def).
 enum class ResultRule : uint8_t { Same, Float, Bool, Any };
 /// The operand dtypes a row generates (KernelOps.def): F f32/f16/bf16, D f64, I the
@@ -95,6 +95,19 @@ const KernelOpRow *kernelOpRow(llvm::StringRef name);
 /// The op's argument for its schema's argument `i` (positional or keyword), or null
 /// when the op leaves it at the schema's default.
 const Attr *argFor(const Op &op, unsigned i);
+
+/// A factory op's value argument: full's fill_value, scalar_tensor's s (null for
+/// zeros/ones, whose value is fillConstant); arange's start, end and step (null when
+/// defaulted).
+const Attr *fillValueArg(const Op &op);
+/// The value zeros*/ones* fill with (0 or 1); nullopt for ops with a value argument.
+std::optional<double> fillConstant(const Op &op);
+
+/// When `e` is a*s + b in one symbol s (sums and products of constants and s, a != 0):
+/// s. A symint operand typed so binds s at run time (solveSymbol).
+const Symbol *affineSymbol(const SymExpr *e);
+/// The value of affineSymbol(e) for which e equals `value`, if there is one.
+std::optional<int64_t> solveSymbol(const SymExpr *e, int64_t value);
 
 /// The schema default of `op`'s argument `i` when it is a number (hardtanh's -1).
 std::optional<double> defaultNumber(const Op &op, unsigned i);
@@ -168,6 +181,10 @@ struct KernelSpec {
   std::vector<unsigned> operandBuffer; ///< per operand: buffer index, or -1u
   std::vector<unsigned> operandScalar; ///< per operand: scalar slot, or -1u
   unsigned numOps = 0;                ///< ATen ops fused
+  /// It holds a factory op (Fill, Arange forms): its iteration space is its result
+  /// type's shape, evaluated at run time with the symbols its operands bind, not the
+  /// broadcast of its tensor operands.
+  bool shapeFromType = false;
   /// The ops it fuses with their source lines, one a line (the --emit header).
   std::string sources;
 };

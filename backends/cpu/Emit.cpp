@@ -703,6 +703,42 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
   DType result = op.result(0)->type()->dtype();
   auto get = [&](unsigned i) { return operandValue(op, argFor(op, i), j, mask); };
   switch (row->form) {
+  case ArgForm::Fill: {
+    // One value everywhere, converted to the result dtype once (the partition only
+    // claims values the dtype holds as ATen's fill does).
+    const Attr *v = fillValueArg(op);
+    if (!v || v->kind() == Attr::Kind::None) {
+      double c = fillConstant(op).value_or(0.0);
+      return RV{vconst(result, c, static_cast<int64_t>(c)), result};
+    }
+    absl::StatusOr<RV> x = operandValue(op, v, j, mask);
+    if (!x.ok())
+      return x.status();
+    return RV{convert(x->v, x->dtype, result, true), result};
+  }
+  case ArgForm::Arange: {
+    // start + step * i in int64 (ATen's accumulate type for integer aranges), i the
+    // kernel's one loop variable: j plus the lane.
+    auto bound = [&](const char *name, int64_t dflt) -> absl::StatusOr<LV *> {
+      std::optional<unsigned> i = op.schema()->argumentIndex(name);
+      const Attr *a = i ? argFor(op, *i) : nullptr;
+      if (!a || a->kind() == Attr::Kind::None)
+        return vconst(DType::Int64, 0, dflt);
+      absl::StatusOr<RV> x = operandValue(op, a, j, mask);
+      if (!x.ok())
+        return x.status();
+      return convert(x->v, x->dtype, DType::Int64, false);
+    };
+    absl::StatusOr<LV *> start = bound("start", 0), step = bound("step", 1);
+    if (!start.ok() || !step.ok())
+      return !start.ok() ? start.status() : step.status();
+    llvm::SmallVector<llvm::Constant *, 16> lanes;
+    for (unsigned l = 0; l < w_; ++l)
+      lanes.push_back(b_.getInt64(l));
+    LV *idx = b_.CreateAdd(splat(j), llvm::ConstantVector::get(lanes));
+    LV *v = b_.CreateAdd(*start, b_.CreateMul(*step, idx));
+    return RV{convert(v, DType::Int64, result, false), result};
+  }
   case ArgForm::Cast:
   case ArgForm::Copy: {
     absl::StatusOr<RV> x = get(0);

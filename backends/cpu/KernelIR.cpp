@@ -153,9 +153,9 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
                         {Arg{{}, Attr::operand(0)}, Arg{{}, Attr::list(ctx.copy(llvm::ArrayRef<Attr>(idx)))}},
                         {elementType(ctx, buf->type()->dtype())});
       env[body.arg(i)] = ld->result(0);
-    } else {
+    } else if (k.operandScalar[i] != ~0u) {
       env[body.arg(i)] = scalars[k.operandScalar[i]];
-    }
+    } // else: a tensor only factory ops take for its shape (nothing reads it)
   }
   for (const Op &op : body.ops()) {
     if (op.isTerminator()) {
@@ -178,6 +178,35 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
       break;
     }
     b.setRoot(const_cast<Op *>(&op), "lowered to kernel IR");
+    const KernelOpRow *row = kernelOpRow(op.name());
+    if (row && row->form == ArgForm::Fill) {
+      // Every fill is one element of its value: aten.full.default([], value, dtype=D)
+      // (zeros_like's self, new_ones' size: nothing an element needs).
+      DType rd = op.result(0)->type()->dtype();
+      llvm::SmallVector<Value *, 1> ops;
+      Attr value = Attr::floating(fillConstant(op).value_or(0.0));
+      if (const Attr *v = fillValueArg(op); v && v->kind() != Attr::Kind::None) {
+        value = *v;
+        if (v->kind() == Attr::Kind::Operand) {
+          Value *x = env.lookup(op.operandValue(v->index()));
+          if (!x)
+            return absl::InternalError("cpu: " + op.describe() + ": its fill value has no value");
+          ops.push_back(x);
+          value = Attr::operand(0);
+        }
+      } else if (rd != DType::Float32 && rd != DType::Float64 && rd != DType::Float16 &&
+                 rd != DType::BFloat16) {
+        value = rd == DType::Bool ? Attr::boolean(fillConstant(op).value_or(0.0) != 0)
+                                  : Attr::integer(static_cast<int64_t>(fillConstant(op).value_or(0.0)));
+      }
+      Op *m = b.create("aten.full.default", ops,
+                       {Arg{{}, Attr::list({})}, Arg{{}, value},
+                        Arg{ctx.intern("dtype"), Attr::dtype(rd)}},
+                       {elementType(ctx, rd)});
+      m->result(0)->setName(op.result(0)->nameRef());
+      env[op.result(0)] = m->result(0);
+      continue;
+    }
     llvm::SmallVector<Value *, 4> ops;
     for (unsigned i = 0; i < op.numOperands(); ++i) {
       Value *v = env.lookup(op.operandValue(i));

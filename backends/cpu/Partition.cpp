@@ -17,6 +17,8 @@
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/cpu/KernelIR.h"
 
+#include <cmath>
+#include <functional>
 #include <mutex>
 
 #include "fxir/ir/Builder.h"
@@ -190,6 +192,75 @@ const Attr *argFor(const Op &op, unsigned i) {
   return nullptr;
 }
 
+const Attr *fillValueArg(const Op &op) {
+  const OpSchema *s = op.schema();
+  if (!s)
+    return nullptr;
+  for (const char *name : {"fill_value", "s"})
+    if (std::optional<unsigned> i = s->argumentIndex(name))
+      return argFor(op, *i);
+  return nullptr;
+}
+
+namespace {
+bool affineIn(const SymExpr *e, const Symbol *&sym) {
+  switch (e->kind()) {
+  case SymExpr::Kind::Const:
+    return true;
+  case SymExpr::Kind::Sym:
+    if (sym && sym != e->symbol())
+      return false;
+    sym = e->symbol();
+    return true;
+  case SymExpr::Kind::Add:
+  case SymExpr::Kind::Mul: {
+    unsigned withSym = 0;
+    for (const SymExpr *x : e->operands()) {
+      if (!affineIn(x, sym))
+        return false;
+      withSym += !x->isConst();
+    }
+    return e->kind() == SymExpr::Kind::Add || withSym <= 1; // no s*s
+  }
+  default:
+    return false;
+  }
+}
+} // namespace
+
+const Symbol *affineSymbol(const SymExpr *e) {
+  const Symbol *sym = nullptr;
+  if (!e || !affineIn(e, sym) || !sym)
+    return nullptr;
+  auto at = [&](int64_t v) { return *e->evaluate([&](const Symbol *) { return v; }); };
+  return at(1) != at(0) ? sym : nullptr;
+}
+
+std::optional<int64_t> solveSymbol(const SymExpr *e, int64_t value) {
+  const Symbol *sym = affineSymbol(e);
+  if (!sym)
+    return std::nullopt;
+  auto at = [&](int64_t v) { return *e->evaluate([&](const Symbol *) { return v; }); };
+  int64_t b = at(0), a = at(1) - b;
+  if ((value - b) % a != 0)
+    return std::nullopt;
+  int64_t s = (value - b) / a;
+  if (at(s) != value)
+    return std::nullopt;
+  return s;
+}
+
+std::optional<double> fillConstant(const Op &op) {
+  const OpSchema *s = op.schema();
+  if (!s || s->argumentIndex("fill_value") || s->argumentIndex("s"))
+    return std::nullopt;
+  llvm::StringRef n(s->name);
+  if (n.contains("zeros"))
+    return 0.0;
+  if (n.contains("ones"))
+    return 1.0;
+  return std::nullopt;
+}
 
 void registerTables() {
   static std::once_flag once;
@@ -392,6 +463,152 @@ llvm::SmallVector<unsigned, 2> clampBounds(const Op &op) {
   return out;
 }
 
+namespace {
+
+// Layout, device, pinned memory, memory format and dtype arguments a generated op
+// accepts: strided, cpu, not pinned, preserve/contiguous, a constant dtype.
+std::string placementWhyNot(const Op &op) {
+  const OpSchema *s = op.schema();
+  for (unsigned i = 0; i < s->arguments.size(); ++i) {
+    const std::string &name = s->arguments[i].name;
+    const Attr *a = argFor(op, i);
+    if (name == "layout" && !isNoneOr(a, {"strided"}))
+      return "a layout change";
+    if (name == "device" && !isNoneOr(a, {"cpu"}))
+      return "a device change";
+    if (name == "pin_memory" && a && a->kind() == Attr::Kind::Bool && a->boolValue())
+      return "pinned memory";
+    if (name == "memory_format" && !isNoneOr(a, {"preserve_format", "contiguous_format"}))
+      return "a memory format change";
+    if (name == "dtype" && a && a->kind() != Attr::Kind::DType && a->kind() != Attr::Kind::None)
+      return "a dtype that is not a constant";
+  }
+  return "";
+}
+
+// Whether every symbol of `t`'s shape is bound by one of `op`'s operands: a tensor
+// operand with that symbol as a dim, or a number operand typed symint<a*s + b>.
+// The runtime evaluates a factory kernel's shape from its operands so.
+bool shapeBoundByOperands(const Op &op, const Type *t) {
+  llvm::DenseSet<const Symbol *> bound;
+  for (unsigned i = 0; i < op.numOperands(); ++i) {
+    const Type *o = op.operandValue(i)->type();
+    if (o->isTensor()) {
+      for (const SymExpr *d : o->shape())
+        if (d->kind() == SymExpr::Kind::Sym)
+          bound.insert(d->symbol());
+    } else if (o->kind() == Type::Kind::SymInt) {
+      if (const Symbol *sym = affineSymbol(o->symExpr()))
+        bound.insert(sym);
+    }
+  }
+  std::function<bool(const SymExpr *)> ok = [&](const SymExpr *e) {
+    if (e->kind() == SymExpr::Kind::Sym)
+      return bound.contains(e->symbol());
+    if (e->kind() == SymExpr::Kind::Call)
+      return false;
+    for (const SymExpr *x : e->operands())
+      if (!ok(x))
+        return false;
+    return true;
+  };
+  for (const SymExpr *d : t->shape())
+    if (!ok(d))
+      return false;
+  return true;
+}
+
+// Whether constant `v` converts to `t` exactly (so ATen's fill gives the same value).
+bool holdsExactly(DType t, double v) {
+  if (std::isnan(v) || std::isinf(v))
+    return isFloatingPoint(t);
+  // A finite value beyond the dtype's range: ATen's fill raises (checked conversion).
+  double max = t == DType::Float16    ? 65504.0
+               : t == DType::BFloat16 ? 3.3895313892515355e38
+               : t == DType::Float32  ? 3.4028234663852886e38
+                                      : 0;
+  if (max && std::fabs(v) > max)
+    return false;
+  if (t == DType::Float16 || t == DType::BFloat16) // held as f32 in registers: no
+    return static_cast<double>(static_cast<float>(v)) == v; // second rounding
+  if (isFloatingPoint(t))
+    return true; // rounded as ATen rounds a Scalar to the dtype (one conversion)
+  if (t == DType::Bool)
+    return v == 0 || v == 1;
+  if (v != std::trunc(v))
+    return false;
+  switch (t) {
+  case DType::UInt8: return v >= 0 && v <= 255;
+  case DType::Int8: return v >= -128 && v <= 127;
+  case DType::Int16: return v >= -32768 && v <= 32767;
+  case DType::Int32: return v >= -2147483648.0 && v <= 2147483647.0;
+  default: return std::fabs(v) < 9007199254740992.0; // int64 from a double: exact
+  }
+}
+
+std::string factoryWhyNot(const Op &op, const KernelOpRow &row) {
+  const Type *rt = op.result(0)->type();
+  DType result = rt->dtype();
+  if (!row.accepts(result))
+    return row.name.str() + " of " + std::string(irName(result)) + " is not generated";
+  if (std::string why = placementWhyNot(op); !why.empty())
+    return why;
+  if (!rt->isContiguous())
+    return "a result that is not contiguous";
+  if (!shapeBoundByOperands(op, rt))
+    return "a shape its operands do not give";
+  auto numberWhyNot = [&](const Attr *a, bool integral) -> std::string {
+    if (!a || a->kind() == Attr::Kind::None)
+      return "";
+    switch (a->kind()) {
+    case Attr::Kind::Int:
+    case Attr::Kind::Bool:
+      return holdsExactly(result, a->kind() == Attr::Kind::Int ? static_cast<double>(a->intValue())
+                                                               : a->boolValue())
+                 ? ""
+                 : "a value the result dtype does not hold";
+    case Attr::Kind::Float:
+      if (integral)
+        return "a float argument";
+      return holdsExactly(result, a->floatValue()) ? "" : "a value the result dtype does not hold";
+    case Attr::Kind::Operand: {
+      const Type *t = op.operandValue(a->index())->type();
+      bool isInt = t->kind() == Type::Kind::Int || t->kind() == Type::Kind::SymInt;
+      bool isFloat = t->kind() == Type::Kind::Float || t->kind() == Type::Kind::SymFloat;
+      if (isInt && (integral || isFloatingPoint(result)))
+        return "";
+      if (isFloat && !integral && (result == DType::Float32 || result == DType::Float64))
+        return "";
+      return "a value operand of type " + t->str();
+    }
+    default:
+      return "a value that is not a number";
+    }
+  };
+  if (row.form == ArgForm::Fill) {
+    const Attr *v = fillValueArg(op);
+    if (!v && !fillConstant(op))
+      return "no fill value";
+    if (v && v->kind() == Attr::Kind::Operand && result != DType::Int64 &&
+        !isFloatingPoint(result))
+      return "a fill value operand into a narrow dtype";
+    return numberWhyNot(v, false);
+  }
+  // Arange: integer start, end, step; a 1-dim result (the kernel's only dim).
+  if (rt->rank() != 1)
+    return "not a 1-dim result";
+  for (const char *name : {"start", "end", "step"})
+    if (std::optional<unsigned> i = op.schema()->argumentIndex(name)) {
+      // int64 arithmetic, then the conversion, as ATen's (its accumulate type).
+      const Attr *a = argFor(op, *i);
+      if (std::string why = numberWhyNot(a, true); !why.empty())
+        return why;
+    }
+  return "";
+}
+
+} // namespace
+
 std::string whyNotKernel(const Op &op) {
   if (op.info().kind != OpInfo::Kind::Dispatcher)
     return "not an ATen op";
@@ -424,6 +641,9 @@ std::string whyNotKernel(const Op &op) {
   };
   llvm::SmallVector<PromotionInput, 3> ins;
   switch (row.form) {
+  case ArgForm::Fill:
+  case ArgForm::Arange:
+    return factoryWhyNot(op, row);
   case ArgForm::Unary: {
     if (std::string why = inputs({0}, ins); !why.empty())
       return why;
@@ -844,8 +1064,23 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
     k.rank = static_cast<unsigned>(iter->rank());
     k.operandBuffer.assign(op.numOperands(), ~0u);
     k.operandScalar.assign(op.numOperands(), ~0u);
+    // A tensor only factory ops take (zeros_like's self: for its shape and dtype) is
+    // not read: no buffer.
+    auto onlyShapeOf = [&](unsigned i) {
+      const Value *arg = op.region(0).arg(i);
+      if (arg->useEmpty())
+        return false;
+      for (OpOperand *u = arg->firstUse(); u; u = u->nextUse()) {
+        const KernelOpRow *r = kernelOpRow(u->owner()->name());
+        if (!r || r->form != ArgForm::Fill)
+          return false;
+      }
+      return true;
+    };
     for (unsigned i = 0; i < op.numOperands(); ++i) {
       const Type *t = op.operandValue(i)->type();
+      if (t->isTensor() && onlyShapeOf(i))
+        continue;
       if (t->isTensor()) {
         if (t->rank() > k.rank) {
           err = absl::InternalError("cpu: " + op.describe() + ": operand " +
@@ -867,6 +1102,9 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
         continue;
       ++k.numOps;
       k.sources += "  " + sourceLine(m) + "\n";
+      if (const KernelOpRow *r = kernelOpRow(m.name());
+          r && (r->form == ArgForm::Fill || r->form == ArgForm::Arange))
+        k.shapeFromType = true;
     }
     out.push_back(std::move(k));
   });

@@ -133,6 +133,45 @@ public:
       }
       bufs[b] = t;
     }
+    // A kernel holding a factory op: the iteration space is its result type's shape,
+    // its symbols bound by the operands (the partition claims only such ops), and every
+    // tensor operand broadcasts to it.
+    if (k.shapeFromType) {
+      llvm::DenseMap<const Symbol *, int64_t> bound;
+      for (unsigned i = 0; i < op.numOperands(); ++i) {
+        const Type *t = op.operandValue(i)->type();
+        if (t->isTensor() && operands[i].isTensor()) {
+          const at::Tensor &x = operands[i].toTensor();
+          for (size_t d = 0; d < t->rank() && d < static_cast<size_t>(x.dim()); ++d)
+            if (t->shape()[d]->kind() == SymExpr::Kind::Sym)
+              bound[t->shape()[d]->symbol()] = x.size(static_cast<int64_t>(d));
+        } else if (t->kind() == Type::Kind::SymInt && operands[i].isInt()) {
+          if (const Symbol *sym = affineSymbol(t->symExpr()))
+            if (std::optional<int64_t> v = solveSymbol(t->symExpr(), operands[i].toInt()))
+              bound[sym] = *v;
+        }
+      }
+      const Type *rt = op.result(0)->type();
+      for (unsigned d = 0; d < R; ++d) {
+        std::optional<int64_t> v = rt->shape()[d]->evaluate([&](const Symbol *sym) {
+          auto it = bound.find(sym);
+          return it == bound.end() ? std::nullopt : std::optional<int64_t>(it->second);
+        });
+        if (!v || *v < 0)
+          return opError(op, "cpu: internal error: the kernel's size " + std::to_string(d) +
+                                 " (" + rt->shape()[d]->str() + ") is not known from its operands");
+        shape[d] = *v;
+      }
+      for (unsigned b = 0; b < k.buffers.size(); ++b) {
+        if (k.buffers[b].isResult)
+          continue;
+        const at::Tensor &t = bufs[b];
+        for (int64_t d = 0; d < t.dim(); ++d)
+          if (t.size(d) != 1 && t.size(d) != shape[R - t.dim() + d])
+            return opError(op, "cpu: operand sizes do not broadcast to the kernel's at dim " +
+                                   std::to_string(R - t.dim() + d));
+      }
+    }
     // Results.
     try {
       for (unsigned r = 0; r < op.numResults(); ++r) {

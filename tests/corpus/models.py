@@ -726,6 +726,26 @@ class DynBatchSeq(nn.Module):
         return y.softmax(-1).reshape(b, s * 4)
 
 
+@register("factory_ops", "dynamic", lambda: (r(5, 8),),
+          dynamic_shapes=lambda: {"x": {0: Dim("rows", min=2, max=64)}},
+          run_inputs=lambda: (r(7, 8),))
+class FactoryOps(nn.Module):
+    """Factory ops fused with pointwise consumers, at a symbolic size run at another:
+    zeros_like, ones, full, new_ones, full_like and int aranges (positions, a strided
+    int32 one, a mask from comparing two)."""
+    def forward(self, x):
+        n = x.shape[0]
+        z = torch.zeros_like(x) + x * 2
+        o = torch.ones(n, 8) * 3 - x
+        f = torch.full((n, 8), 0.5) * x
+        w = x.new_ones((n, 8), dtype=torch.int64) + 4
+        l = torch.full_like(x, -1.25) + x
+        pos = torch.arange(n) * 3 + 1
+        odd = torch.arange(1, 2 * n + 1, 2, dtype=torch.int32)
+        mask = torch.arange(n) < (n // 2)
+        return z, o, f, w, l, pos, odd, mask
+
+
 @register("dyn_derived_dim", "dynamic", lambda: (r(4, 3), r(8, 3)),
           dynamic_shapes=lambda: (lambda n: {"a": {0: n}, "b": {0: 2 * n}})(
               Dim("n", min=2, max=20)))
@@ -1020,7 +1040,8 @@ MUST_EXPORT: list[str] = (
              "setitem_tensor_index", "index_put_accumulate", "index_copy", "masked_fill",
              "kv_cache")
     + _forms("static_cache_decode", "lifted_part_of_buffer", modes=("strict", "nonstrict"))
-    + _forms("dyn_batch_seq", "dyn_derived_dim", "unbacked_item", "unbacked_nonzero")
+    + _forms("dyn_batch_seq", "dyn_derived_dim", "factory_ops", "unbacked_item",
+             "unbacked_nonzero")
     + _forms("topk_maxdim", "split")
     + _forms("linear_mlp", "conv2d", "layernorm", "embedding", "sdpa", "transformer_block",
              "torch_encoder_layer")

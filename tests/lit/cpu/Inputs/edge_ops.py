@@ -137,6 +137,24 @@ def main():
         add("aten.where.self(%c, %x, %y)", lambda: torch.where(x.to(torch.float64) > 0.5, x, y))
         for tname, t in DTYPES.items():
             add(f"aten._to_copy.default(%x, dtype={tname})", lambda t=t: x.to(t))
+        # Factory ops: fills of edge values the dtype holds (eager raises for the
+        # others: they are left out), and integer aranges of 37 elements.
+        fills = ([0.0, -0.0, 2.5, float("nan"), float("-inf"), 65504.0, 65520.0, 0.1]
+                 if dtype.is_floating_point else
+                 [False, True] if dtype == torch.bool else [0, -1, 7, 127, 255, -129])
+        lit = lambda v: ("true" if v else "false") if isinstance(v, bool) else repr(v)
+        for v in fills:
+            add(f"aten.full_like.default(%x, {lit(v)})", lambda v=v: torch.full_like(x, v))
+            add(f"aten.full.default([{N}], {lit(v)}, dtype={name})",
+                lambda v=v: torch.full((N,), v, dtype=dtype))
+        add("aten.zeros_like.default(%x)", lambda: torch.zeros_like(x))
+        add("aten.ones_like.default(%x)", lambda: torch.ones_like(x))
+        add(f"aten.new_ones.default(%x, [{N}])", lambda: x.new_ones((N,)))
+        add(f"aten.zeros.default([{N}], dtype={name})", lambda: torch.zeros(N, dtype=dtype))
+        if not dtype.is_floating_point and dtype != torch.bool:
+            add(f"aten.arange.default({N}, dtype={name})", lambda: torch.arange(N, dtype=dtype))
+            add(f"aten.arange.start_step(-5, {2 * N - 5}, 2, dtype={name})",
+                lambda: torch.arange(-5, 2 * N - 5, 2, dtype=dtype))
         # where's condition: computed in the graph from x.
         cond = f"  %c: bool[{N}] = aten.gt.Scalar(%x, 0.5)"
         body = "\n".join([cond] + lines)
