@@ -393,6 +393,19 @@ void KernelEmitter::store(unsigned buf, LV *j, LV *mask, LV *v) {
   default:
     break;
   }
+  if (bd.inner == Inner::Strided) {
+    // A result laid out with a non-unit inner stride (its type's): a scatter.
+    LV *innerStride = strides_[buf].back();
+    llvm::SmallVector<llvm::Constant *, 16> lanes;
+    for (unsigned l = 0; l < w_; ++l)
+      lanes.push_back(b_.getInt64(l));
+    LV *idx = b_.CreateAdd(splat(b_.CreateAdd(offset_[buf], b_.CreateMul(j, innerStride))),
+                           b_.CreateMul(llvm::ConstantVector::get(lanes), splat(innerStride)));
+    LV *ptrs = b_.CreateGEP(memType(c_, bd.dtype), base_[buf], idx);
+    b_.CreateMaskedScatter(m, ptrs, align,
+                           mask ? mask : llvm::Constant::getAllOnesValue(vec(b_.getInt1Ty())));
+    return;
+  }
   LV *p = elementPtr(buf, b_.CreateAdd(offset_[buf], j));
   if (mask)
     b_.CreateMaskedStore(m, p, align, mask);
@@ -1041,6 +1054,10 @@ void KernelEmitter::emitBody(LV *j, LV *mask) {
       auto it = env_.find(op.operandValue(op.numOperands() - 1));
       if (!buf.ok() || it == env_.end() || !k_.buffers[*buf].isResult) {
         fail(op, absl::InternalError("stores an undefined value or into a buffer that is not a result"));
+        return;
+      }
+      if (absl::StatusOr<Inner> inner = innerOf(op); !inner.ok()) {
+        fail(op, inner.status());
         return;
       }
       DType to = k_.buffers[*buf].dtype;

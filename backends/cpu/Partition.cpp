@@ -1095,8 +1095,14 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
         k.scalarOperands.push_back(i);
       }
     }
-    for (unsigned r = 0; r < op.numResults(); ++r)
-      k.buffers.push_back({true, r, op.result(r)->type()->dtype(), k.rank, Inner::Contiguous});
+    // Results are written in their type's layout (eager's: a pointwise op on a
+    // transposed input gives a transposed result), strided along the inner dim when the
+    // type says so.
+    for (unsigned r = 0; r < op.numResults(); ++r) {
+      const Type *rt = op.result(r)->type();
+      Inner inner = innerOf(rt, iter) == Inner::Strided ? Inner::Strided : Inner::Contiguous;
+      k.buffers.push_back({true, r, rt->dtype(), k.rank, inner});
+    }
     for (const Op &m : op.region(0).ops()) {
       if (m.isTerminator())
         continue;

@@ -1,6 +1,7 @@
 //===- BufferPool.cpp ----------------------------------------------------------------===//
 #include "fxir/backends/runtime/BufferPool.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <list>
@@ -101,6 +102,35 @@ at::Tensor BufferPool::empty(llvm::ArrayRef<int64_t> sizes, c10::ScalarType dtyp
   return at::detail::empty_generic(c10::IntArrayRef(sizes.data(), sizes.size()), this,
                                    c10::DispatchKeySet(c10::DispatchKey::CPU), dtype,
                                    std::nullopt);
+}
+
+at::Tensor BufferPool::emptyStrided(llvm::ArrayRef<int64_t> sizes,
+                                    llvm::ArrayRef<int64_t> strides, c10::ScalarType dtype) {
+  return at::detail::empty_strided_generic(
+      c10::IntArrayRef(sizes.data(), sizes.size()), c10::IntArrayRef(strides.data(), strides.size()),
+      this, c10::DispatchKeySet(c10::DispatchKey::CPU), dtype);
+}
+
+bool isDenseLayout(llvm::ArrayRef<int64_t> sizes, llvm::ArrayRef<int64_t> strides) {
+  if (sizes.size() != strides.size())
+    return false;
+  std::vector<size_t> dims;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (sizes[d] == 0)
+      return true; // no elements: any layout
+    if (sizes[d] != 1)
+      dims.push_back(d);
+  }
+  std::sort(dims.begin(), dims.end(), [&](size_t a, size_t b) {
+    return strides[a] != strides[b] ? strides[a] < strides[b] : a > b;
+  });
+  int64_t expect = 1;
+  for (size_t d : dims) {
+    if (strides[d] != expect)
+      return false;
+    expect *= sizes[d];
+  }
+  return true;
 }
 
 void BufferPool::release() {

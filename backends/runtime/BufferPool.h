@@ -33,6 +33,9 @@ public:
 
   /// A new contiguous CPU tensor from the pool.
   at::Tensor empty(llvm::ArrayRef<int64_t> sizes, c10::ScalarType dtype);
+  /// The same with these strides (a dense, non-overlapping layout: the caller checks).
+  at::Tensor emptyStrided(llvm::ArrayRef<int64_t> sizes, llvm::ArrayRef<int64_t> strides,
+                          c10::ScalarType dtype);
 
   /// Frees every cached free block (tensors in use are untouched).
   void release();
@@ -48,5 +51,9 @@ private:
   static void giveBack(void *ctx);
   Impl *impl_; // never destroyed: blocks may come back during exit
 };
+
+/// Whether `strides` lay `sizes` out densely without overlap (a permutation of a
+/// contiguous layout; size-1 dims take any stride).
+bool isDenseLayout(llvm::ArrayRef<int64_t> sizes, llvm::ArrayRef<int64_t> strides);
 
 } // namespace fxir::runtime

@@ -136,27 +136,32 @@ public:
     // A kernel holding a factory op: the iteration space is its result type's shape,
     // its symbols bound by the operands (the partition claims only such ops), and every
     // tensor operand broadcasts to it.
-    if (k.shapeFromType) {
-      llvm::DenseMap<const Symbol *, int64_t> bound;
-      for (unsigned i = 0; i < op.numOperands(); ++i) {
-        const Type *t = op.operandValue(i)->type();
-        if (t->isTensor() && operands[i].isTensor()) {
-          const at::Tensor &x = operands[i].toTensor();
-          for (size_t d = 0; d < t->rank() && d < static_cast<size_t>(x.dim()); ++d)
-            if (t->shape()[d]->kind() == SymExpr::Kind::Sym)
-              bound[t->shape()[d]->symbol()] = x.size(static_cast<int64_t>(d));
-        } else if (t->kind() == Type::Kind::SymInt && operands[i].isInt()) {
-          if (const Symbol *sym = affineSymbol(t->symExpr()))
-            if (std::optional<int64_t> v = solveSymbol(t->symExpr(), operands[i].toInt()))
-              bound[sym] = *v;
-        }
+    // The symbols the operands bind (tensor dims that are a symbol, symint operands of
+    // a*s + b): a factory kernel's sizes and the results' strides are evaluated so.
+    llvm::DenseMap<const Symbol *, int64_t> bound;
+    for (unsigned i = 0; i < op.numOperands(); ++i) {
+      const Type *t = op.operandValue(i)->type();
+      if (t->isTensor() && operands[i].isTensor()) {
+        const at::Tensor &x = operands[i].toTensor();
+        for (size_t d = 0; d < t->rank() && d < static_cast<size_t>(x.dim()); ++d)
+          if (t->shape()[d]->kind() == SymExpr::Kind::Sym)
+            bound[t->shape()[d]->symbol()] = x.size(static_cast<int64_t>(d));
+      } else if (t->kind() == Type::Kind::SymInt && operands[i].isInt()) {
+        if (const Symbol *sym = affineSymbol(t->symExpr()))
+          if (std::optional<int64_t> v = solveSymbol(t->symExpr(), operands[i].toInt()))
+            bound[sym] = *v;
       }
+    }
+    auto valueOf = [&](const SymExpr *e) {
+      return e->evaluate([&](const Symbol *sym) {
+        auto it = bound.find(sym);
+        return it == bound.end() ? std::nullopt : std::optional<int64_t>(it->second);
+      });
+    };
+    if (k.shapeFromType) {
       const Type *rt = op.result(0)->type();
       for (unsigned d = 0; d < R; ++d) {
-        std::optional<int64_t> v = rt->shape()[d]->evaluate([&](const Symbol *sym) {
-          auto it = bound.find(sym);
-          return it == bound.end() ? std::nullopt : std::optional<int64_t>(it->second);
-        });
+        std::optional<int64_t> v = valueOf(rt->shape()[d]);
         if (!v || *v < 0)
           return opError(op, "cpu: internal error: the kernel's size " + std::to_string(d) +
                                  " (" + rt->shape()[d]->str() + ") is not known from its operands");
@@ -176,8 +181,21 @@ public:
     try {
       for (unsigned r = 0; r < op.numResults(); ++r) {
         unsigned b = static_cast<unsigned>(k.buffers.size() - op.numResults() + r);
-        bufs[b] = runtime::BufferPool::get().empty(shape,
-                                                   runtime::toScalarType(k.buffers[b].dtype));
+        // The type's strides when it states them and they evaluate to a dense layout
+        // of this shape (eager's layout); else contiguous.
+        const Type *rt = op.result(r)->type();
+        std::vector<int64_t> st;
+        if (rt->layoutKnown() && rt->strides().size() == R) {
+          for (const SymExpr *e : rt->strides())
+            if (std::optional<int64_t> v = valueOf(e))
+              st.push_back(*v);
+          if (st.size() != R || !runtime::isDenseLayout(shape, st))
+            st.clear();
+        }
+        bufs[b] = st.empty()
+                      ? runtime::BufferPool::get().empty(shape, runtime::toScalarType(k.buffers[b].dtype))
+                      : runtime::BufferPool::get().emptyStrided(
+                            shape, st, runtime::toScalarType(k.buffers[b].dtype));
       }
     } catch (const c10::Error &e) {
       return opError(op, std::string("cpu: ") + e.what_without_backtrace());
@@ -251,10 +269,15 @@ public:
               strides[b * R + R - 1] == 1)
             continue;
           ok = false;
-          if (k.buffers[b].isResult || attempt >= 2)
+          if (attempt >= 2)
             return opError(op, "cpu: internal error: buffer " + std::to_string(b) +
                                    " cannot be laid out for the kernel");
-          if (attempt == 0) {
+          if (k.buffers[b].isResult) {
+            // Its type's layout has a unit inner stride that dropping a size-1 dim
+            // lost: contiguous instead (nothing is written yet).
+            bufs[b] = runtime::BufferPool::get().empty(
+                shape, runtime::toScalarType(k.buffers[b].dtype));
+          } else if (attempt == 0) {
             bufs[b] = bufs[b].contiguous();
           } else {
             // Broadcast along what became the inner dim (size-1 dims dropped, dims
