@@ -156,7 +156,7 @@ int main(int argc, char **argv) {
                        cl::init(-1), cl::cat(kCheck));
   cl::opt<double> atol("atol", cl::desc("absolute tolerance for floating-point tensors"),
                        cl::init(-1), cl::cat(kCheck));
-  cl::opt<std::string> backend("backend", cl::desc("backend (--list-backends)"),
+  cl::opt<std::string> backend("backend", cl::desc("backend (--list-backends); default: the --pipeline-config's backend, else interp"),
                                cl::init("interp"), cl::cat(kCompile));
   cl::opt<std::string> pipeline("pass-pipeline", cl::desc("pass pipeline, e.g. default"), cl::cat(kCompile));
   cl::opt<std::string> pipelineConfig("pipeline-config", cl::desc("YAML pipeline config"),
@@ -246,7 +246,8 @@ int main(int argc, char **argv) {
   };
 
   CompileOptions opts;
-  opts.backend = backend;
+  // The flag, else the YAML config's backend section, else interp (runtime::compile).
+  opts.backend = backend.getNumOccurrences() ? backend.getValue() : std::string();
   if (pipeline.getNumOccurrences())
     opts.pipeline = pipeline.getValue();
   opts.pipelineConfig = pipelineConfig;
@@ -290,6 +291,12 @@ int main(int argc, char **argv) {
                  << "extern: " << pr.numExtern() << " ops ("
                  << fxir::cpu::PartitionReport::list(pr.external) << ")\n";
   }
+  // --emit and --emit-dir, else the YAML backend section's emit and emit-dir.
+  std::map<std::string, std::string> info = (*exe)->compileInfo();
+  if (!emit.getNumOccurrences() && info.count("option emit"))
+    emit = info["option emit"];
+  if (!emitDir.getNumOccurrences() && info.count("option emit-dir"))
+    emitDir = info["option emit-dir"];
   if (!emit.empty()) {
     if (emit != "kernels" && emit != "llvm" && emit != "asm") {
       llvm::errs() << "fxir-run: error: --emit takes kernels, llvm or asm, not `" << emit << "`\n";
@@ -303,9 +310,14 @@ int main(int argc, char **argv) {
         fxir::cpu::scheduleKernels((*exe)->graph());
     if (!ks.ok())
       return fail(ks.status(), 2);
-    // The same typed options the program was compiled with (checked by compile()).
+    // The typed options the program was compiled with (the YAML backend section and
+    // the flags), as the executable reports them.
+    std::map<std::string, std::string> effective;
+    for (const auto &[key, value] : info)
+      if (llvm::StringRef(key).starts_with("option "))
+        effective[key.substr(7)] = value;
     absl::StatusOr<fxir::PassOptions> typed =
-        fxir::parseBackendOptions(*fxir::lookupBackend("cpu"), opts.backendOptions);
+        fxir::parseBackendOptions(*fxir::lookupBackend("cpu"), effective);
     if (!typed.ok())
       return fail(typed.status(), 2);
     fxir::cpu::CodegenOptions cg = fxir::cpu::codegenOptions(*typed);

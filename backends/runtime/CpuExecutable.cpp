@@ -21,6 +21,7 @@
 // Compiled objects come from, and go to, the compile cache (backends/cpu/Cache.h).
 //===----------------------------------------------------------------------------===//
 #include "fxir/backends/runtime/CpuExecutable.h"
+#include "fxir/driver/BackendTable.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -363,6 +364,18 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
     }
   }
   runner->info["target"] = runner->code->targetDescription();
+  // The effective backend options (the YAML backend: section, then the flags), as
+  // text: what --emit generates for.
+  for (const PassOptionSpec &spec : fxir::lookupBackend("cpu")->options) {
+    std::string v;
+    switch (spec.type) {
+    case PassOptionSpec::Type::Bool: v = options.getBool(spec.key) ? "true" : "false"; break;
+    case PassOptionSpec::Type::Int: v = std::to_string(options.getInt(spec.key)); break;
+    case PassOptionSpec::Type::Float: v = std::to_string(options.getFloat(spec.key)); break;
+    case PassOptionSpec::Type::String: v = options.getString(spec.key); break;
+    }
+    runner->info["option " + spec.key.str()] = v;
+  }
   const CompiledKernels::CacheStats &cs = runner->code->cacheStats();
   runner->info["cache"] = !cs.enabled ? "off" : cs.misses ? "miss" : "hit";
   runner->info["cache-detail"] =

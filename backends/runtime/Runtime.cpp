@@ -4,6 +4,7 @@
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/interp/Interp.h"
 #include "fxir/backends/runtime/CpuExecutable.h"
+#include "fxir/driver/Config.h"
 
 namespace fxir::runtime {
 namespace {
@@ -38,7 +39,17 @@ absl::StatusOr<std::unique_ptr<Executable>> compile(const std::string &path,
     // The code generators' passes (their lowering) must be known to the driver.
     cpu::registerTables();
     driver::Options d;
-    d.backend = options.backend.empty() ? "interp" : options.backend;
+    // The backend: the option, else the YAML config's backend section, else interp.
+    d.backend = options.backend;
+    if (d.backend.empty() && !options.pipelineConfig.empty()) {
+      absl::StatusOr<PipelineConfig> config =
+          loadPipelineConfig(options.pipelineConfig);
+      if (!config.ok())
+        return config.status();
+      d.backend = config->backend.name;
+    }
+    if (d.backend.empty())
+      d.backend = "interp";
     d.pipeline = options.pipeline;
     d.pipelineConfig = options.pipelineConfig;
     d.weightsFrom = options.weightsFrom;

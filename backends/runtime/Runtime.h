@@ -29,7 +29,8 @@
 namespace fxir::runtime {
 
 struct CompileOptions {
-  /// A registered backend (`fxir-run --list-backends`).
+  /// A registered backend (`fxir-run --list-backends`); empty: the pipeline config's
+  /// backend section, else interp.
   std::string backend = "interp";
   /// A text pipeline ("default", "canonicalize,cse,dce"); nullopt: the config's, else
   /// the backend's default; "" runs no passes.
