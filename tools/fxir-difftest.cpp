@@ -11,7 +11,7 @@
 // draws from:
 //   - 1 to 3 inputs of any of the 10 dtypes, of ranks 0 to 3, broadcasting against
 //     each other (size-1 and missing leading dims), sizes 0, 1 and larger;
-//   - symbolic sizes (a `sym` with a range), run at two sizes;
+//   - symbolic sizes (a `sym` with a range), run at three sizes (1, 3, 20);
 //   - inputs passed contiguous, strided (every other element), transposed or at an
 //     offset into a larger storage;
 //   - 1 to 6 ops: unary, binary with tensors or numbers, comparisons, where, casts,
@@ -349,8 +349,9 @@ int main(int argc, char **argv) {
       problem = "compile: " +
                 std::string(!interp.ok() ? interp.status().message() : cpu.status().message());
     }
-    // Two sizes for a symbolic program, one otherwise.
-    for (int64_t s0 : p.symbolic ? std::vector<int64_t>{3, 20} : std::vector<int64_t>{0}) {
+    // Three sizes for a symbolic program (1: its inner dim drops out of the runtime
+    // layout, what a buffer broadcast along it must survive), one otherwise.
+    for (int64_t s0 : p.symbolic ? std::vector<int64_t>{1, 3, 20} : std::vector<int64_t>{0}) {
       if (!problem.empty())
         break;
       std::vector<c10::IValue> in;
