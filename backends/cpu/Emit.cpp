@@ -299,8 +299,10 @@ absl::StatusOr<Inner> KernelEmitter::innerOf(const Op &op) {
   } else if (!idx.empty() && idx.back().kind() == Attr::Kind::Operand &&
              op.operandValue(idx.back().index()) == body.arg(body.numArgs() - 1)) {
     const Type *t = buf->type();
-    bool unitStride = t->isContiguous() || (t->layoutKnown() && !t->strides().empty() &&
-                                            t->strides().back()->asConst() == 1);
+    // A result of unknown layout (`{?}`) is allocated contiguous.
+    bool unitStride = t->isContiguous() || (!t->layoutKnown() && op.name() == kKirStore) ||
+                      (t->layoutKnown() && !t->strides().empty() &&
+                       t->strides().back()->asConst() == 1);
     inner = unitStride ? Inner::Contiguous : Inner::Strided;
   }
   // The runtime lays buffers out (copies, expands) for the schedule's addressing.
@@ -1051,7 +1053,7 @@ void KernelEmitter::emitBody(LV *j, LV *mask) {
     }
     if (op.name() == kKirStore) {
       absl::StatusOr<unsigned> buf = bufferOf(op);
-      auto it = env_.find(op.operandValue(op.numOperands() - 1));
+      auto it = env_.find(op.operandValue(op.args()[2].value.index()));
       if (!buf.ok() || it == env_.end() || !k_.buffers[*buf].isResult) {
         fail(op, absl::InternalError("stores an undefined value or into a buffer that is not a result"));
         return;

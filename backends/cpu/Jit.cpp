@@ -171,8 +171,18 @@ buildModule(llvm::LLVMContext &ctx, const KernelSpec &k, const Graph &kir,
   return m;
 }
 
+/// JITs with perf registration alive in the process: LLVM 19's jitdump writer keeps one
+/// process-wide state (one file, no lock between start and end), so at most one.
+std::atomic<int> perfJits{0};
+
 class Jitted final : public CompiledKernels {
 public:
+  ~Jitted() override {
+    jit.reset(); // the perf plugin ends its dump with the JIT
+    if (perf)
+      --perfJits;
+  }
+  bool perf = false; ///< holds the process's perf registration
   std::unique_ptr<llvm::orc::LLJIT> jit;
   llvm::StringMap<KernelFn> fns;
   std::string description;
@@ -245,7 +255,7 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
     std::vector<const KernelSpec *> kernels;
     std::string object;
     bool compiled = false;
-    std::unique_ptr<Graph> kir; ///< a miss's scheduled kernel IR
+    KernelIRGraph kir; ///< a miss's scheduled kernel IR
   };
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t0) {
@@ -277,10 +287,10 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
   }
   out->stats.keyMs = since(t0);
   t0 = Clock::now();
-  // The misses' kernel IR, built here: it lives in the program's Context, which only
-  // one thread may change (the workers below only read it).
+  // The misses' kernel IR, built here, under scheduleKernelIR's lock: it lives in the
+  // program's Context (the workers below only read it).
   for (Unit *u : todo) {
-    absl::StatusOr<std::unique_ptr<Graph>> g =
+    absl::StatusOr<KernelIRGraph> g =
         scheduleKernelIR(*u->kernels.front(), lanesFor(t->vectorBits));
     if (!g.ok())
       return g.status();
@@ -411,6 +421,13 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
         /*AutoRegisterCode=*/true));
   }
   if (options.jitDebugPerf) {
+    if (perfJits.fetch_add(1) != 0) {
+      --perfJits;
+      return absl::FailedPreconditionError(
+          "cpu: jit-debug=perf: another compiled program in this process already writes "
+          "perf's jitdump (LLVM's writer is process-wide: one program at a time)");
+    }
+    out->perf = true;
     auto plugin = llvm::orc::PerfSupportPlugin::Create(
         out->jit->getExecutionSession().getExecutorProcessControl(), out->jit->getMainJITDylib(),
         /*EmitDebugInfo=*/false, /*EmitUnwindInfo=*/false);
@@ -457,7 +474,7 @@ absl::StatusOr<std::string> emitKernelText(const KernelSpec &kernel,
   llvm::LLVMContext ctx;
   if (what == "kernels")
     return kernelIRText(kernel, lanesFor(t->vectorBits));
-  absl::StatusOr<std::unique_ptr<Graph>> kir = scheduleKernelIR(kernel, lanesFor(t->vectorBits));
+  absl::StatusOr<KernelIRGraph> kir = scheduleKernelIR(kernel, lanesFor(t->vectorBits));
   if (!kir.ok())
     return kir.status();
   absl::StatusOr<std::unique_ptr<llvm::Module>> m =

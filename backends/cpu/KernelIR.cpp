@@ -13,6 +13,7 @@
 #include "fxir/passes/PassRegistry.h"
 
 #include <functional>
+#include <mutex>
 
 #include "llvm/ADT/DenseSet.h"
 
@@ -364,7 +365,8 @@ absl::Status verifyKernelIR(const Graph &g, bool scheduled) {
       continue;
     }
     if (isKir(op, kKirSize)) {
-      if (op.args().size() != 1 || op.args()[0].value.kind() != Attr::Kind::Int ||
+      if (op.numOperands() || op.args().size() != 1 ||
+          op.args()[0].value.kind() != Attr::Kind::Int ||
           op.numResults() != 1 || op.result(0)->type()->kind() != Type::Kind::SymInt)
         return fail(&op, "kir.size takes a dim and gives a symint");
       continue;
@@ -389,6 +391,22 @@ absl::Status verifyKernelIR(const Graph &g, bool scheduled) {
   std::function<absl::Status(const Op &)> check = [&](const Op &op) -> absl::Status {
     if (isKir(op, kKirFor) || isKir(op, kKirTiles)) {
       bool tiles = isKir(op, kKirTiles);
+      // The layout of the arguments: kir.for(%n, ^0, ...), kir.tiles([%n0, ...], ^0, ...)
+      // (the generic verifier has checked every reference is in range and unique).
+      llvm::ArrayRef<Arg> args = op.args();
+      bool layout = args.size() >= 2 && args[1].value.kind() == Attr::Kind::Region;
+      if (layout && !tiles)
+        layout = op.numOperands() == 1 && args[0].value.kind() == Attr::Kind::Operand;
+      if (layout && tiles) {
+        layout = args[0].value.kind() == Attr::Kind::List &&
+                 args[0].value.listValue().size() == op.numOperands();
+        for (unsigned i = 0; layout && i < op.numOperands(); ++i)
+          layout = args[0].value.listValue()[i].kind() == Attr::Kind::Operand &&
+                   args[0].value.listValue()[i].index() == i;
+      }
+      if (!layout)
+        return fail(&op, tiles ? "kir.tiles takes ([%sizes...], ^0, vector=W)"
+                               : "kir.for takes (%size, ^0[, vector=W])");
       const Region &r = op.region(0);
       if (r.numArgs() != (tiles ? op.numOperands() : 1))
         return fail(&op, "takes one loop variable per size");
@@ -414,7 +432,11 @@ absl::Status verifyKernelIR(const Graph &g, bool scheduled) {
       return op.numOperands() ? fail(&op, "a loop body yields nothing") : absl::OkStatus();
     if (isKir(op, kKirLoad) || isKir(op, kKirStore)) {
       bool store = isKir(op, kKirStore);
-      if (op.args().size() != (store ? 3u : 2u) || op.args()[1].value.kind() != Attr::Kind::List)
+      llvm::ArrayRef<Arg> args = op.args();
+      if (args.size() != (store ? 3u : 2u) || op.numOperands() < 1 ||
+          args[0].value.kind() != Attr::Kind::Operand || args[0].value.index() != 0 ||
+          args[1].value.kind() != Attr::Kind::List ||
+          (store && args[2].value.kind() != Attr::Kind::Operand))
         return fail(&op, store ? "kir.store takes (%buf, [indices], %value)"
                                : "kir.load takes (%buf, [indices])");
       const Value *buf = op.operandValue(0);
@@ -431,7 +453,7 @@ absl::Status verifyKernelIR(const Graph &g, bool scheduled) {
           return fail(&op, "an index is an enclosing loop variable or 0");
       }
       if (store) {
-        const Type *v = op.operandValue(op.numOperands() - 1)->type();
+        const Type *v = op.operandValue(op.args()[2].value.index())->type();
         if (!v->isTensor() || v->rank() != 0)
           return fail(&op, "stores a 0-dim value");
       } else if (op.numResults() != 1 || !op.result(0)->type()->isTensor() ||
@@ -452,7 +474,20 @@ absl::Status verifyKernelIR(const Graph &g, bool scheduled) {
   return check(*top);
 }
 
-absl::StatusOr<std::unique_ptr<Graph>> scheduleKernelIR(const KernelSpec &k, unsigned lanes) {
+namespace {
+std::mutex &kernelIRMutex() {
+  static std::mutex m;
+  return m;
+}
+} // namespace
+
+void KernelIRDeleter::operator()(Graph *g) const {
+  std::lock_guard<std::mutex> lock(kernelIRMutex());
+  delete g;
+}
+
+absl::StatusOr<KernelIRGraph> scheduleKernelIR(const KernelSpec &k, unsigned lanes) {
+  std::unique_lock<std::mutex> lock(kernelIRMutex());
   absl::StatusOr<std::unique_ptr<Graph>> g = lowerToKernelIR(k);
   if (!g.ok())
     return g.status();
@@ -464,11 +499,12 @@ absl::StatusOr<std::unique_ptr<Graph>> scheduleKernelIR(const KernelSpec &k, uns
     return st;
   if (absl::Status st = verifyKernelIR(**g, true); !st.ok())
     return absl::InternalError("cpu: scheduling " + k.symbol + ": " + std::string(st.message()));
-  return g;
+  lock.unlock(); // (an early return destroys *g with the lock held)
+  return KernelIRGraph(g->release());
 }
 
 absl::StatusOr<std::string> kernelIRText(const KernelSpec &k, unsigned lanes) {
-  absl::StatusOr<std::unique_ptr<Graph>> g = scheduleKernelIR(k, lanes);
+  absl::StatusOr<KernelIRGraph> g = scheduleKernelIR(k, lanes);
   if (!g.ok())
     return g.status();
   std::string header = "// " + k.symbol + ": " + std::to_string(k.numOps) + " ops fused\n";

@@ -73,8 +73,18 @@ absl::Status parallelizeOuter(Graph &kir);
 /// op. `scheduled`: it must also be in the form the emitter reads (one kir.tiles).
 absl::Status verifyKernelIR(const Graph &kir, bool scheduled);
 
+/// Kernel IR lives in the partitioned program's Context, which nothing else changes
+/// once the program is finished (Context.h: finished programs are read by many
+/// threads). So scheduleKernelIR builds it, and this deleter destroys it, under one
+/// process-wide lock: two compiles of one shared Program on two threads stay safe.
+/// (Each compile leaves its kernel IR's provenance records in the Context.)
+struct KernelIRDeleter {
+  void operator()(Graph *g) const;
+};
+using KernelIRGraph = std::unique_ptr<Graph, KernelIRDeleter>;
+
 /// lowerToKernelIR, then vectorizeInner(lanes) and parallelizeOuter, verified.
-absl::StatusOr<std::unique_ptr<Graph>> scheduleKernelIR(const KernelSpec &k, unsigned lanes);
+absl::StatusOr<KernelIRGraph> scheduleKernelIR(const KernelSpec &k, unsigned lanes);
 
 /// `--emit=kernels`: a header comment (the kernel, what it fuses with their source
 /// lines) and the scheduled kernel IR's text, which fxir-opt parses back.

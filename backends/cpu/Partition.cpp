@@ -1100,7 +1100,9 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
     // type says so.
     for (unsigned r = 0; r < op.numResults(); ++r) {
       const Type *rt = op.result(r)->type();
-      Inner inner = innerOf(rt, iter) == Inner::Strided ? Inner::Strided : Inner::Contiguous;
+      // (A result of unknown layout, `{?}`, is allocated contiguous.)
+      Inner inner = innerOf(rt, iter) == Inner::Strided && rt->layoutKnown() ? Inner::Strided
+                                                                             : Inner::Contiguous;
       k.buffers.push_back({true, r, rt->dtype(), k.rank, inner});
     }
     for (const Op &m : op.region(0).ops()) {

@@ -222,13 +222,19 @@ public:
         std::vector<unsigned> alive;
         int cur = -1;
         // A buffer compiled to be broadcast along the inner dim (one element splat
-        // over it) needs a run-time inner dim along which its stride is 0: when the
-        // inner dim has size 1 here, it stays the inner dim (not dropped, nothing merged
-        // into it), so the kernel's inner loop runs one element per row.
-        bool keepInner = sz[R - 1] == 1 && std::any_of(k.buffers.begin(), k.buffers.end(),
-                                                       [](const KernelSpec::Buffer &b) {
-                                                         return b.inner == Inner::Broadcast;
-                                                       });
+        // over it) needs a run-time inner dim along which its stride is 0. When the
+        // inner dim has size 1 here, dropping it makes the innermost dim of size > 1
+        // the inner one; if a broadcast buffer has a non-zero stride there, the inner
+        // dim stays (not dropped, nothing merged into it) and the kernel's inner loop
+        // runs one element per row. (A 0-dim operand has stride 0 everywhere: dropped.)
+        bool keepInner = false;
+        if (sz[R - 1] == 1) {
+          int next = static_cast<int>(R) - 2;
+          while (next >= 0 && sz[next] == 1)
+            --next;
+          for (unsigned b = 0; b < nb && next >= 0; ++b)
+            keepInner |= k.buffers[b].inner == Inner::Broadcast && st[b * R + next] != 0;
+        }
         for (int d = static_cast<int>(R) - 1; d >= 0; --d) {
           if (keepInner && d == static_cast<int>(R) - 1) {
             alive.push_back(static_cast<unsigned>(d));

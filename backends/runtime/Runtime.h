@@ -31,7 +31,7 @@ namespace fxir::runtime {
 struct CompileOptions {
   /// A registered backend (`fxir-run --list-backends`); empty: the pipeline config's
   /// backend section, else interp.
-  std::string backend = "interp";
+  std::string backend;
   /// A text pipeline ("default", "canonicalize,cse,dce"); nullopt: the config's, else
   /// the backend's default; "" runs no passes.
   std::optional<std::string> pipeline;

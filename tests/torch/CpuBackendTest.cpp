@@ -9,6 +9,7 @@
 #include "TestSupport.h"
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 #include <set>
@@ -352,4 +353,25 @@ TEST(CpuRuntime, ResultsHaveTheirTypesLayout) {
   EXPECT_TRUE(m.allclose(want, 1e-5, 1e-6));
   EXPECT_TRUE(c.is_contiguous());
   EXPECT_TRUE(c.allclose(x.permute({1, 0}) + 1));
+}
+
+// jit-debug=perf: LLVM's jitdump writer is process-wide, so one compiled program at a
+// time holds it; a second is a clear error, and the registration frees with its owner.
+TEST(CpuJitDebug, OnePerfRegistrationAtATime) {
+  std::string dir = ::testing::TempDir() + "/jitdump";
+  std::filesystem::create_directories(dir);
+  setenv("JITDUMPDIR", dir.c_str(), 1);
+  CompileOptions o = cpu();
+  o.backendOptions["jit-debug"] = "perf";
+  o.backendOptions["cache"] = "false";
+  std::string prog = chain("4, 100");
+  auto first = compileText(prog, o, "a");
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = compileText(prog, o, "b");
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(fxir::testing::msg(second.status()), HasSubstr("already writes perf's jitdump"));
+  first->reset();
+  auto third = compileText(prog, o, "c");
+  EXPECT_TRUE(third.ok()) << third.status();
+  unsetenv("JITDUMPDIR");
 }
