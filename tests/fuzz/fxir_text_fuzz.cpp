@@ -10,6 +10,12 @@
 //
 // Every seed is first run unmutated: one that parses must round-trip.
 //
+// Built a second time as fxir-kir-fuzz (FXIR_FUZZ_KERNEL_IR, with the CPU code
+// generator's partition and kernel-IR sources under the same sanitizers): the kir.*
+// table is registered, and every mutant that parses also runs verifyKernelIR and, when
+// that accepts it, the two scheduling rewrites (cpu-vectorize, cpu-parallelize); each
+// result must round-trip too.
+//
 // usage: fxir-text-fuzz --seed N --count N FILE.fxir...
 // Prints `fxir-text-fuzz: N passed, M failed` (M = round-trip violations, seeds
 // included).
@@ -17,6 +23,9 @@
 #include "fxir/ir/Context.h"
 #include "fxir/ir/TextFormat.h"
 #include "fxir/ir/Verifier.h"
+#ifdef FXIR_FUZZ_KERNEL_IR
+#include "fxir/backends/cpu/KernelIR.h"
+#endif
 
 #include "FuzzSupport.h"
 
@@ -146,6 +155,9 @@ int main(int argc, char **argv) {
   uint64_t seed = opts.seed;
   long count = opts.count;
   const std::vector<std::string> &files = opts.files;
+#ifdef FXIR_FUZZ_KERNEL_IR
+  fxir::cpu::registerTables();
+#endif
   std::vector<std::string> seeds = loadSeeds(files);
   if (seeds.empty()) {
     std::fprintf(stderr, "fxir-text-fuzz: no seed files\n");
@@ -173,6 +185,9 @@ int main(int argc, char **argv) {
   std::printf("fxir-text-fuzz: seeds: %zu, %ld parse (and must round-trip)\n", seeds.size(),
               seedsParsed);
   std::mt19937_64 rng(seed);
+#ifdef FXIR_FUZZ_KERNEL_IR
+  long scheduled = 0;
+#endif
   for (long i = 0; i < count; ++i) {
     std::string input = mutate(seeds[rng() % seeds.size()], seeds, rng);
     alarm(5);
@@ -183,6 +198,20 @@ int main(int argc, char **argv) {
       std::vector<fxir::Diagnostic> diags;
       if (fxir::verify(**g, diags))
         ++clean;
+#ifdef FXIR_FUZZ_KERNEL_IR
+      // Kernel IR the verifier accepts is scheduled (each rewrite may refuse it with an
+      // error, never crash); what comes out must verify as scheduled and round-trip.
+      if (fxir::cpu::verifyKernelIR(**g, false).ok() &&
+          fxir::cpu::vectorizeInner(**g, 1 + static_cast<unsigned>(rng() % 16)).ok() &&
+          fxir::cpu::parallelizeOuter(**g).ok()) {
+        ++scheduled;
+        if (absl::Status st = fxir::cpu::verifyKernelIR(**g, true); !st.ok()) {
+          ++failed;
+          std::fprintf(stderr, "mutant %ld: scheduled kernel IR does not verify: %s\n--- mutant ---\n%s\n",
+                       i, std::string(st.message()).c_str(), input.c_str());
+        }
+      }
+#endif
       for (bool debug : {false, true}) {
         std::string problem = checkRoundTrip(**g, debug);
         if (!problem.empty()) {
@@ -197,6 +226,9 @@ int main(int argc, char **argv) {
   std::printf("%ld mutants from %zu seeds: %ld parsed (%ld verified clean), %ld rejected with "
               "an error\n",
               count, seeds.size(), parsed, clean, count - parsed);
+#ifdef FXIR_FUZZ_KERNEL_IR
+  std::printf("kernel IR: %ld mutants verified as kernel IR and scheduled\n", scheduled);
+#endif
   long total = count + static_cast<long>(seeds.size());
   std::printf("fxir-text-fuzz: %ld passed, %ld failed\n", total - failed, failed);
   return failed ? 1 : 0;
