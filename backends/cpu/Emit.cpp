@@ -894,8 +894,9 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
       return !x.ok() ? x.status() : y.status();
     DType compute = result;
     if (row->form == ArgForm::Compare) {
-      // The common dtype of the operands, as the claim computed it.
-      std::optional<DType> common = resultTypeOf(op, {0, 1});
+      // The common dtype of the operands, as the claim computed it on the partition's
+      // op (kernel IR's elements are 0-dim: their promotion classes come from it).
+      std::optional<DType> common = kernelIRResultType(op, {0, 1}, k_.rank);
       if (!common)
         return absl::InternalError("no common dtype");
       compute = *common;

@@ -91,6 +91,41 @@ std::optional<int64_t> intArg(const Op &op, llvm::StringRef key) {
 
 llvm::ArrayRef<OpInfo> kernelIROpRows() { return rows(); }
 
+std::optional<DType> kernelIRResultType(const Op &op, llvm::ArrayRef<unsigned> args,
+                                        unsigned kernelRank) {
+  llvm::SmallVector<PromotionInput, 3> ins;
+  for (unsigned i : args) {
+    const Attr *a = argFor(op, i);
+    if (!a)
+      return std::nullopt;
+    switch (a->kind()) {
+    case Attr::Kind::Int: ins.push_back({PromotionInput::Kind::Number, DType::Int64}); break;
+    case Attr::Kind::Float: ins.push_back({PromotionInput::Kind::Number, DType::Float64}); break;
+    case Attr::Kind::Bool: ins.push_back({PromotionInput::Kind::Number, DType::Bool}); break;
+    case Attr::Kind::Operand: {
+      const Value *v = op.operandValue(a->index());
+      const Type *t = v->type();
+      if (!t->isTensor()) {
+        bool f = t->kind() == Type::Kind::Float || t->kind() == Type::Kind::SymFloat;
+        bool b = t->kind() == Type::Kind::Bool || t->kind() == Type::Kind::SymBool;
+        ins.push_back({PromotionInput::Kind::Number,
+                       f ? DType::Float64 : b ? DType::Bool : DType::Int64});
+        break;
+      }
+      const Op *def = v->definingOp();
+      size_t rank = def && def->name() == kKirLoad ? def->operandValue(0)->type()->rank()
+                                                   : kernelRank;
+      ins.push_back({rank ? PromotionInput::Kind::Tensor : PromotionInput::Kind::ZeroDim,
+                     t->dtype()});
+      break;
+    }
+    default:
+      return std::nullopt;
+    }
+  }
+  return resultType(ins);
+}
+
 absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
   if (!k.context || !k.op)
     return absl::InternalError("cpu: kernel " + k.symbol + " has no partition to lower");

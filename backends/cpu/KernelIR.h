@@ -58,6 +58,14 @@ inline constexpr llvm::StringLiteral kKirTiles = "kir.tiles";
 inline constexpr llvm::StringLiteral kKirLoad = "kir.load";
 inline constexpr llvm::StringLiteral kKirStore = "kir.store";
 
+/// The result dtype ATen's type promotion gives for element op `op`'s schema
+/// arguments `args` in kernel IR, where every element is a 0-dim value: an element's
+/// promotion class is its tensor's. A kir.load's is its buffer's (a tensor of rank > 0,
+/// or a 0-dim tensor); an element op's is the kernel's rank `kernelRank` (every op of a
+/// kernel has the kernel's shape); number inputs and constants are numbers.
+std::optional<DType> kernelIRResultType(const Op &op, llvm::ArrayRef<unsigned> args,
+                                        unsigned kernelRank);
+
 /// The kir.* op rows (registerTables registers them with the cpu.kernel row).
 llvm::ArrayRef<OpInfo> kernelIROpRows();
 

@@ -234,6 +234,21 @@ TEST(CpuOps, DifftestRegressions) {
                 at::ones({8}, at::TensorOptions().dtype(at::kShort))});
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(std::string(out.status().message()), HasSubstr("with a bool tensor is not supported"));
+  // A comparison of a kernel value (u8[3]) with a 0-dim i16 tensor compares in u8 (the
+  // dimensioned tensor wins its category), although in kernel IR both are 0-dim
+  // elements (seed 5 of fxir-difftest; the kernel IR compared in i16).
+  auto ne = fromText("graph @ne(%s: i16[] input, %y: u8[3] input) -> (output) {\n"
+                     "  %d: u8[3] = aten.sub.Tensor(%s, %y, alpha=1)\n"
+                     "  %c: bool[3] = aten.ne.Tensor(%d, %s)\n"
+                     "  fxir.yield(%c)\n}\n",
+                     cpuWith(1), "_ne");
+  ASSERT_TRUE(ne);
+  at::Tensor s = at::full({}, -56, at::TensorOptions().dtype(at::kShort));
+  at::Tensor u = at::tensor({0, 1, 0}, at::TensorOptions().dtype(at::kByte));
+  absl::StatusOr<std::vector<c10::IValue>> c = ne->run({s, u});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE((*c)[0].toTensor().equal(at::ne(at::sub(s, u), s)));
+  EXPECT_FALSE((*c)[0].toTensor()[0].item<bool>()); // 200 == (u8)-56
 }
 
 //===----------------------------------------------------------------------------===//
