@@ -205,6 +205,29 @@ private:
     const Attr *a = argFor(op, 1);
     return a && a->kind() == Attr::Kind::Str && a->stringValue() == "tanh";
   }
+  /// Whether `op`'s schema argument `i` is an element of a tensor of rank > 0 (a
+  /// kir.load of such a buffer, or an element op of a kernel of rank > 0): TensorIterator
+  /// casts such an operand to the common dtype (rounding it to f16/bf16), while 0-dim
+  /// tensors and numbers are read as scalars.
+  bool dimensionedTensorArg(const Op &op, unsigned i) const {
+    const Attr *a = argFor(op, i);
+    if (!a || a->kind() != Attr::Kind::Operand)
+      return false;
+    const Value *v = op.operandValue(a->index());
+    if (!v->type()->isTensor())
+      return false;
+    const Op *def = v->definingOp();
+    size_t rank = def && def->name() == kKirLoad ? def->operandValue(0)->type()->rank() : k_.rank;
+    return rank > 0;
+  }
+  /// `v` (of dtype `from`, converted to `to`) rounded to `to` when `to` is f16/bf16 and
+  /// argument `i` is a dimensioned tensor of another dtype (TensorIterator's cast).
+  LV *castLikeIterator(const Op &op, unsigned i, LV *v, DType from, DType to) {
+    if ((to == DType::Float16 || to == DType::BFloat16) && from != to &&
+        dimensionedTensorArg(op, i))
+      return roundReduced(v, to);
+    return v;
+  }
   /// div's rounding mode: "", "trunc" or "floor".
   llvm::StringRef roundingMode(const Op &op);
 };
@@ -766,9 +789,9 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     if (!c.ok() || !x.ok() || !y.ok())
       return !c.ok() ? c.status() : !x.ok() ? x.status() : y.status();
     LV *cv = convert(c->v, c->dtype, DType::Bool, false);
-    return RV{b_.CreateSelect(cv, convert(x->v, x->dtype, result, false),
-                              convert(y->v, y->dtype, result, false)),
-              result};
+    LV *xv = castLikeIterator(op, 1, convert(x->v, x->dtype, result, false), x->dtype, result);
+    LV *yv = castLikeIterator(op, 2, convert(y->v, y->dtype, result, false), y->dtype, result);
+    return RV{b_.CreateSelect(cv, xv, yv), result};
   }
   case ArgForm::Clamp: {
     // min(max(x, lo), hi) with NaN-propagating max/min (ATen's clamp: lo > hi gives hi).
@@ -917,6 +940,11 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
         a = roundReduced(a, compute);
       if (y->dtype != compute)
         bv = roundReduced(bv, compute);
+    } else {
+      // Whatever the op, a dimensioned tensor of another dtype is cast to the common
+      // f16/bf16 first (an i64 tensor's INT64_MIN compared with f16 -inf is equal).
+      a = castLikeIterator(op, 0, a, x->dtype, compute);
+      bv = castLikeIterator(op, 1, bv, y->dtype, compute);
     }
     bool fp = isFloatReg(compute);
     bool uns = compute == DType::UInt8 || compute == DType::Bool;

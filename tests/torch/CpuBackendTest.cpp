@@ -249,6 +249,21 @@ TEST(CpuOps, DifftestRegressions) {
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE((*c)[0].toTensor().equal(at::ne(at::sub(s, u), s)));
   EXPECT_FALSE((*c)[0].toTensor()[0].item<bool>()); // 200 == (u8)-56
+  // An i64 tensor compared with an f16 tensor is cast to f16 first (TensorIterator's
+  // common-dtype cast): -inf.to(i64) is INT64_MIN, which is -inf again in f16, so
+  // `ne` is false (seed 8 of fxir-difftest; the kernel compared INT64_MIN in f32).
+  auto cast = fromText("graph @c(%x: f16[1, 3] input) -> (output) {\n"
+                       "  %i: i64[1, 3] = aten._to_copy.default(%x, dtype=i64)\n"
+                       "  %n: bool[1, 3] = aten.ne.Tensor(%i, %x)\n"
+                       "  fxir.yield(%n)\n}\n",
+                       cpuWith(1), "_cast");
+  ASSERT_TRUE(cast);
+  at::Tensor h = at::tensor({-INFINITY, 2.5, 3.0}, at::TensorOptions().dtype(at::kFloat))
+                     .to(at::kHalf)
+                     .view({1, 3});
+  absl::StatusOr<std::vector<c10::IValue>> n = cast->run({h});
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_TRUE((*n)[0].toTensor().equal(at::ne(h.to(at::kLong), h)));
 }
 
 //===----------------------------------------------------------------------------===//
