@@ -16,7 +16,7 @@
 //     offset into a larger storage;
 //   - 1 to 6 ops: unary (sin and cos of inputs only: of a computed value an allowed
 //     one-ulp difference becomes any value), binary with tensors or numbers,
-//     comparisons, where, casts,
+//     comparisons, where, casts, fills (zeros_like, ones_like, full_like),
 //     clamps, with their result dtypes from ATen's type promotion (interp checks them
 //     against what ATen computes, so a wrong one fails instead of passing);
 //   - values from a normal distribution with NaN, +-inf, +-0 and integer extremes mixed
@@ -164,7 +164,7 @@ private:
     const Val &x = vals[pick(static_cast<unsigned>(vals.size()))];
     const Val &y = vals[pick(static_cast<unsigned>(vals.size()))];
     out.name = name;
-    switch (pick(6)) {
+    switch (pick(7)) {
     case 0: { // unary
       struct U { const char *op; int kind; }; // 0 same (no bool), 1 float, 2 int/bool, 3 float-only same
       static const U us[] = {{"neg", 0}, {"abs", 0}, {"relu", 0}, {"exp", 1}, {"tanh", 1},
@@ -251,6 +251,16 @@ private:
       out.dtype = *common;
       out.shape = broadcast(c, xy);
       text = "aten.where.self(" + c.name + ", " + x.name + ", " + y.name + ")";
+      return true;
+    }
+    case 6: { // a fill shaped like x (a factory op: fused with what uses it)
+      static const char *fills[] = {"zeros_like", "ones_like", "full_like"};
+      unsigned k = pick(3);
+      out.dtype = x.dtype;
+      out.shape = x.shape;
+      std::string v = x.dtype == DType::Bool ? "true" : isFloat(x.dtype) ? "-2.5" : "7";
+      text = std::string("aten.") + fills[k] + ".default(" + x.name +
+             (k == 2 ? ", " + v : std::string()) + ")";
       return true;
     }
     default: { // cast or clamp
