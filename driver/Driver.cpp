@@ -67,6 +67,8 @@ absl::StatusOr<Prepared> prepare(const std::string &path, const Options &options
     if (backendName == config->backend.name)
       backendText = config->backend.options;
   }
+  if (backendName.empty())
+    backendName = options.defaultBackend;
   if (options.instrumentation)
     inst = *options.instrumentation;
   inst.verifyEach = inst.verifyEach && options.verifyEach;

@@ -42,6 +42,8 @@ struct Options {
   /// The backend ("interp", ...); empty: the config's, else none (no backend checks,
   /// no default pipeline: what fxir-opt does).
   std::string backend;
+  /// The backend when neither `backend` nor the config names one ("" : none).
+  std::string defaultBackend;
   /// Pipeline text ("default", "cse,dce"); nullopt: the config's, else the backend's
   /// default. An empty string runs no passes.
   std::optional<std::string> pipeline;

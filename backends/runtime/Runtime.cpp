@@ -4,7 +4,6 @@
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/interp/Interp.h"
 #include "fxir/backends/runtime/CpuExecutable.h"
-#include "fxir/driver/Config.h"
 
 namespace fxir::runtime {
 namespace {
@@ -41,15 +40,7 @@ absl::StatusOr<std::unique_ptr<Executable>> compile(const std::string &path,
     driver::Options d;
     // The backend: the option, else the YAML config's backend section, else interp.
     d.backend = options.backend;
-    if (d.backend.empty() && !options.pipelineConfig.empty()) {
-      absl::StatusOr<PipelineConfig> config =
-          loadPipelineConfig(options.pipelineConfig);
-      if (!config.ok())
-        return config.status();
-      d.backend = config->backend.name;
-    }
-    if (d.backend.empty())
-      d.backend = "interp";
+    d.defaultBackend = "interp";
     d.pipeline = options.pipeline;
     d.pipelineConfig = options.pipelineConfig;
     d.weightsFrom = options.weightsFrom;
