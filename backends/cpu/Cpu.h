@@ -89,6 +89,11 @@ struct KernelOpRow {
 };
 /// Every row of KernelOps.def.
 llvm::ArrayRef<KernelOpRow> kernelOpRows();
+/// Whether `t` is a number a kernel takes as a scalar (int, float, bool, their sym forms).
+bool isNumberType(const Type *t);
+/// The dtype a number of type `t` promotes as: Float64, Bool or Int64.
+DType numberDType(const Type *t);
+
 /// The row of ATen op `name`, or null when the generator does not cover it.
 const KernelOpRow *kernelOpRow(llvm::StringRef name);
 

@@ -136,6 +136,21 @@ private:
   llvm::Type *i64() { return b_.getInt64Ty(); }
   llvm::VectorType *vec(llvm::Type *t) { return llvm::FixedVectorType::get(t, w_); }
   LV *splat(LV *s) { return b_.CreateVectorSplat(w_, s); }
+  /// <0, 1, ..., W-1> as i64: each lane's offset along the inner dim.
+  LV *laneIota() {
+    llvm::SmallVector<llvm::Constant *, 16> lanes;
+    for (unsigned l = 0; l < w_; ++l)
+      lanes.push_back(b_.getInt64(l));
+    return llvm::ConstantVector::get(lanes);
+  }
+  /// The lanes' element pointers of buffer `buf` at inner index j, through its
+  /// run-time inner stride (gathers and scatters).
+  LV *stridedPtrs(unsigned buf, LV *j) {
+    LV *innerStride = strides_[buf].back();
+    LV *idx = b_.CreateAdd(splat(b_.CreateAdd(offset_[buf], b_.CreateMul(j, innerStride))),
+                           b_.CreateMul(laneIota(), splat(innerStride)));
+    return b_.CreateGEP(memType(c_, k_.buffers[buf].dtype), base_[buf], idx);
+  }
   LV *vconst(DType t, double f, int64_t i) {
     llvm::Type *s = scalarType(c_, t);
     LV *c = s->isFloatingPointTy() ? llvm::ConstantFP::get(s, f)
@@ -214,11 +229,7 @@ private:
     if (!a || a->kind() != Attr::Kind::Operand)
       return false;
     const Value *v = op.operandValue(a->index());
-    if (!v->type()->isTensor())
-      return false;
-    const Op *def = v->definingOp();
-    size_t rank = def && def->name() == kKirLoad ? def->operandValue(0)->type()->rank() : k_.rank;
-    return rank > 0;
+    return v->type()->isTensor() && elementTensorRank(v, k_.rank) > 0;
   }
   /// `v` (of dtype `from`, converted to `to`) rounded to `to` when `to` is f16/bf16 and
   /// argument `i` is a dimensioned tensor of another dtype (TensorIterator's cast).
@@ -342,7 +353,6 @@ LV *KernelEmitter::load(unsigned buf, Inner inner, LV *j, LV *mask) {
   llvm::Type *mt = memType(c_, bd.dtype);
   llvm::Align align(byteSize(bd.dtype));
   LV *raw = nullptr;
-  LV *innerStride = strides_[buf].back();
   switch (inner) {
   case Inner::Contiguous: {
     LV *p = elementPtr(buf, b_.CreateAdd(offset_[buf], j));
@@ -358,12 +368,7 @@ LV *KernelEmitter::load(unsigned buf, Inner inner, LV *j, LV *mask) {
     break;
   }
   case Inner::Strided: {
-    llvm::SmallVector<llvm::Constant *, 16> lanes;
-    for (unsigned l = 0; l < w_; ++l)
-      lanes.push_back(b_.getInt64(l));
-    LV *idx = b_.CreateAdd(splat(b_.CreateAdd(offset_[buf], b_.CreateMul(j, innerStride))),
-                           b_.CreateMul(llvm::ConstantVector::get(lanes), splat(innerStride)));
-    LV *ptrs = b_.CreateGEP(mt, base_[buf], idx);
+    LV *ptrs = stridedPtrs(buf, j);
     LV *m = mask ? mask : llvm::Constant::getAllOnesValue(vec(b_.getInt1Ty()));
     raw = b_.CreateMaskedGather(vec(mt), ptrs, align, m, llvm::Constant::getNullValue(vec(mt)));
     break;
@@ -420,14 +425,7 @@ void KernelEmitter::store(unsigned buf, LV *j, LV *mask, LV *v) {
   }
   if (bd.inner == Inner::Strided) {
     // A result laid out with a non-unit inner stride (its type's): a scatter.
-    LV *innerStride = strides_[buf].back();
-    llvm::SmallVector<llvm::Constant *, 16> lanes;
-    for (unsigned l = 0; l < w_; ++l)
-      lanes.push_back(b_.getInt64(l));
-    LV *idx = b_.CreateAdd(splat(b_.CreateAdd(offset_[buf], b_.CreateMul(j, innerStride))),
-                           b_.CreateMul(llvm::ConstantVector::get(lanes), splat(innerStride)));
-    LV *ptrs = b_.CreateGEP(memType(c_, bd.dtype), base_[buf], idx);
-    b_.CreateMaskedScatter(m, ptrs, align,
+    b_.CreateMaskedScatter(m, stridedPtrs(buf, j), align,
                            mask ? mask : llvm::Constant::getAllOnesValue(vec(b_.getInt1Ty())));
     return;
   }
@@ -770,10 +768,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     absl::StatusOr<LV *> start = bound("start", 0), step = bound("step", 1);
     if (!start.ok() || !step.ok())
       return !start.ok() ? start.status() : step.status();
-    llvm::SmallVector<llvm::Constant *, 16> lanes;
-    for (unsigned l = 0; l < w_; ++l)
-      lanes.push_back(b_.getInt64(l));
-    LV *idx = b_.CreateAdd(splat(j), llvm::ConstantVector::get(lanes));
+    LV *idx = b_.CreateAdd(splat(j), laneIota());
     LV *v = b_.CreateAdd(*start, b_.CreateMul(*step, idx));
     return RV{convert(v, DType::Int64, result, false), result};
   }
@@ -1056,12 +1051,11 @@ void KernelEmitter::emitBody(LV *j, LV *mask) {
   for (unsigned i = static_cast<unsigned>(k_.buffers.size()); i < in.numArgs(); ++i) {
     const Type *t = in.arg(i)->type();
     LV *slot = scalarSlots_[i - k_.buffers.size()];
-    bool isFloat = t->kind() == Type::Kind::Float || t->kind() == Type::Kind::SymFloat;
-    bool isBool = t->kind() == Type::Kind::Bool || t->kind() == Type::Kind::SymBool;
-    LV *sv = isFloat ? b_.CreateBitCast(slot, b_.getDoubleTy())
-             : isBool ? b_.CreateICmpNE(slot, b_.getInt64(0))
-                      : slot;
-    env_[in.arg(i)] = RV{splat(sv), isFloat ? DType::Float64 : isBool ? DType::Bool : DType::Int64};
+    DType nd = numberDType(t); // the slot holds the number's 64 bits
+    LV *sv = nd == DType::Float64 ? b_.CreateBitCast(slot, b_.getDoubleTy())
+             : nd == DType::Bool  ? b_.CreateICmpNE(slot, b_.getInt64(0))
+                                  : slot;
+    env_[in.arg(i)] = RV{splat(sv), nd};
   }
   auto fail = [&](const Op &op, const absl::Status &st) {
     if (error_.empty())
@@ -1137,10 +1131,7 @@ void KernelEmitter::emitInner(LV *jb, LV *je) {
   b_.SetInsertPoint(tailCheck);
   b_.CreateCondBr(b_.CreateICmpSLT(full, je), tail, done);
   b_.SetInsertPoint(tail);
-  llvm::SmallVector<llvm::Constant *, 16> lanes;
-  for (unsigned l = 0; l < w_; ++l)
-    lanes.push_back(b_.getInt64(l));
-  LV *idx = b_.CreateAdd(splat(full), llvm::ConstantVector::get(lanes));
+  LV *idx = b_.CreateAdd(splat(full), laneIota());
   LV *mask = b_.CreateICmpSLT(idx, splat(je));
   emitBody(full, mask);
   b_.CreateBr(done);

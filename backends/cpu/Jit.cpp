@@ -269,7 +269,7 @@ compileKernels(llvm::ArrayRef<KernelSpec> kernels, const CodegenOptions &options
     std::string key = kernelCacheKey(k, options, *t);
     auto [it, fresh] = unitOf.try_emplace(key, static_cast<unsigned>(units.size()));
     if (fresh)
-      units.push_back({key, {}, "", false});
+      units.push_back({key, {}, "", false, {}});
     units[it->second].kernels.push_back(&k);
     kernelUnit.push_back(it->second);
   }

@@ -91,6 +91,11 @@ std::optional<int64_t> intArg(const Op &op, llvm::StringRef key) {
 
 llvm::ArrayRef<OpInfo> kernelIROpRows() { return rows(); }
 
+size_t elementTensorRank(const Value *v, unsigned kernelRank) {
+  const Op *def = v->definingOp();
+  return def && def->name() == kKirLoad ? def->operandValue(0)->type()->rank() : kernelRank;
+}
+
 std::optional<DType> kernelIRResultType(const Op &op, llvm::ArrayRef<unsigned> args,
                                         unsigned kernelRank) {
   llvm::SmallVector<PromotionInput, 3> ins;
@@ -106,16 +111,11 @@ std::optional<DType> kernelIRResultType(const Op &op, llvm::ArrayRef<unsigned> a
       const Value *v = op.operandValue(a->index());
       const Type *t = v->type();
       if (!t->isTensor()) {
-        bool f = t->kind() == Type::Kind::Float || t->kind() == Type::Kind::SymFloat;
-        bool b = t->kind() == Type::Kind::Bool || t->kind() == Type::Kind::SymBool;
-        ins.push_back({PromotionInput::Kind::Number,
-                       f ? DType::Float64 : b ? DType::Bool : DType::Int64});
+        ins.push_back({PromotionInput::Kind::Number, numberDType(t)});
         break;
       }
-      const Op *def = v->definingOp();
-      size_t rank = def && def->name() == kKirLoad ? def->operandValue(0)->type()->rank()
-                                                   : kernelRank;
-      ins.push_back({rank ? PromotionInput::Kind::Tensor : PromotionInput::Kind::ZeroDim,
+      ins.push_back({elementTensorRank(v, kernelRank) ? PromotionInput::Kind::Tensor
+                                                      : PromotionInput::Kind::ZeroDim,
                      t->dtype()});
       break;
     }
@@ -382,12 +382,9 @@ absl::Status verifyKernelIR(const Graph &g, bool scheduled) {
   for (unsigned i = 0; i < g.body().numArgs(); ++i) {
     const Value *a = g.body().arg(i);
     const Type *t = a->type();
-    bool number = t->kind() == Type::Kind::Int || t->kind() == Type::Kind::Float ||
-                  t->kind() == Type::Kind::Bool || t->kind() == Type::Kind::SymInt ||
-                  t->kind() == Type::Kind::SymFloat || t->kind() == Type::Kind::SymBool;
     if (t->isTensor())
       buffers.insert(a);
-    else if (!number)
+    else if (!isNumberType(t))
       return absl::InvalidArgumentError(where + "input %" + a->name().str() +
                                         " is neither a buffer (a tensor) nor a number");
   }

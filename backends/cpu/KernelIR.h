@@ -58,6 +58,11 @@ inline constexpr llvm::StringLiteral kKirTiles = "kir.tiles";
 inline constexpr llvm::StringLiteral kKirLoad = "kir.load";
 inline constexpr llvm::StringLiteral kKirStore = "kir.store";
 
+/// The rank of the tensor a kernel-IR element `v` belongs to: a kir.load's buffer's, or
+/// the kernel's rank `kernelRank` for an element op (every op of a kernel has the
+/// kernel's shape). What type promotion and TensorIterator's casts see of an element.
+size_t elementTensorRank(const Value *v, unsigned kernelRank);
+
 /// The result dtype ATen's type promotion gives for element op `op`'s schema
 /// arguments `args` in kernel IR, where every element is a 0-dim value: an element's
 /// promotion class is its tensor's. A kir.load's is its buffer's (a tensor of rank > 0,

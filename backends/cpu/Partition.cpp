@@ -97,23 +97,6 @@ bool supportedDType(DType t) {
   }
 }
 
-bool isNumberType(const Type *t) {
-  switch (t->kind()) {
-  case Type::Kind::Int: case Type::Kind::Float: case Type::Kind::Bool:
-  case Type::Kind::SymInt: case Type::Kind::SymFloat: case Type::Kind::SymBool:
-    return true;
-  default:
-    return false;
-  }
-}
-
-DType numberDType(const Type *t) {
-  switch (t->kind()) {
-  case Type::Kind::Float: case Type::Kind::SymFloat: return DType::Float64;
-  case Type::Kind::Bool: case Type::Kind::SymBool: return DType::Bool;
-  default: return DType::Int64;
-  }
-}
 
 
 /// One input of a kernel op as the promotion sees it, or why it is not one.
@@ -165,6 +148,24 @@ bool isNoneOr(const Attr *a, llvm::ArrayRef<llvm::StringRef> names) {
 } // namespace
 
 llvm::ArrayRef<KernelOpRow> kernelOpRows() { return kRows; }
+
+bool isNumberType(const Type *t) {
+  switch (t->kind()) {
+  case Type::Kind::Int: case Type::Kind::Float: case Type::Kind::Bool:
+  case Type::Kind::SymInt: case Type::Kind::SymFloat: case Type::Kind::SymBool:
+    return true;
+  default:
+    return false;
+  }
+}
+
+DType numberDType(const Type *t) {
+  switch (t->kind()) {
+  case Type::Kind::Float: case Type::Kind::SymFloat: return DType::Float64;
+  case Type::Kind::Bool: case Type::Kind::SymBool: return DType::Bool;
+  default: return DType::Int64;
+  }
+}
 
 bool KernelOpRow::accepts(DType t) const {
   if (t == DType::Bool)
@@ -705,23 +706,8 @@ std::string whyNotKernel(const Op &op) {
       return why;
     if (ins[0].kind == PromotionInput::Kind::Number)
       return "self is not a tensor";
-    const OpSchema *s = op.schema();
-    for (unsigned i = 1; i < s->arguments.size(); ++i) {
-      const std::string &name = s->arguments[i].name;
-      const Attr *a = argFor(op, i);
-      if (name == "layout" && !isNoneOr(a, {"strided"}))
-        return "a layout change";
-      if (name == "device" && !isNoneOr(a, {"cpu"}))
-        return "a device change";
-      if (name == "pin_memory" && a && a->kind() == Attr::Kind::Bool && a->boolValue())
-        return "pinned memory";
-      if (name == "memory_format" &&
-          !isNoneOr(a, {"preserve_format", "contiguous_format"}))
-        return "a memory format change";
-      if (name == "dtype" && a && a->kind() != Attr::Kind::DType &&
-          a->kind() != Attr::Kind::None)
-        return "a dtype that is not a constant";
-    }
+    if (std::string why = placementWhyNot(op); !why.empty())
+      return why;
     if (row.form == ArgForm::Copy && ins[0].dtype != result)
       return "an unexpected result dtype";
     return "";
