@@ -15,15 +15,17 @@
 //   - inputs passed contiguous, strided (every other element), transposed or at an
 //     offset into a larger storage;
 //   - 1 to 6 ops: unary (sin and cos of inputs only: of a computed value an allowed
-//     one-ulp difference becomes any value), binary with tensors or numbers,
+//     one-ulp difference becomes any value; nothing that jumps at a threshold or has
+//     a pole takes a transcendental's result: Val::inexact), binary with tensors or numbers,
 //     comparisons, where, casts, fills (zeros_like, ones_like, full_like),
-//     clamps, with their result dtypes from ATen's type promotion (interp checks them
+//     clamps, views between them (transpose, unsqueeze, select at 0 or -1, a slice,
+//     a reshape to one dim: the cpu backend fuses them as index arithmetic), with their result dtypes from ATen's type promotion (interp checks them
 //     against what ATen computes, so a wrong one fails instead of passing);
 //   - values from a normal distribution with NaN, +-inf, +-0 and integer extremes mixed
 //     in.
 // f16/bf16 run with emulate-eager-rounding (fused f32 is a documented difference).
-// Prints `fxir-difftest: N passed, M failed (K ops ran in kernels; R runs that ATen
-// rejects, rejected by both)`; each failure prints its program as .fxir
+// Prints `fxir-difftest: N passed, M failed (K ops ran in kernels, V of them views; R
+// runs that ATen rejects, rejected by both)`; each failure prints its program as .fxir
 // text, how its inputs were laid out and what differs. Exit 0 when none failed.
 //===----------------------------------------------------------------------------===//
 #include <cstdio>
@@ -63,6 +65,13 @@ struct Val {
   std::string name;
   DType dtype;
   std::vector<std::string> shape; // dims as text ("4", "s0")
+  bool unknownLayout = false;      // a view's result whose strides the text leaves `{?}`
+  // Computed by a transcendental function (or from such a value): cpu and ATen may
+  // differ in its last ulp (both within the ULP table's bounds), so no op that jumps
+  // at a threshold (a comparison, floor/round/trunc/sign, a cast to an integer or
+  // bool, logical_and) takes it: it would turn an allowed ulp into a wrong answer
+  // (expm1(-17) is -0.99999994 correctly rounded, -1 in ATen: 0 and -1 as int32).
+  bool inexact = false;
 };
 
 struct Program {
@@ -134,12 +143,88 @@ public:
 
 private:
   std::mt19937_64 rng_;
+  std::string afterView_; // the view the previous op made, if it made one
 
   static std::string typeText(const Val &v) {
     std::string s = std::string(fxir::irName(v.dtype)) + "[";
     for (size_t i = 0; i < v.shape.size(); ++i)
       s += (i ? ", " : "") + v.shape[i];
-    return s + "]";
+    return s + (v.unknownLayout ? "]{?}" : "]");
+  }
+
+  static bool broadcastable(const Val &a, const Val &b) {
+    size_t n = std::min(a.shape.size(), b.shape.size());
+    for (size_t i = 1; i <= n; ++i) {
+      const std::string &x = a.shape[a.shape.size() - i], &y = b.shape[b.shape.size() - i];
+      if (x != y && x != "1" && y != "1")
+        return false;
+    }
+    return true;
+  }
+
+  /// A view of x (the cpu backend fuses views between pointwise ops: docs/codegen.md).
+  bool view(const Val &x, Val &out, std::string &text) {
+    size_t rank = x.shape.size();
+    if (rank == 0)
+      return false;
+    out.dtype = x.dtype;
+    out.shape = x.shape;
+    out.unknownLayout = x.unknownLayout;
+    out.inexact = x.inexact;
+    auto dim = [&](size_t d) { return std::to_string(d); };
+    switch (pick(5)) {
+    case 0: { // transpose
+      if (rank < 2)
+        return false;
+      unsigned a = pick(rank), b = pick(rank);
+      if (a == b)
+        return false;
+      std::swap(out.shape[a], out.shape[b]);
+      out.unknownLayout = true;
+      text = "aten.transpose.int(" + x.name + ", " + dim(a) + ", " + dim(b) + ")";
+      return true;
+    }
+    case 1: { // unsqueeze
+      if (rank > 3)
+        return false;
+      unsigned d = pick(rank + 1);
+      out.shape.insert(out.shape.begin() + d, "1");
+      text = "aten.unsqueeze.default(" + x.name + ", " + dim(d) + ")";
+      return true;
+    }
+    case 2: { // select, at 0 or -1
+      unsigned d = pick(rank);
+      if (rank < 2 || x.shape[d] == "0")
+        return false;
+      bool last = pick(2);
+      out.shape.erase(out.shape.begin() + d);
+      out.unknownLayout = x.unknownLayout || d != 0;
+      text = "aten.select.int(" + x.name + ", " + dim(d) + ", " + (last ? "-1" : "0") + ")";
+      return true;
+    }
+    case 3: { // slice [1:] of a dim of constant size
+      unsigned d = pick(rank);
+      if (x.shape[d] == "s0")
+        return false;
+      int64_t n = std::stoll(x.shape[d]);
+      out.shape[d] = std::to_string(std::max<int64_t>(0, n - 1));
+      out.unknownLayout = x.unknownLayout || d != 0;
+      text = "aten.slice.Tensor(" + x.name + ", " + dim(d) + ", 1, 9223372036854775807)";
+      return true;
+    }
+    default: { // reshape to one dim (constant sizes)
+      int64_t n = 1;
+      for (const std::string &d : x.shape) {
+        if (d == "s0")
+          return false;
+        n *= std::stoll(d);
+      }
+      out.shape = {std::to_string(n)};
+      out.unknownLayout = false;
+      text = "aten.reshape.default(" + x.name + ", [" + std::to_string(n) + "])";
+      return true;
+    }
+    }
   }
 
   static std::vector<std::string> broadcast(const Val &a, const Val &b) {
@@ -161,10 +246,28 @@ private:
 
   /// One random op on `vals`, or false when the draw gives nothing valid.
   bool op(const std::vector<Val> &vals, const std::string &name, Val &out, std::string &text) {
-    const Val &x = vals[pick(static_cast<unsigned>(vals.size()))];
+    // After a view, the next op reads it (a view between two pointwise ops is what
+    // the cpu backend fuses); a view mostly takes a computed value.
+    const Val *last = !afterView_.empty() && vals.back().name == afterView_ ? &vals.back() : nullptr;
+    afterView_.clear();
+    const Val &x = last && pick(4) ? *last : vals[pick(static_cast<unsigned>(vals.size()))];
     const Val &y = vals[pick(static_cast<unsigned>(vals.size()))];
     out.name = name;
-    switch (pick(7)) {
+    if (!broadcastable(x, y))
+      return false;
+    out.inexact = x.inexact || y.inexact;
+    switch (pick(8)) {
+    case 7: {
+      std::vector<const Val *> computed;
+      for (const Val &v : vals)
+        if (v.name.rfind("%v", 0) == 0)
+          computed.push_back(&v);
+      const Val &vx = !computed.empty() && pick(4) ? *computed[pick(computed.size())] : x;
+      if (!view(vx, out, text))
+        return false;
+      afterView_ = name;
+      return true;
+    }
     case 0: { // unary
       struct U { const char *op; int kind; }; // 0 same (no bool), 1 float, 2 int/bool, 3 float-only same
       static const U us[] = {{"neg", 0}, {"abs", 0}, {"relu", 0}, {"exp", 1}, {"tanh", 1},
@@ -182,6 +285,14 @@ private:
       bool periodic = std::string(u.op) == "sin" || std::string(u.op) == "cos";
       if (periodic && x.name.rfind("%in", 0) != 0)
         return false;
+      std::string un = u.op;
+      bool jumps = un == "floor" || un == "round" || un == "trunc" || un == "sign";
+      // log and log1p near their pole magnify an ulp the same way
+      // (log1p(expm1(-9)): 8,000 times).
+      bool pole = un == "log" || un == "log1p";
+      if ((jumps || pole) && x.inexact)
+        return false;
+      out.inexact = x.inexact || u.kind == 1 || u.kind == 3;
       out.dtype = u.kind == 1 ? (isFloat(x.dtype) ? x.dtype : DType::Float32) : x.dtype;
       out.shape = x.shape;
       text = std::string("aten.") + u.op + ".default(" + x.name + ")";
@@ -200,9 +311,15 @@ private:
         return false;
       if (k <= 2 && *common == DType::Bool) // add, sub, mul of bools
         return false;
+      if (k == 8 && out.inexact)
+        return false;
       out.dtype = k == 3 ? (isFloat(*common) ? *common : DType::Float32)
                   : k == 8 ? DType::Bool : *common;
       out.shape = broadcast(x, y);
+      // An f32 transcendental's ulp is not within f64's tolerance.
+      if (out.dtype == DType::Float64 && ((x.inexact && x.dtype != DType::Float64) ||
+                                          (y.inexact && y.dtype != DType::Float64)))
+        return false;
       text = std::string("aten.") + ops[k] + "(" + x.name + ", " + y.name +
              (k <= 1 ? ", alpha=1" : "") + ")";
       return true;
@@ -215,6 +332,9 @@ private:
       unsigned k = pick(5);
       if (x.dtype == DType::Bool && k != 3 && k != 2)
         return false;
+      if (k == 3 && x.inexact)
+        return false;
+      out.inexact = x.inexact;
       fxir::cpu::PromotionInput n{fxir::cpu::PromotionInput::Kind::Number,
                                   fnum ? DType::Float64 : DType::Int64};
       std::optional<DType> common = fxir::cpu::resultType({promo(x), n});
@@ -233,6 +353,8 @@ private:
     }
     case 3: { // comparison
       static const char *ops[] = {"eq.Tensor", "ne.Tensor", "lt.Tensor", "ge.Tensor"};
+      if (out.inexact)
+        return false;
       if (!fxir::cpu::resultType({promo(x), promo(y)}))
         return false;
       out.dtype = DType::Bool;
@@ -242,7 +364,7 @@ private:
     }
     case 4: { // where on a comparison made here
       const Val &c = vals[pick(static_cast<unsigned>(vals.size()))];
-      if (c.dtype != DType::Bool)
+      if (c.dtype != DType::Bool || !broadcastable(c, x) || !broadcastable(c, y))
         return false;
       std::optional<DType> common = fxir::cpu::resultType({promo(x), promo(y)});
       if (!common)
@@ -258,14 +380,18 @@ private:
       unsigned k = pick(3);
       out.dtype = x.dtype;
       out.shape = x.shape;
+      out.inexact = false;
       std::string v = x.dtype == DType::Bool ? "true" : isFloat(x.dtype) ? "-2.5" : "7";
       text = std::string("aten.") + fills[k] + ".default(" + x.name +
              (k == 2 ? ", " + v : std::string()) + ")";
       return true;
     }
     default: { // cast or clamp
+      out.inexact = x.inexact;
       if (pick(2)) {
         DType to = kDTypes[pick(10)];
+        if (x.inexact && (!isFloat(to) || (to == DType::Float64 && x.dtype != DType::Float64)))
+          return false;
         out.dtype = to;
         out.shape = x.shape;
         text = "aten._to_copy.default(" + x.name + ", dtype=" + std::string(fxir::irName(to)) + ")";
@@ -345,7 +471,7 @@ int main(int argc, char **argv) {
                               .string()
                         : std::string(keep);
   std::filesystem::create_directories(dir);
-  unsigned passed = 0, failed = 0, bothRejected = 0, kernelOps = 0;
+  unsigned passed = 0, failed = 0, bothRejected = 0, kernelOps = 0, fusedViews = 0;
   for (unsigned i = 0; i < count; ++i) {
     Generator g(seed * 1000003ull + i);
     at::manual_seed(seed * 1000003ull + i);
@@ -411,8 +537,15 @@ int main(int argc, char **argv) {
           problem = "output " + std::to_string(k) + ": " + d;
       }
     }
-    if (cpu.ok())
+    if (cpu.ok()) {
       kernelOps += fxir::cpu::reportPartition((*cpu)->graph()).fusedOps;
+      (*cpu)->graph().walk([&](const fxir::Op &op) {
+        if (op.name() == fxir::cpu::kKernelOpName)
+          for (const fxir::Op &m : op.region(0).ops())
+            fusedViews += !m.isTerminator() && fxir::cpu::whyNotFusedView(m).empty() &&
+                          !fxir::cpu::whyNotKernel(m).empty();
+      });
+    }
     if (problem.empty()) {
       ++passed;
       continue;
@@ -427,7 +560,7 @@ int main(int argc, char **argv) {
   if (keep.empty())
     std::filesystem::remove_all(dir);
   std::cout << "fxir-difftest: " << passed << " passed, " << failed << " failed (" << kernelOps
-            << " ops ran in kernels; " << bothRejected << " runs that ATen rejects, rejected by "
+            << " ops ran in kernels, " << fusedViews << " of them views; " << bothRejected << " runs that ATen rejects, rejected by "
             << "both)\n";
   return failed ? 1 : 0;
 }

@@ -174,7 +174,7 @@ std::string canonicalKernelText(const KernelSpec &k) {
   for (const KernelSpec::Buffer &b : k.buffers)
     os << "buffer " << (b.isResult ? "result " : "operand ") << b.index << " "
        << irName(b.dtype) << " rank " << b.rank << " inner " << static_cast<int>(b.inner)
-       << "\n";
+       << " space " << b.space << "\n";
   os << "scalars";
   for (unsigned s : k.scalarOperands)
     os << " " << s;

@@ -128,6 +128,16 @@ llvm::SmallVector<unsigned, 2> clampBounds(const Op &op);
 /// reproduce. Decides the partition; `--report` lists the extern ops by name.
 std::string whyNotKernel(const Op &op);
 
+/// Why view op `op` cannot be fused into the kernel of its input's producer ("" when
+/// it can): fxir's view table (ir/ViewOps.def) gives it an index map that finds each
+/// result element's input element from its index alone (not as_strided, conditional
+/// or multi-result views, not expand); one tensor operand; ranks >= 1. Such a view is
+/// never a kernel alone: the
+/// partition fuses it when its input's kernel has no other user (docs/codegen.md), and
+/// the ops under it then run in the view's index space (their loads read their
+/// operands through the view: index arithmetic, no copy).
+std::string whyNotFusedView(const Op &op);
+
 /// Whether `op` is a heavy op left to ATen on purpose (matmul, convolution,
 /// attention): reported as `library` rather than `extern`.
 bool isLibraryOp(const Op &op);
@@ -180,10 +190,22 @@ struct KernelSpec {
     DType dtype = DType::Float32;
     unsigned rank = 0;        ///< of the tensor (<= rank; leading dims broadcast)
     Inner inner = Inner::Contiguous;
+    /// The index space whose ops read it (spaces below; 0: the kernel's). An operand
+    /// read in space s > 0 is the operand seen through that space's views: rank R,
+    /// its strides those of the views applied at run time (index arithmetic).
+    unsigned space = 0;
   };
   std::vector<Buffer> buffers;        ///< tensor operands, then results
   std::vector<unsigned> scalarOperands; ///< number operands, slot order
-  std::vector<unsigned> operandBuffer; ///< per operand: buffer index, or -1u
+  /// Index spaces. 0 is the kernel's (its results' shape). The ops under a fused view
+  /// chain run in another: spaces[s] lists its views, the one nearest the kernel's
+  /// space first; an element of it at index i is the element the chain maps i to.
+  std::vector<std::vector<const Op *>> spaces{{}};
+  /// The space of each op of the kernel's region that is not in space 0.
+  llvm::DenseMap<const Op *, unsigned> opSpace;
+  /// The buffer of operand `operand` read in space `space` (-1u: none).
+  unsigned bufferOf(unsigned operand, unsigned space) const;
+  std::vector<unsigned> operandBuffer; ///< per operand: its space-0 buffer, or -1u
   std::vector<unsigned> operandScalar; ///< per operand: scalar slot, or -1u
   unsigned numOps = 0;                ///< ATen ops fused
   /// It holds a factory op (Fill, Arange forms): its iteration space is its result

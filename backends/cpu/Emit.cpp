@@ -197,22 +197,34 @@ private:
   /// llvm.maximum of extended halves to f16 and its x86 lowering then returns 0 for
   /// maximum(NaN, 0) (found by fxir-difftest). max(a, b) = a > b ? a : b (b when
   /// equal, as vmaxps: max(0, -0) = -0); min prefers -0 on a tie of zeros.
+  /// a's NaN is taken by the unordered compare (ugt/ult), not by a separate
+  /// `a uno a` select: LLVM 19's InstCombine folds `(fabs(x) uno 0) | (fabs(x) ogt
+  /// 0)` into `x ugt 0`, so relu(abs(x)) gave 0 for every negative x (fxir-difftest
+  /// seed 4; CpuOps.DifftestRegressions).
   LV *maxOf(LV *a, LV *b, bool fp, bool uns) {
     if (!fp)
       return call(uns ? llvm::Intrinsic::umax : llvm::Intrinsic::smax, {a, b});
-    LV *r = b_.CreateSelect(b_.CreateFCmpOGT(a, b), a, b);
-    r = b_.CreateSelect(b_.CreateFCmpUNO(b, b), b, r);
-    return b_.CreateSelect(b_.CreateFCmpUNO(a, a), a, r);
+    LV *r = b_.CreateSelect(b_.CreateFCmpUGT(a, b), a, b);
+    return b_.CreateSelect(b_.CreateFCmpUNO(b, b), b, r);
   }
   LV *minOf(LV *a, LV *b, bool fp, bool uns) {
     if (!fp)
       return call(uns ? llvm::Intrinsic::umin : llvm::Intrinsic::smin, {a, b});
-    LV *r = b_.CreateSelect(b_.CreateFCmpOLT(a, b), a, b);
+    LV *r = b_.CreateSelect(b_.CreateFCmpULT(a, b), a, b);
     LV *tieZero = b_.CreateAnd(b_.CreateFCmpOEQ(a, b),
                                b_.CreateFCmpOEQ(a, llvm::Constant::getNullValue(a->getType())));
     r = b_.CreateSelect(tieZero, b_.CreateFNeg(call(llvm::Intrinsic::fabs, {a})), r);
-    r = b_.CreateSelect(b_.CreateFCmpUNO(b, b), b, r);
-    return b_.CreateSelect(b_.CreateFCmpUNO(a, a), a, r);
+    return b_.CreateSelect(b_.CreateFCmpUNO(b, b), b, r);
+  }
+  /// v clamped from below (`low`) or above by `bound`, as eager's clamp, relu and
+  /// hardtanh: v itself unless it is past the bound, so relu(-0) is -0 (maximum's
+  /// tie rule would give the bound's +0); a NaN v stays, a NaN bound gives NaN.
+  LV *clampTo(LV *v, LV *bound, bool low, bool fp, bool uns) {
+    if (!fp)
+      return low ? maxOf(v, bound, fp, uns) : minOf(v, bound, fp, uns);
+    LV *past = low ? b_.CreateFCmpOLT(v, bound) : b_.CreateFCmpOGT(v, bound);
+    LV *r = b_.CreateSelect(past, bound, v);
+    return b_.CreateSelect(b_.CreateFCmpUNO(bound, bound), bound, r);
   }
   LV *intDivide(Emitter e, llvm::StringRef mode, LV *a, LV *b, bool uns, LV *mask);
   /// gelu's approximate="tanh".
@@ -810,7 +822,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
         continue;
       }
       bool isMin = llvm::StringRef(op.schema()->arguments[i].name).starts_with("min");
-      v = isMin ? maxOf(v, bound, fp, uns) : minOf(v, bound, fp, uns);
+      v = isMin ? clampTo(v, bound, true, fp, uns) : clampTo(v, bound, false, fp, uns);
     }
     return RV{v, result};
   }
@@ -830,7 +842,7 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
                                                             {v, b_.getFalse()}));
       break;
     case Emitter::Relu:
-      r = maxOf(v, llvm::Constant::getNullValue(v->getType()), fp, result == DType::UInt8);
+      r = clampTo(v, llvm::Constant::getNullValue(v->getType()), true, fp, result == DType::UInt8);
       break;
     case Emitter::Exp: r = expF32(v); break;
     case Emitter::Exp2: r = exp2F32(v); break;
@@ -923,11 +935,17 @@ absl::StatusOr<KernelEmitter::RV> KernelEmitter::emitOp(const Op &op, LV *j, LV 
     LV *bv = convert(y->v, y->dtype, compute, false);
     // f16/bf16: an operand of another dtype (a number, a 0-dim tensor) is rounded to
     // the dtype first where eager's kernels do (measured on torch 2.13: add, sub,
-    // rsub, true div, maximum, minimum, and bf16 mul; not f16 mul, floor division,
-    // fmod, remainder or comparisons).
+    // rsub, true div, maximum, minimum, fmod, remainder, the comparisons, and bf16
+    // mul; not f16 mul or floor division, whose kernels read a scalar operand in
+    // f32). fxir-difftest seed 5 found the comparisons: eq(2.5036 as a 0-dim f32,
+    // 2.5 in bf16) is true in eager.
     bool roundsOther = row->emitter == Emitter::Add || row->emitter == Emitter::Sub ||
                        row->emitter == Emitter::RSub || row->emitter == Emitter::Maximum ||
-                       row->emitter == Emitter::Minimum ||
+                       row->emitter == Emitter::Minimum || row->emitter == Emitter::Fmod ||
+                       row->emitter == Emitter::Remainder || row->emitter == Emitter::Eq ||
+                       row->emitter == Emitter::Ne || row->emitter == Emitter::Lt ||
+                       row->emitter == Emitter::Le || row->emitter == Emitter::Gt ||
+                       row->emitter == Emitter::Ge ||
                        (row->emitter == Emitter::Div && roundingMode(op).empty()) ||
                        (row->emitter == Emitter::Mul && compute == DType::BFloat16);
     if ((compute == DType::Float16 || compute == DType::BFloat16) && roundsOther) {

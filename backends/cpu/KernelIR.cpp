@@ -143,6 +143,12 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
   for (const KernelSpec::Buffer &bd : k.buffers) {
     const Type *t = bd.isResult ? kernel.result(bd.index)->type()
                                 : kernel.operandValue(bd.index)->type();
+    // An operand read through a fused view chain: the view's elements, indexed by the
+    // kernel's index (its layout: contiguous as the schedule found, else unknown).
+    if (!bd.isResult && bd.space != 0)
+      t = bd.inner == Inner::Contiguous
+              ? ctx.tensorType(t->dtype(), iter->shape())
+              : ctx.tensorTypeWithUnknownLayout(t->dtype(), iter->shape());
     std::string name = bd.isResult ? "out" + std::to_string(bd.index)
                                    : "in" + std::to_string(numOperandBufs++);
     bufs.push_back(g->body().addArg(t, ctx.name(name)));
@@ -179,20 +185,35 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
   auto access = [&](Value *buf, llvm::SmallVectorImpl<Value *> &operands) {
     return indexList(buf->type(), iter, iterIvs, operands);
   };
-  ValueMap env;
-  for (unsigned i = 0; i < body.numArgs(); ++i) {
-    if (k.operandBuffer[i] != ~0u) {
-      Value *buf = bufs[k.operandBuffer[i]];
-      llvm::SmallVector<Value *, 4> ops{buf};
-      std::vector<Attr> idx = access(buf, ops);
-      Op *ld = b.create(kKirLoad, ops,
-                        {Arg{{}, Attr::operand(0)}, Arg{{}, Attr::list(ctx.copy(llvm::ArrayRef<Attr>(idx)))}},
-                        {elementType(ctx, buf->type()->dtype())});
-      env[body.arg(i)] = ld->result(0);
-    } else if (k.operandScalar[i] != ~0u) {
-      env[body.arg(i)] = scalars[k.operandScalar[i]];
-    } // else: a tensor only factory ops take for its shape (nothing reads it)
+  // Region arguments: each operand buffer's element (one load a buffer, in buffer
+  // order), the number operands; a tensor only factory ops take for its shape has no
+  // buffer (nothing reads it).
+  std::vector<Value *> loaded(k.buffers.size(), nullptr);
+  for (unsigned bi = 0; bi < k.buffers.size(); ++bi) {
+    if (k.buffers[bi].isResult)
+      continue;
+    Value *buf = bufs[bi];
+    llvm::SmallVector<Value *, 4> ops{buf};
+    std::vector<Attr> idx = access(buf, ops);
+    Op *ld = b.create(kKirLoad, ops,
+                      {Arg{{}, Attr::operand(0)}, Arg{{}, Attr::list(ctx.copy(llvm::ArrayRef<Attr>(idx)))}},
+                      {elementType(ctx, buf->type()->dtype())});
+    loaded[bi] = ld->result(0);
   }
+  ValueMap env;
+  // The element `v` stands for in `op`'s index space: a region argument's buffer of
+  // that space (space 0's for a 0-dim operand), or what the op defining it computed.
+  auto elementOf = [&](const Op &op, Value *v) -> Value * {
+    if (v->argOwner() == &body) {
+      unsigned i = v->index();
+      if (k.operandScalar[i] != ~0u)
+        return scalars[k.operandScalar[i]];
+      unsigned space = v->type()->isTensor() && v->type()->rank() ? k.opSpace.lookup(&op) : 0;
+      unsigned bi = k.bufferOf(i, space);
+      return bi == ~0u ? nullptr : loaded[bi];
+    }
+    return env.lookup(v);
+  };
   for (const Op &op : body.ops()) {
     if (op.isTerminator()) {
       for (unsigned r = 0; r < op.numOperands(); ++r) {
@@ -203,7 +224,7 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
         llvm::SmallVector<Value *, 4> ops{buf};
         std::vector<Attr> idx = access(buf, ops);
         unsigned v = static_cast<unsigned>(ops.size());
-        ops.push_back(env.lookup(op.operandValue(r)));
+        ops.push_back(elementOf(op, op.operandValue(r)));
         if (!ops.back())
           return absl::InternalError("cpu: " + kernel.describe() + " yields a value it does not define");
         b.create(kKirStore, ops,
@@ -224,7 +245,7 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
       if (const Attr *v = fillValueArg(op); v && v->kind() != Attr::Kind::None) {
         value = *v;
         if (v->kind() == Attr::Kind::Operand) {
-          Value *x = env.lookup(op.operandValue(v->index()));
+          Value *x = elementOf(op, op.operandValue(v->index()));
           if (!x)
             return absl::InternalError("cpu: " + op.describe() + ": its fill value has no value");
           ops.push_back(x);
@@ -243,9 +264,18 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
       env[op.result(0)] = m->result(0);
       continue;
     }
+    if (whyNotKernel(op).size()) {
+      // A fused view: the ops under it already compute its elements (their loads
+      // read through it).
+      Value *x = elementOf(op, op.operandValue(argFor(op, 0)->index()));
+      if (!x)
+        return absl::InternalError("cpu: " + op.describe() + ": its input has no value");
+      env[op.result(0)] = x;
+      continue;
+    }
     llvm::SmallVector<Value *, 4> ops;
     for (unsigned i = 0; i < op.numOperands(); ++i) {
-      Value *v = env.lookup(op.operandValue(i));
+      Value *v = elementOf(op, op.operandValue(i));
       if (!v)
         return absl::InternalError("cpu: " + op.describe() + " uses a value from outside its kernel");
       ops.push_back(v);
@@ -545,6 +575,21 @@ absl::StatusOr<std::string> kernelIRText(const KernelSpec &k, unsigned lanes) {
     auto [line, rest] = src.split('\n');
     header += "//" + line.str() + "\n";
     src = rest;
+  }
+  // Buffers read through fused views: which operand, through which views.
+  unsigned operandNo = 0;
+  for (const KernelSpec::Buffer &bd : k.buffers) {
+    if (bd.isResult)
+      continue;
+    unsigned n = operandNo++;
+    if (bd.space == 0)
+      continue;
+    header += "// %in" + std::to_string(n) + ": operand " + std::to_string(bd.index) +
+              " read through";
+    const std::vector<const Op *> &chain = k.spaces[bd.space];
+    for (size_t j = chain.size(); j-- > 0;)
+      header += " %" + chain[j]->result(0)->name().str() + " (" + chain[j]->name().str() + ")";
+    header += "\n";
   }
   PrintOptions po;
   po.debugInfo = true; // every op keeps its provenance in the file

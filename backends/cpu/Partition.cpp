@@ -23,6 +23,7 @@
 
 #include "fxir/ir/Builder.h"
 #include "fxir/ir/OpSchema.h"
+#include "fxir/ir/ViewOps.h"
 #include "fxir/passes/PassRegistry.h"
 
 #include "llvm/ADT/DenseSet.h"
@@ -487,13 +488,14 @@ std::string placementWhyNot(const Op &op) {
   return "";
 }
 
-// Whether every symbol of `t`'s shape is bound by one of `op`'s operands: a tensor
-// operand with that symbol as a dim, or a number operand typed symint<a*s + b>.
-// The runtime evaluates a factory kernel's shape from its operands so.
-bool shapeBoundByOperands(const Op &op, const Type *t) {
+// Whether every symbol of `t`'s shape is bound by one of `values`: a tensor with that
+// symbol as a dim, or a number typed symint<a*s + b>. The runtime evaluates a factory
+// kernel's shape, and the shapes a viewed buffer is expanded to, from the kernel's
+// operands so.
+bool shapeBoundBy(llvm::ArrayRef<const Value *> values, const Type *t) {
   llvm::DenseSet<const Symbol *> bound;
-  for (unsigned i = 0; i < op.numOperands(); ++i) {
-    const Type *o = op.operandValue(i)->type();
+  for (const Value *v : values) {
+    const Type *o = v->type();
     if (o->isTensor()) {
       for (const SymExpr *d : o->shape())
         if (d->kind() == SymExpr::Kind::Sym)
@@ -517,6 +519,13 @@ bool shapeBoundByOperands(const Op &op, const Type *t) {
     if (!ok(d))
       return false;
   return true;
+}
+
+bool shapeBoundByOperands(const Op &op, const Type *t) {
+  llvm::SmallVector<const Value *, 4> values;
+  for (unsigned i = 0; i < op.numOperands(); ++i)
+    values.push_back(op.operandValue(i));
+  return shapeBoundBy(values, t);
 }
 
 // Whether constant `v` converts to `t` exactly (so ATen's fill gives the same value).
@@ -716,6 +725,46 @@ std::string whyNotKernel(const Op &op) {
   return "not covered by the generator";
 }
 
+
+std::string whyNotFusedView(const Op &op) {
+  if (op.info().kind != OpInfo::Kind::Dispatcher)
+    return "not an ATen op";
+  // fxir's view table (ir/ViewOps.def, checked against the schema table) gives the
+  // view's index map. Fused: the kinds whose result element is one input element
+  // found from its index alone. Not: as_strided (it reads the input's strides),
+  // conditional views (a copy, a cast, unless nothing changes), the multi-result
+  // ones (unbind, split) and expand: fusing recomputes the ops under a view once per
+  // element of it, and an expand repeats elements (the kinds fused never do).
+  const ViewInfo *vi = op.info().view;
+  if (!vi)
+    return "not a view";
+  switch (vi->kind) {
+  case ViewKind::Identity: case ViewKind::Select: case ViewKind::Slice:
+  case ViewKind::Narrow: case ViewKind::Diagonal: case ViewKind::Transpose:
+  case ViewKind::Permute: case ViewKind::Reshape:
+    break;
+  default:
+    return "a " + viewKindName(vi->kind).str() + " view";
+  }
+  if (op.numResults() != 1)
+    return "not one result";
+  const Attr *self = argFor(op, 0);
+  if (!self || self->kind() != Attr::Kind::Operand)
+    return "no tensor input";
+  for (unsigned i = 0; i < op.numOperands(); ++i)
+    if (i != self->index() && op.operandValue(i)->type()->isTensor())
+      return "a second tensor operand";
+  const Type *in = op.operandValue(self->index())->type(), *out = op.result(0)->type();
+  if (!in->isTensor() || !out->isTensor() || in->dtype() != out->dtype() ||
+      !supportedDType(out->dtype()) || out->device() != "cpu" || in->device() != "cpu")
+    return "not a cpu tensor view of a generated dtype";
+  // Ranks >= 1: every op fused under it keeps its promotion class (a tensor with
+  // dims), which type promotion depends on.
+  if (in->rank() == 0 || out->rank() == 0)
+    return "a 0-dim input or result";
+  return "";
+}
+
 bool isLibraryOp(const Op &op) {
   if (op.info().kind != OpInfo::Kind::Dispatcher)
     return false;
@@ -809,6 +858,53 @@ private:
     bool dead = false;
   };
 
+  /// The group view op `op` joins (its ops then run in the view's index space), or
+  /// null: `op` is a fusible view (whyNotFusedView) of a value of group g, and
+  ///  - nothing outside g but `op` uses g's values (they all live under the view);
+  ///  - g holds no arange (its value is its index, which the view maps);
+  ///  - the runtime can evaluate g's shape from g's operands (a broadcast operand is
+  ///    expanded to it before the view);
+  ///  - a user of the view can continue the kernel: an op it covers of the view's
+  ///    shape, or another such view (a view alone at a kernel's end would only turn a
+  ///    free ATen view into strided stores).
+  template <typename TopOf>
+  static Group *viewJoins(Op &op, llvm::DenseMap<const Op *, Group *> &groupOf, TopOf topOf) {
+    if (!whyNotFusedView(op).empty())
+      return nullptr;
+    Op *def = op.operandValue(argFor(op, 0)->index())->definingOp();
+    auto it = def ? groupOf.find(def) : groupOf.end();
+    if (it == groupOf.end() || it->second->dead)
+      return nullptr;
+    Group *g = it->second;
+    llvm::SmallSetVector<const Value *, 8> inputs;
+    for (Op *m : g->ops) {
+      if (const KernelOpRow *r = kernelOpRow(m->name()); r && r->form == ArgForm::Arange)
+        return nullptr;
+      for (unsigned i = 0; i < m->numOperands(); ++i) {
+        Op *d = m->operandValue(i)->definingOp();
+        if (!d || groupOf.lookup(d) != g)
+          inputs.insert(m->operandValue(i));
+      }
+      for (unsigned r = 0; r < m->numResults(); ++r)
+        for (OpOperand *u = m->result(r)->firstUse(); u; u = u->nextUse()) {
+          Op *user = topOf(u->owner());
+          if (user != &op && groupOf.lookup(user) != g)
+            return nullptr;
+        }
+    }
+    if (!shapeBoundBy(inputs.getArrayRef(), g->shape))
+      return nullptr;
+    for (OpOperand *u = op.result(0)->firstUse(); u; u = u->nextUse()) {
+      Op *user = u->owner();
+      if (user->parentRegion() != op.parentRegion())
+        continue;
+      if (whyNotFusedView(*user).empty() ||
+          (whyNotKernel(*user).empty() && sameShape(user->result(0)->type(), op.result(0)->type())))
+        return g;
+    }
+    return nullptr;
+  }
+
   static bool sameShape(const Type *a, const Type *b) {
     if (a->rank() != b->rank())
       return false;
@@ -841,8 +937,16 @@ private:
     std::vector<std::unique_ptr<Group>> groups;
     llvm::DenseMap<const Op *, Group *> groupOf;
     for (Op &op : region.ops()) {
-      if (op.name() == kKernelOpName || !whyNotKernel(op).empty())
+      if (op.name() == kKernelOpName)
         continue;
+      if (!whyNotKernel(op).empty()) {
+        if (Group *g = fuse_ ? viewJoins(op, groupOf, topOf) : nullptr) {
+          g->ops.push_back(&op);
+          g->shape = op.result(0)->type();
+          groupOf[&op] = g;
+        }
+        continue;
+      }
       const Type *shape = op.result(0)->type();
       // Candidate groups: those of its producers with the same iteration space.
       llvm::SmallSetVector<Group *, 4> producers;
@@ -995,6 +1099,9 @@ private:
     }
     ctx.stats()["kernels"] += 1;
     ctx.stats()["ops-fused"] += static_cast<int64_t>(g.ops.size());
+    for (Op *m : g.ops)
+      if (!whyNotKernel(*m).empty())
+        ctx.stats()["views-fused"] += 1;
     return true;
   }
 };
@@ -1030,7 +1137,44 @@ Inner innerOf(const Type *t, const Type *iter) {
 
 std::string sourceLine(const Op &op) { return op.describe(true); }
 
+bool sameShapeAndLayout(const Type *a, const Type *b) {
+  if (a->rank() != b->rank() || !a->layoutKnown() || !b->layoutKnown() ||
+      a->strides().size() != b->strides().size())
+    return false;
+  for (size_t i = 0; i < a->rank(); ++i)
+    if (a->shape()[i] != b->shape()[i])
+      return false;
+  for (size_t i = 0; i < a->strides().size(); ++i)
+    if (a->strides()[i] != b->strides()[i])
+      return false;
+  return true;
+}
+
+const Value *viewInput(const Op &view) { return view.operandValue(argFor(view, 0)->index()); }
+
+// How a buffer of operand type `arg`, read through view chain `chain` (nearest the
+// kernel's space first), is addressed along the inner dim: contiguous when the types
+// say the chain's result has a unit inner stride (the operand has the layout of the
+// value the deepest view reads, and each view's input the layout the view below gave),
+// else strided (the runtime's strides whatever they are). Never broadcast.
+Inner viewedInner(const Type *arg, llvm::ArrayRef<const Op *> chain, const Type *iter) {
+  const Type *cur = arg;
+  for (size_t j = chain.size(); j-- > 0;) {
+    if (!sameShapeAndLayout(cur, viewInput(*chain[j])->type()))
+      return Inner::Strided;
+    cur = chain[j]->result(0)->type();
+  }
+  return innerOf(cur, iter) == Inner::Contiguous ? Inner::Contiguous : Inner::Strided;
+}
+
 } // namespace
+
+unsigned KernelSpec::bufferOf(unsigned operand, unsigned space) const {
+  for (unsigned b = 0; b < buffers.size(); ++b)
+    if (!buffers[b].isResult && buffers[b].index == operand && buffers[b].space == space)
+      return b;
+  return ~0u;
+}
 
 absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
   std::vector<KernelSpec> out;
@@ -1063,19 +1207,81 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
       }
       return true;
     };
+    // Index spaces: an op's is its users' (the yield's: 0); a fused view's input is in
+    // the space of the view's chain with the view added (Cpu.h: KernelSpec::spaces).
+    const Region &body = op.region(0);
+    llvm::DenseSet<const Op *> views;
+    for (const Op &m : body.ops())
+      if (!m.isTerminator() && !whyNotKernel(m).empty())
+        views.insert(&m);
+    auto spaceOfUse = [&](const OpOperand &u) -> unsigned {
+      const Op *user = u.owner();
+      if (user->isTerminator())
+        return 0;
+      unsigned s = k.opSpace.lookup(user);
+      if (!views.count(user))
+        return s;
+      std::vector<const Op *> chain = k.spaces[s];
+      chain.push_back(user);
+      for (unsigned c = 1; c < k.spaces.size(); ++c)
+        if (k.spaces[c] == chain)
+          return c;
+      k.spaces.push_back(std::move(chain));
+      return static_cast<unsigned>(k.spaces.size() - 1);
+    };
+    for (auto m = body.ops().rbegin(); m != body.ops().rend() && err.ok(); ++m) {
+      if (m->isTerminator())
+        continue;
+      std::optional<unsigned> space;
+      for (unsigned r = 0; r < m->numResults(); ++r)
+        for (OpOperand *u = m->result(r)->firstUse(); u; u = u->nextUse()) {
+          unsigned s = spaceOfUse(*u);
+          if (space && *space != s)
+            err = absl::InternalError("cpu: " + op.describe() + ": " + m->describe() +
+                                      " is used in two index spaces");
+          space = s;
+        }
+      if (space.value_or(0))
+        k.opSpace[&*m] = *space;
+    }
+    if (!err.ok())
+      return;
     for (unsigned i = 0; i < op.numOperands(); ++i) {
       const Type *t = op.operandValue(i)->type();
       if (t->isTensor() && onlyShapeOf(i))
         continue;
       if (t->isTensor()) {
-        if (t->rank() > k.rank) {
-          err = absl::InternalError("cpu: " + op.describe() + ": operand " +
-                                    std::to_string(i) + " has a higher rank than the kernel");
-          return;
+        // One buffer a space it is read in (a 0-dim operand: space 0's, every element
+        // of every space reads its one element).
+        llvm::SmallSetVector<unsigned, 2> spaces;
+        for (OpOperand *u = body.arg(i)->firstUse(); u; u = u->nextUse()) {
+          if (views.count(u->owner())) {
+            err = absl::InternalError("cpu: " + op.describe() + ": a fused view reads operand " +
+                                      std::to_string(i));
+            return;
+          }
+          if (t->rank() > 0)
+            spaces.insert(k.opSpace.lookup(u->owner()));
+          else
+            spaces.insert(0);
         }
-        k.operandBuffer[i] = static_cast<unsigned>(k.buffers.size());
-        k.buffers.push_back({false, i, t->dtype(), static_cast<unsigned>(t->rank()),
-                             innerOf(t, iter)});
+        if (spaces.empty())
+          spaces.insert(0);
+        for (unsigned s : spaces) {
+          if (s == 0) {
+            if (t->rank() > k.rank) {
+              err = absl::InternalError("cpu: " + op.describe() + ": operand " +
+                                        std::to_string(i) + " has a higher rank than the kernel");
+              return;
+            }
+            k.operandBuffer[i] = static_cast<unsigned>(k.buffers.size());
+            k.buffers.push_back({false, i, t->dtype(), static_cast<unsigned>(t->rank()),
+                                 innerOf(t, iter)});
+          } else {
+            k.buffers.push_back(
+                {false, i, t->dtype(), k.rank, viewedInner(t, k.spaces[s], iter), s});
+          }
+        }
       } else {
         k.operandScalar[i] = static_cast<unsigned>(k.scalarOperands.size());
         k.scalarOperands.push_back(i);

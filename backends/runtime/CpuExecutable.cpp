@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/interp/Interp.h"
@@ -55,6 +56,63 @@ public:
   /// --check-kernels: each kernel's ops, prepared as interp runs them, per kernel.
   bool checkKernels = false;
   std::vector<std::vector<std::pair<const Op *, runtime::AtenOp>>> reference;
+  /// The fused views of every kernel, prepared once: a viewed buffer is its operand
+  /// seen through them (ATen computes the view's sizes and strides; no data moves).
+  std::map<const Op *, runtime::AtenOp> views;
+
+  /// Buffer `b` of kernel `k` (an operand read in index space s > 0): operand `t`
+  /// expanded to the shape of the space's ops (when it broadcasts to it), then seen
+  /// through the space's views, deepest first. A view ATen cannot take on that layout
+  /// (`view` of an expanded operand) gets a contiguous copy of it first (docs).
+  absl::Status viewed(const Op &op, const KernelSpec &k, unsigned b,
+                      llvm::ArrayRef<c10::IValue> operands,
+                      llvm::function_ref<std::optional<int64_t>(const SymExpr *)> valueOf,
+                      at::Tensor &t) const {
+    const std::vector<const Op *> &chain = k.spaces[k.buffers[b].space];
+    auto inputOf = [](const Op &v) { return v.operandValue(argFor(v, 0)->index()); };
+    const Type *spaceType = inputOf(*chain.back())->type();
+    std::vector<int64_t> shape;
+    for (const SymExpr *e : spaceType->shape()) {
+      std::optional<int64_t> v = valueOf(e);
+      if (!v)
+        return opError(op, "cpu: internal error: size " + e->str() + " of a fused view's "
+                           "input is not known from the kernel's operands");
+      shape.push_back(*v);
+    }
+    try {
+      if (t.sizes() != at::IntArrayRef(shape))
+        t = t.expand(shape);
+    } catch (const c10::Error &e) {
+      return opError(op, std::string("cpu: operand ") + std::to_string(k.buffers[b].index) +
+                             " does not broadcast to its fused view's input: " +
+                             e.what_without_backtrace());
+    }
+    const Region &body = op.region(0);
+    for (size_t j = chain.size(); j-- > 0;) {
+      const Op &v = *chain[j];
+      for (int attempt = 0;; ++attempt) {
+        c10::IValue in(t);
+        auto lookup = [&](const Value *x) -> const c10::IValue * {
+          if (x == inputOf(v))
+            return &in;
+          if (x->argOwner() == &body)
+            return &operands[x->index()];
+          return nullptr;
+        };
+        llvm::SmallVector<c10::IValue, 1> out;
+        absl::Status st = views.find(&v)->second.call(
+            v, lookup, [](const at::Tensor &) { return false; }, out);
+        if (st.ok() && !out.empty() && out[0].isTensor()) {
+          t = out[0].toTensor();
+          break;
+        }
+        if (attempt > 0 || t.is_contiguous())
+          return st.ok() ? opError(v, "cpu: a fused view gave no tensor") : st;
+        t = t.contiguous();
+      }
+    }
+    return absl::OkStatus();
+  }
 
   /// Runs kernel `k`'s ops through ATen on its operands and compares each of its
   /// results with what the kernel computed (the dtype's tolerance).
@@ -107,38 +165,9 @@ public:
     unsigned R = k.rank;
     std::vector<at::Tensor> bufs(k.buffers.size());
     std::vector<int64_t> shape(R, 1);
-    for (unsigned i = 0; i < op.numOperands(); ++i) {
-      unsigned b = k.operandBuffer[i];
-      if (b == ~0u)
-        continue;
-      if (!operands[i].isTensor())
-        return opError(op, "cpu: operand " + std::to_string(i) + " is " +
-                               runtime::ivalueKind(operands[i]) + ", not a tensor");
-      const at::Tensor &t = operands[i].toTensor();
-      const KernelSpec::Buffer &bd = k.buffers[b];
-      if (t.scalar_type() != runtime::toScalarType(bd.dtype) ||
-          static_cast<unsigned>(t.dim()) != bd.rank)
-        return opError(op, "cpu: operand " + std::to_string(i) + " is " +
-                               std::string(c10::toString(t.scalar_type())) + " of rank " +
-                               std::to_string(t.dim()) + "; the kernel was compiled for " +
-                               std::string(irName(bd.dtype)) + " of rank " +
-                               std::to_string(bd.rank));
-      for (int64_t d = 0; d < t.dim(); ++d) {
-        int64_t od = R - t.dim() + d, s = t.size(d);
-        if (s == 1)
-          continue;
-        if (shape[od] == 1)
-          shape[od] = s;
-        else if (shape[od] != s)
-          return opError(op, "cpu: operand sizes do not broadcast at dim " + std::to_string(od));
-      }
-      bufs[b] = t;
-    }
-    // A kernel holding a factory op: the iteration space is its result type's shape,
-    // its symbols bound by the operands (the partition claims only such ops), and every
-    // tensor operand broadcasts to it.
     // The symbols the operands bind (tensor dims that are a symbol, symint operands of
-    // a*s + b): a factory kernel's sizes and the results' strides are evaluated so.
+    // a*s + b): a factory kernel's sizes, the results' strides and the shapes viewed
+    // buffers expand to are evaluated so.
     llvm::DenseMap<const Symbol *, int64_t> bound;
     for (unsigned i = 0; i < op.numOperands(); ++i) {
       const Type *t = op.operandValue(i)->type();
@@ -159,6 +188,40 @@ public:
         return it == bound.end() ? std::nullopt : std::optional<int64_t>(it->second);
       });
     };
+    for (unsigned b = 0; b < k.buffers.size(); ++b) {
+      const KernelSpec::Buffer &bd = k.buffers[b];
+      if (bd.isResult)
+        continue;
+      unsigned i = bd.index;
+      if (!operands[i].isTensor())
+        return opError(op, "cpu: operand " + std::to_string(i) + " is " +
+                               runtime::ivalueKind(operands[i]) + ", not a tensor");
+      at::Tensor t = operands[i].toTensor();
+      size_t rank = op.operandValue(i)->type()->rank();
+      if (t.scalar_type() != runtime::toScalarType(bd.dtype) ||
+          static_cast<size_t>(t.dim()) != rank)
+        return opError(op, "cpu: operand " + std::to_string(i) + " is " +
+                               std::string(c10::toString(t.scalar_type())) + " of rank " +
+                               std::to_string(t.dim()) + "; the kernel was compiled for " +
+                               std::string(irName(bd.dtype)) + " of rank " +
+                               std::to_string(rank));
+      if (bd.space != 0)
+        if (absl::Status st = viewed(op, k, b, operands, valueOf, t); !st.ok())
+          return st;
+      for (int64_t d = 0; d < t.dim(); ++d) {
+        int64_t od = R - t.dim() + d, s = t.size(d);
+        if (s == 1)
+          continue;
+        if (shape[od] == 1)
+          shape[od] = s;
+        else if (shape[od] != s)
+          return opError(op, "cpu: operand sizes do not broadcast at dim " + std::to_string(od));
+      }
+      bufs[b] = t;
+    }
+    // A kernel holding a factory op: the iteration space is its result type's shape,
+    // its symbols bound by the operands (the partition claims only such ops), and every
+    // tensor operand broadcasts to it.
     if (k.shapeFromType) {
       const Type *rt = op.result(0)->type();
       for (unsigned d = 0; d < R; ++d) {
@@ -354,6 +417,15 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
     return absl::Status(code.status().code(),
                         program->path + ": " + std::string(code.status().message()));
   runner->code = std::move(*code);
+  for (const KernelSpec &k : runner->specs)
+    for (const std::vector<const Op *> &chain : k.spaces)
+      for (const Op *v : chain)
+        if (!runner->views.count(v)) {
+          absl::StatusOr<runtime::AtenOp> a = runtime::AtenOp::prepare(*v);
+          if (!a.ok())
+            return a.status();
+          runner->views.try_emplace(v, std::move(*a));
+        }
   runner->checkKernels = options.getBool("check-kernels");
   if (runner->checkKernels) {
     for (const KernelSpec &k : runner->specs) {

@@ -746,6 +746,26 @@ class FactoryOps(nn.Module):
         return z, o, f, w, l, pos, odd, mask
 
 
+@register("view_chains", "dynamic", lambda: (r(3, 6, 8), r(8, 3, 6), r(6, 4)),
+          dynamic_shapes=lambda: {"x": {0: Dim("batch", min=2, max=32)},
+                                  "y": {1: Dim("batch", min=2, max=32)}, "c": None},
+          run_inputs=lambda: (r(5, 6, 8), r(8, 5, 6), r(6, 4)))
+class ViewChains(nn.Module):
+    """Views between pointwise ops, which the cpu backend fuses as index arithmetic
+    (docs/codegen.md): a permute, a view that splits the last dim and a transpose (the
+    attention head split), a select, a slice, an unsqueeze read with a broadcast
+    operand, and a chain of two views, at a symbolic batch run at another size."""
+    def forward(self, x, y, c):
+        b = x.shape[0]
+        p = (x * 1.5 + 0.25).sigmoid().permute(2, 0, 1) + y
+        h = (x - 1).view(b, 6, 2, 4).transpose(1, 2) * 3
+        s = torch.exp(x * 0.5)[:, 2] + 1
+        t = (x.abs() + 2)[:, 1:4] * x[:, :3]
+        u = (c * c).unsqueeze(0) + x[:, :, :4]
+        w = (x.tanh() * 2).transpose(1, 2).reshape(b, 48) - 1
+        return p, h, s, t, u, w
+
+
 @register("dyn_derived_dim", "dynamic", lambda: (r(4, 3), r(8, 3)),
           dynamic_shapes=lambda: (lambda n: {"a": {0: n}, "b": {0: 2 * n}})(
               Dim("n", min=2, max=20)))
@@ -1040,7 +1060,7 @@ MUST_EXPORT: list[str] = (
              "setitem_tensor_index", "index_put_accumulate", "index_copy", "masked_fill",
              "kv_cache")
     + _forms("static_cache_decode", "lifted_part_of_buffer", modes=("strict", "nonstrict"))
-    + _forms("dyn_batch_seq", "dyn_derived_dim", "factory_ops", "unbacked_item",
+    + _forms("dyn_batch_seq", "dyn_derived_dim", "factory_ops", "view_chains", "unbacked_item",
              "unbacked_nonzero")
     + _forms("topk_maxdim", "split")
     + _forms("linear_mlp", "conv2d", "layernorm", "embedding", "sdpa", "transformer_block",

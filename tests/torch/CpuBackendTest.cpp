@@ -264,6 +264,27 @@ TEST(CpuOps, DifftestRegressions) {
   absl::StatusOr<std::vector<c10::IValue>> n = cast->run({h});
   ASSERT_TRUE(n.ok()) << n.status();
   EXPECT_TRUE((*n)[0].toTensor().equal(at::ne(h.to(at::kLong), h)));
+  // relu(abs(x)): LLVM 19's InstCombine turned the NaN-propagating max of |x| and 0
+  // into `x > 0 ? |x| : 0` (seed 4 of fxir-difftest: 0 for every negative x).
+  for (const char *dt : {"f32", "f64"}) {
+    auto ra = fromText(std::string("graph @ra(%x: ") + dt + "[40] input) -> (output, output) {\n"
+                       "  %a: " + dt + "[40] = aten.abs.default(%x)\n"
+                       "  %r: " + dt + "[40] = aten.relu.default(%a)\n"
+                       "  %m: " + dt + "[40] = aten.clamp.default(%r, none, 2.0)\n"
+                       "  fxir.yield(%r, %m)\n}\n",
+                       cpuWith(1), std::string("_ra_") + dt);
+    ASSERT_TRUE(ra);
+    at::Tensor x = at::randn({40}, at::TensorOptions().dtype(dt[1] == '3' ? at::kFloat : at::kDouble));
+    x[3] = -INFINITY;
+    x[4] = NAN;
+    x[5] = -0.0;
+    absl::StatusOr<std::vector<c10::IValue>> got = ra->run({x});
+    ASSERT_TRUE(got.ok()) << got.status();
+    at::Tensor want = at::relu(at::abs(x));
+    EXPECT_TRUE((*got)[0].toTensor().equal(want) || (*got)[0].toTensor().allclose(want, 0, 0, true))
+        << dt;
+    EXPECT_TRUE((*got)[1].toTensor().allclose(at::clamp_max(want, 2.0), 0, 0, true)) << dt;
+  }
 }
 
 //===----------------------------------------------------------------------------===//
@@ -383,6 +404,38 @@ TEST(CpuRuntime, ResultsHaveTheirTypesLayout) {
   EXPECT_TRUE(m.allclose(want, 1e-5, 1e-6));
   EXPECT_TRUE(c.is_contiguous());
   EXPECT_TRUE(c.allclose(x.permute({1, 0}) + 1));
+}
+
+// Views between pointwise ops are fused (docs/codegen.md): the ops under a view read
+// their operands through it. A broadcast operand under a `view` that merges its
+// broadcast dim is copied first (ATen cannot view it); a non-contiguous input is read
+// with its strides; a select reads only the elements it selects.
+TEST(CpuRuntime, FusedViewsReadTheirOperandsThroughTheView) {
+  auto exe = fromText(R"(graph @v(%x: f32[4, 8] input, %b: f32[8] input, %y: f32[8, 4] input) -> (output, output, output) {
+  %a: f32[4, 8] = aten.add.Tensor(%x, %b, alpha=1)
+  %v: f32[32] = aten.view.default(%a, [32])
+  %m: f32[32] = aten.mul.Tensor(%v, 2.0)
+  %e: f32[4, 8] = aten.exp.default(%x)
+  %t: f32[8, 4]{1, 8} = aten.transpose.int(%e, 0, 1)
+  %r: f32[8, 4]{1, 8} = aten.add.Tensor(%t, %y, alpha=1)
+  %sin: f32[4, 8] = aten.sin.default(%x)
+  %s: f32[4] = aten.select.int(%sin, 1, 2)
+  %c: f32[4] = aten.mul.Tensor(%s, 3.0)
+  fxir.yield(%m, %r, %c)
+})", cpu());
+  ASSERT_TRUE(exe);
+  fxir::cpu::PartitionReport rep = fxir::cpu::reportPartition(*exe->program().graph);
+  EXPECT_EQ(rep.kernels, 3u);
+  EXPECT_EQ(rep.fusedOps, 9u); // the views included
+  EXPECT_EQ(rep.numExtern(), 0u);
+  at::Tensor x = at::randn({8, 4}).t(), b = at::randn({8}), y = at::randn({8, 4});
+  ASSERT_FALSE(x.is_contiguous());
+  absl::StatusOr<std::vector<c10::IValue>> out = exe->run({x, b, y});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE((*out)[0].toTensor().allclose((x + b).reshape({32}) * 2));
+  EXPECT_TRUE((*out)[1].toTensor().allclose(at::exp(x).transpose(0, 1) + y, 1e-5, 1e-6));
+  EXPECT_EQ((*out)[1].toTensor().strides(), (std::vector<int64_t>{1, 8}));
+  EXPECT_TRUE((*out)[2].toTensor().allclose(at::sin(x).select(1, 2) * 3, 1e-5, 1e-6));
 }
 
 // jit-debug=perf: LLVM's jitdump writer is process-wide, so one compiled program at a
