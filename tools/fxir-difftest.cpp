@@ -542,8 +542,7 @@ int main(int argc, char **argv) {
       (*cpu)->graph().walk([&](const fxir::Op &op) {
         if (op.name() == fxir::cpu::kKernelOpName)
           for (const fxir::Op &m : op.region(0).ops())
-            fusedViews += !m.isTerminator() && fxir::cpu::whyNotFusedView(m).empty() &&
-                          !fxir::cpu::whyNotKernel(m).empty();
+            fusedViews += !m.isTerminator() && fxir::cpu::isFusedView(m);
       });
     }
     if (problem.empty()) {

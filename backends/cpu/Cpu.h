@@ -132,11 +132,15 @@ std::string whyNotKernel(const Op &op);
 /// it can): fxir's view table (ir/ViewOps.def) gives it an index map that finds each
 /// result element's input element from its index alone (not as_strided, conditional
 /// or multi-result views, not expand); one tensor operand; ranks >= 1. Such a view is
-/// never a kernel alone: the
-/// partition fuses it when its input's kernel has no other user (docs/codegen.md), and
-/// the ops under it then run in the view's index space (their loads read their
-/// operands through the view: index arithmetic, no copy).
+/// never a kernel alone: the partition fuses it when its input's kernel has no other
+/// user (docs/codegen.md), and the ops under it then run in the view's index space
+/// (their loads read their operands through the view: index arithmetic, no copy).
 std::string whyNotFusedView(const Op &op);
+/// The tensor a fused view reads (its schema argument 0).
+const Value *viewInput(const Op &view);
+/// Whether `member`, an op of a cpu.kernel region, is a fused view: the partition
+/// admits the ops it does not compute (whyNotKernel non-empty) only as such views.
+bool isFusedView(const Op &member);
 
 /// Whether `op` is a heavy op left to ATen on purpose (matmul, convolution,
 /// attention): reported as `library` rather than `extern`.

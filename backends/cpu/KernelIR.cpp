@@ -203,7 +203,7 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
   ValueMap env;
   // The element `v` stands for in `op`'s index space: a region argument's buffer of
   // that space (space 0's for a 0-dim operand), or what the op defining it computed.
-  auto elementOf = [&](const Op &op, Value *v) -> Value * {
+  auto elementOf = [&](const Op &op, const Value *v) -> Value * {
     if (v->argOwner() == &body) {
       unsigned i = v->index();
       if (k.operandScalar[i] != ~0u)
@@ -264,10 +264,10 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
       env[op.result(0)] = m->result(0);
       continue;
     }
-    if (whyNotKernel(op).size()) {
+    if (isFusedView(op)) {
       // A fused view: the ops under it already compute its elements (their loads
       // read through it).
-      Value *x = elementOf(op, op.operandValue(argFor(op, 0)->index()));
+      Value *x = elementOf(op, viewInput(op));
       if (!x)
         return absl::InternalError("cpu: " + op.describe() + ": its input has no value");
       env[op.result(0)] = x;

@@ -725,7 +725,6 @@ std::string whyNotKernel(const Op &op) {
   return "not covered by the generator";
 }
 
-
 std::string whyNotFusedView(const Op &op) {
   if (op.info().kind != OpInfo::Kind::Dispatcher)
     return "not an ATen op";
@@ -764,6 +763,10 @@ std::string whyNotFusedView(const Op &op) {
     return "a 0-dim input or result";
   return "";
 }
+
+const Value *viewInput(const Op &view) { return view.operandValue(argFor(view, 0)->index()); }
+
+bool isFusedView(const Op &member) { return !whyNotKernel(member).empty(); }
 
 bool isLibraryOp(const Op &op) {
   if (op.info().kind != OpInfo::Kind::Dispatcher)
@@ -871,7 +874,7 @@ private:
   static Group *viewJoins(Op &op, llvm::DenseMap<const Op *, Group *> &groupOf, TopOf topOf) {
     if (!whyNotFusedView(op).empty())
       return nullptr;
-    Op *def = op.operandValue(argFor(op, 0)->index())->definingOp();
+    Op *def = viewInput(op)->definingOp();
     auto it = def ? groupOf.find(def) : groupOf.end();
     if (it == groupOf.end() || it->second->dead)
       return nullptr;
@@ -1100,7 +1103,7 @@ private:
     ctx.stats()["kernels"] += 1;
     ctx.stats()["ops-fused"] += static_cast<int64_t>(g.ops.size());
     for (Op *m : g.ops)
-      if (!whyNotKernel(*m).empty())
+      if (isFusedView(*m))
         ctx.stats()["views-fused"] += 1;
     return true;
   }
@@ -1149,8 +1152,6 @@ bool sameShapeAndLayout(const Type *a, const Type *b) {
       return false;
   return true;
 }
-
-const Value *viewInput(const Op &view) { return view.operandValue(argFor(view, 0)->index()); }
 
 // How a buffer of operand type `arg`, read through view chain `chain` (nearest the
 // kernel's space first), is addressed along the inner dim: contiguous when the types
@@ -1212,7 +1213,7 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
     const Region &body = op.region(0);
     llvm::DenseSet<const Op *> views;
     for (const Op &m : body.ops())
-      if (!m.isTerminator() && !whyNotKernel(m).empty())
+      if (!m.isTerminator() && isFusedView(m))
         views.insert(&m);
     auto spaceOfUse = [&](const OpOperand &u) -> unsigned {
       const Op *user = u.owner();

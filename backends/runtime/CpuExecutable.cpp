@@ -69,8 +69,7 @@ public:
                       llvm::function_ref<std::optional<int64_t>(const SymExpr *)> valueOf,
                       at::Tensor &t) const {
     const std::vector<const Op *> &chain = k.spaces[k.buffers[b].space];
-    auto inputOf = [](const Op &v) { return v.operandValue(argFor(v, 0)->index()); };
-    const Type *spaceType = inputOf(*chain.back())->type();
+    const Type *spaceType = viewInput(*chain.back())->type();
     std::vector<int64_t> shape;
     for (const SymExpr *e : spaceType->shape()) {
       std::optional<int64_t> v = valueOf(e);
@@ -93,7 +92,7 @@ public:
       for (int attempt = 0;; ++attempt) {
         c10::IValue in(t);
         auto lookup = [&](const Value *x) -> const c10::IValue * {
-          if (x == inputOf(v))
+          if (x == viewInput(v))
             return &in;
           if (x->argOwner() == &body)
             return &operands[x->index()];
