@@ -10,6 +10,7 @@
 #include "fxir/ir/Verifier.h"
 #include "fxir/passes/Pipeline.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace fxir::driver {
@@ -48,8 +49,16 @@ absl::StatusOr<std::unique_ptr<Program>> loadProgram(const std::string &path,
   return program;
 }
 
-absl::StatusOr<Prepared> prepare(const std::string &path, const Options &options,
-                                 llvm::raw_ostream &log, std::vector<Diagnostic> *diagnostics) {
+namespace {
+
+using Loader = llvm::function_ref<absl::StatusOr<std::unique_ptr<Program>>()>;
+
+// Steps 2-6 around `load` (step 1), which runs once the options are known good, so a
+// bad option is reported before a large archive is read. `path` names the program in
+// messages.
+absl::StatusOr<Prepared> prepareWith(const std::string &path, Loader load,
+                                     const Options &options, llvm::raw_ostream &log,
+                                     std::vector<Diagnostic> *diagnostics) {
   auto t0 = std::chrono::steady_clock::now();
   // 2. The config first, then the explicit options over it.
   std::optional<Pipeline> pipeline;
@@ -106,7 +115,7 @@ absl::StatusOr<Prepared> prepare(const std::string &path, const Options &options
     return absl::InvalidArgumentError("backend options given without a backend");
   }
   // 1. Load.
-  absl::StatusOr<std::unique_ptr<Program>> program = loadProgram(path, options.weightsFrom);
+  absl::StatusOr<std::unique_ptr<Program>> program = load();
   if (!program.ok())
     return program.status();
   out.program = std::move(*program);
@@ -150,6 +159,29 @@ absl::StatusOr<Prepared> prepare(const std::string &path, const Options &options
   }
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
+}
+
+} // namespace
+
+absl::StatusOr<Prepared> prepare(const std::string &path, const Options &options,
+                                 llvm::raw_ostream &log, std::vector<Diagnostic> *diagnostics) {
+  return prepareWith(
+      path, [&] { return loadProgram(path, options.weightsFrom); }, options, log,
+      diagnostics);
+}
+
+absl::StatusOr<Prepared> prepare(std::unique_ptr<Program> program, const Options &options,
+                                 llvm::raw_ostream &log, std::vector<Diagnostic> *diagnostics) {
+  if (!program || !program->graph)
+    return absl::InvalidArgumentError("prepare: no program given");
+  if (!options.weightsFrom.empty())
+    return absl::InvalidArgumentError(program->path +
+                                      ": weightsFrom is for .fxir files; this program is "
+                                      "loaded already, with its weights");
+  std::string path = program->path;
+  return prepareWith(
+      path, [&]() -> absl::StatusOr<std::unique_ptr<Program>> { return std::move(program); },
+      options, log, diagnostics);
 }
 
 } // namespace fxir::driver

@@ -76,5 +76,10 @@ struct Prepared {
 absl::StatusOr<Prepared> prepare(const std::string &path, const Options &options,
                                  llvm::raw_ostream &log = llvm::errs(),
                                  std::vector<Diagnostic> *diagnostics = nullptr);
+/// Steps 2-6 for a program loaded already (pt2::readProgramJson: the Python package's
+/// in-memory ExportedProgram); `options.weightsFrom` must be empty.
+absl::StatusOr<Prepared> prepare(std::unique_ptr<Program> program, const Options &options,
+                                 llvm::raw_ostream &log = llvm::errs(),
+                                 std::vector<Diagnostic> *diagnostics = nullptr);
 
 } // namespace fxir::driver

@@ -158,6 +158,10 @@ int runOpt(llvm::StringRef buffer, llvm::StringRef fileName, const OptOptions &o
     }
     if (ci)
       out << "// -----\n";
+    if (opts.print) {
+      opts.print(**g, out);
+      continue;
+    }
     PrintOptions po;
     po.debugInfo = opts.printDebugInfo;
     printGraph(**g, out, po);

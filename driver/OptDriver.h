@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------------===//
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,8 @@ struct OptOptions {
   bool verify = true;             ///< verify after parsing
   std::optional<Pipeline> pipeline; ///< passes to run on each parsed graph
   Instrumentation instrumentation;
+  /// Prints each resulting graph instead of the text format (fxir-opt --emit=dot).
+  std::function<void(const Graph &, llvm::raw_ostream &)> print;
 };
 
 /// Runs fxir-opt on `buffer` (named `fileName` in messages); output to `out`, errors to

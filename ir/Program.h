@@ -44,6 +44,10 @@ struct TensorData {
   std::string storage;
   /// The whole storage; empty for a fake (0-byte) record.
   llvm::ArrayRef<uint8_t> storageBytes;
+  /// The storage is the caller's memory and may be written in place (the Python
+  /// package binds an ExportedProgram's own tensors so), not a read-only mapping: a
+  /// program that mutates it updates it there, as eager updates the module's buffer.
+  bool writable = false;
 };
 
 /// The stored tensors of a program and what keeps their bytes alive.

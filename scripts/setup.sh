@@ -17,12 +17,16 @@ FXIR_APT_PACKAGES=(
   llvm-19-dev llvm-19-tools libzstd-dev
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libsimdjson-dev libyaml-cpp-dev
   libminizip-dev pkg-config gdb
+  python3.11-dev graphviz
 )
 # Python packages besides torch (see FXIR_TORCH_VERSION). transformers builds the `hf`
 # corpus family (tests/corpus/hf_models.py: small configs, random weights, offline);
 # pinned, since its modeling code is what gets exported.
 FXIR_TRANSFORMERS_VERSION=5.24.0
-FXIR_PIP_PACKAGES=(safetensors numpy pyyaml "transformers==$FXIR_TRANSFORMERS_VERSION")
+# nanobind builds the Python package's native module, scikit-build-core is its
+# `pip install .` backend, pytest runs its tests (tests/python).
+FXIR_PIP_PACKAGES=(safetensors numpy pyyaml "transformers==$FXIR_TRANSFORMERS_VERSION"
+  "nanobind==3.1.0" "scikit-build-core==1.1.2" "pytest==9.2.0")
 # Nothing is ever downloaded from the Hugging Face Hub (models come from configs).
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
@@ -83,7 +87,7 @@ fxir_setup_venv() {
 import importlib.metadata as m, sys
 if m.version("torch") != sys.argv[1] or m.version("transformers") != sys.argv[2]:
     sys.exit(1)
-for name in ("safetensors", "numpy", "pyyaml"):
+for name in ("safetensors", "numpy", "pyyaml", "nanobind", "scikit-build-core", "pytest"):
     m.version(name)
 PY
   then
@@ -130,10 +134,26 @@ fxir_build() {
   fi
 }
 
+# The Python package, as built in the build tree (python/CMakeLists.txt), on the venv's
+# path: `import fxir` in the venv imports it, and edits to python/fxir/*.py need no
+# reinstall. (`pip install .` builds and installs a wheel instead: docs/python.md.)
+fxir_setup_python() {
+  fxir_stage python
+  local site
+  site=$("$FXIR_PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  if [ ! -d "$FXIR_BUILD_DIR/python/fxir" ]; then
+    echo "[fxir] error: the build made no Python package ($FXIR_BUILD_DIR/python/fxir)" >&2
+    return 1
+  fi
+  echo "$FXIR_BUILD_DIR/python" > "$site/fxir-build-tree.pth"
+  "$FXIR_PY" -c 'import fxir; print("[fxir] python package", fxir.__version__, "from", fxir.__file__)'
+}
+
 fxir_setup_all() {
   fxir_setup_apt
   fxir_setup_venv
   mkdir -p "$FXIR_BUILD_DIR"
   fxir_configure
   fxir_build
+  fxir_setup_python
 }

@@ -12,6 +12,7 @@
 
 #include <set>
 #include "fxir/ir/DType.h"
+#include "fxir/ir/Dot.h"
 #include "fxir/ir/OpSchema.h"
 #include "fxir/ir/Version.h"
 #include "fxir/driver/Config.h"
@@ -144,6 +145,10 @@ int main(int argc, char **argv) {
   cl::opt<bool> verifyDiags(
       "verify-diagnostics",
       cl::desc("Check errors against `// expected-error {{...}}` annotations"), cl::cat(kInput));
+  cl::opt<std::string> emit(
+      "emit", cl::desc("What to print: `ir` (the text format, default) or `dot` (a Graphviz "
+                       "graph: ops with their source lines, regions and kernels as clusters)"),
+      cl::init("ir"), cl::cat(kOutput));
   cl::opt<bool> debugInfo("print-debuginfo", cl::desc("Print provenance (loc #N, #N = prov(...))"), cl::cat(kOutput));
   cl::opt<std::string> pipelineText(
       "pass-pipeline", cl::desc("Passes to run, e.g. 'canonicalize,cse,dce' or 'default'"),
@@ -274,6 +279,14 @@ int main(int argc, char **argv) {
     llvm::errs() << "fxir-opt: no input file (see --help)\n";
     return 2;
   }
+  if (emit != "ir" && emit != "dot") {
+    llvm::errs() << "fxir-opt: error: --emit takes ir or dot, not `" << emit << "`\n";
+    return 2;
+  }
+  // --emit=dot: kernels of a partitioned program as clusters, ATen calls marked.
+  auto printDot = [](const fxir::Graph &g, llvm::raw_ostream &os) {
+    fxir::printDot(g, os, fxir::cpu::dotOptions(g));
+  };
   if (llvm::StringRef(input).ends_with(".pt2")) {
     // Through the driver (no backend): read, verify, the pipeline, then print.
     fxir::driver::Options d;
@@ -291,6 +304,10 @@ int main(int argc, char **argv) {
       else
         llvm::errs() << "fxir-opt: error: " << std::string(prog.status().message()) << "\n";
       return 1;
+    }
+    if (emit == "dot") {
+      printDot(*prog->program->graph, llvm::outs());
+      return 0;
     }
     fxir::PrintOptions po;
     po.debugInfo = inst.printDebugInfo;
@@ -311,6 +328,8 @@ int main(int argc, char **argv) {
   opts.printDebugInfo = inst.printDebugInfo;
   opts.pipeline = pipeline;
   opts.instrumentation = inst;
+  if (emit == "dot")
+    opts.print = printDot;
   return fxir::runOpt((*buf)->getBuffer(), input == "-" ? std::string("<stdin>") : input.getValue(), opts,
                       llvm::outs(), llvm::errs());
 }

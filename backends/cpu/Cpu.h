@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "fxir/ir/Dot.h"
 #include "fxir/ir/Graph.h"
 #include "fxir/passes/Pass.h"
 
@@ -174,6 +175,11 @@ struct PartitionReport {
   static std::string list(const std::map<std::string, unsigned> &ops);
 };
 PartitionReport reportPartition(const Graph &graph);
+
+/// How `fxir-opt --emit=dot` and `prog.to_dot()` draw a partitioned program: each
+/// kernel a cluster titled with its symbol and the ops it fuses, ATen calls outside
+/// kernels marked library or extern (ir/Dot.h).
+DotOptions dotOptions(const Graph &graph);
 
 /// The cpu-partition pass.
 std::unique_ptr<Pass> createPartitionPass(const PassOptions &options);

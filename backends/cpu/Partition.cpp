@@ -835,6 +835,38 @@ PartitionReport reportPartition(const Graph &graph) {
   return r;
 }
 
+DotOptions dotOptions(const Graph &graph) {
+  // Kernels are numbered as scheduleKernels names their symbols (the same walk).
+  auto symbols = std::make_shared<std::map<const Op *, std::string>>();
+  graph.walk([&](Op &op) {
+    if (op.name() == kKernelOpName)
+      (*symbols)[&op] = "fxir_k" + std::to_string(symbols->size());
+  });
+  DotOptions o;
+  o.classify = [](const Op &op) -> DotStyle {
+    if (op.name() == kKernelOpName)
+      return {"generated kernel", "palegreen"};
+    if (op.info().kind != OpInfo::Kind::Dispatcher || op.numResults() == 0 ||
+        !op.result(0)->type()->isTensor() ||
+        (op.parentRegion() && op.parentRegion()->parentOp() &&
+         op.parentRegion()->parentOp()->name() == kKernelOpName))
+      return {};
+    if (isLibraryOp(op))
+      return {"library (ATen)", "lightsteelblue"};
+    return {"extern (ATen)", "lightsalmon"};
+  };
+  o.clusterTitle = [symbols](const Op &op, unsigned) -> std::string {
+    auto it = symbols->find(&op);
+    if (it == symbols->end())
+      return {};
+    unsigned fused = 0;
+    for (const Op &m : op.region(0).ops())
+      fused += !m.isTerminator();
+    return "kernel " + it->second + ": " + std::to_string(fused) + " ops fused";
+  };
+  return o;
+}
+
 //===----------------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------------===//

@@ -89,7 +89,7 @@ absl::Status BoundProgram::bindWeights() {
     size_t elem = byteSize(t.dtype);
     bool misaligned =
         elem && reinterpret_cast<uintptr_t>(t.storageBytes.data()) % elem != 0;
-    privateStorage[t.storage] |= mutatedFqns.count(t.fqn) || misaligned;
+    privateStorage[t.storage] |= (mutatedFqns.count(t.fqn) && !t.writable) || misaligned;
   }
   // Every stored tensor, used by the graph or not (a tied FQN export dropped from the
   // signature still names the same memory).
@@ -131,7 +131,7 @@ absl::Status BoundProgram::bindWeights() {
                              at::TensorOptions().dtype(at::kByte));
         if (privateStorage[t->storage])
           base = base.clone();
-        else
+        else if (!t->writable)
           readOnlyStorages_.insert(base.storage().unsafeGetStorageImpl());
       }
       w = at::empty({0}, opts).set_(base.storage(), t->storageOffset, t->sizes, t->strides);
@@ -182,6 +182,13 @@ absl::Status BoundProgram::bindWeights() {
 }
 
 absl::Status BoundProgram::checkInputs(const std::vector<c10::IValue> &in) const {
+  absl::Status st = checkInputsImpl(in);
+  if (!st.ok())
+    st.SetPayload(kInputErrorPayload, absl::Cord("input"));
+  return st;
+}
+
+absl::Status BoundProgram::checkInputsImpl(const std::vector<c10::IValue> &in) const {
   if (in.size() != inputs_.size()) {
     std::string names;
     for (const InputInfo &i : inputs_)

@@ -52,6 +52,7 @@ public:
 
   /// The user inputs against the signature: OK, or the first rule broken, naming the
   /// input.
+  /// Its status carries the payload kInputErrorPayload (Executable.h).
   absl::Status checkInputs(const std::vector<c10::IValue> &inputs) const;
   /// The graph's arguments: the bound weights and the (checked) user inputs.
   std::vector<c10::IValue> graphArguments(const std::vector<c10::IValue> &inputs) const;
@@ -64,6 +65,7 @@ public:
 private:
   BoundProgram() = default;
   absl::Status init();
+  absl::Status checkInputsImpl(const std::vector<c10::IValue> &inputs) const;
   absl::Status bindWeights();
 
   std::shared_ptr<const Program> program_;

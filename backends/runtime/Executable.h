@@ -33,6 +33,11 @@
 
 namespace fxir::runtime {
 
+/// The status payload (type URL) run() sets when the inputs break the signature, as
+/// opposed to a failure while running: the Python package raises fxir.InputError for
+/// it, fxir.RunError otherwise.
+inline constexpr const char kInputErrorPayload[] = "type.fxir.dev/input-error";
+
 /// One user input of a program, in call order.
 struct InputInfo {
   std::string name;      ///< the graph argument's name ("x")

@@ -20,9 +20,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fxir/backends/runtime/Executable.h"
 #include "fxir/driver/Driver.h"
+#include "fxir/ir/Diagnostic.h"
 
 #include "absl/status/statusor.h"
 
@@ -44,12 +46,19 @@ struct CompileOptions {
   std::map<std::string, std::string> backendOptions;
   /// Verify the IR after every pass (cheap; on by default).
   bool verifyEach = true;
+  /// When a pass fails with located errors, they are appended here too (if given): the
+  /// user's source line of each, for callers that show it (the Python package).
+  std::vector<Diagnostic> *diagnostics = nullptr;
 };
 
 /// Loads `path` (a .pt2 archive or a .fxir text file), runs the pipeline and creates
 /// the program on the chosen backend. Errors name the file, the pass, the op or the
 /// option.
 absl::StatusOr<std::unique_ptr<Executable>> compile(const std::string &path,
+                                                    const CompileOptions &options = {});
+
+/// The same for a program loaded already (pt2::readProgramJson, driver::loadProgram).
+absl::StatusOr<std::unique_ptr<Executable>> compile(std::unique_ptr<Program> program,
                                                     const CompileOptions &options = {});
 
 /// The backend `name`'s Executable for a prepared program (the driver's output), with

@@ -12,9 +12,13 @@ namespace fxir::pt2 {
 namespace detail {
 
 void Reader::run() {
-  checkFormat();
-  std::string modelEntry = findModelEntry();
-  llvm::StringRef text = entryText(modelEntry);
+  std::string modelEntry = "model.json";
+  llvm::StringRef text = modelJson_;
+  if (archive_) {
+    checkFormat();
+    modelEntry = findModelEntry();
+    text = entryText(modelEntry);
+  }
   json_ = simdjson::padded_string(text.data(), text.size());
   if (auto err = parser_.parse(json_).get(root_))
     fail(modelEntry + ": malformed JSON: " + simdjson::error_message(err));
@@ -23,9 +27,15 @@ void Reader::run() {
   declareSymbols();
   // models/<name>.json goes with data/weights/<name>_weights_config.json and
   // data/constants/<name>_constants_config.json.
-  std::string model = llvm::StringRef(modelEntry).drop_front(7).drop_back(5).str();
-  readTensors("data/weights/" + model + "_weights_config.json", "data/weights/", false);
-  readTensors("data/constants/" + model + "_constants_config.json", "data/constants/", true);
+  if (archive_) {
+    std::string model = llvm::StringRef(modelEntry).drop_front(7).drop_back(5).str();
+    readTensors("data/weights/" + model + "_weights_config.json", "data/weights/", false);
+    readTensors("data/constants/" + model + "_constants_config.json", "data/constants/", true);
+  } else {
+    // The caller's tensors: their views must lie in their storages, as an archive's.
+    for (const TensorData &t : prog_.weights.tensors)
+      checkExtent(t, "weight " + t.fqn);
+  }
   readProgramGraph();
   checkTensorsAgainstSignature();
   // Every node was checked as it was read; the whole graph (SSA, signature, use
@@ -35,27 +45,27 @@ void Reader::run() {
 }
 
 llvm::StringRef Reader::entryText(const std::string &rel) {
-  absl::StatusOr<llvm::StringRef> t = archive_.readText(rel);
+  absl::StatusOr<llvm::StringRef> t = archive_->readText(rel);
   if (!t.ok())
     throw ReadError{std::string(t.status().message())};
   return *t;
 }
 
 void Reader::checkFormat() {
-  if (archive_.has("serialized_exported_program.json") || archive_.has("data/weights/model.pt"))
+  if (archive_->has("serialized_exported_program.json") || archive_->has("data/weights/model.pt"))
     fail("unsupported archive layout (serialized_exported_program.json / pickled "
          "weights: written by torch 2.7 or older); re-save it with torch 2.13");
-  if (!archive_.has("archive_format"))
-    fail("not a torch.export archive: no " + archive_.topFolder() + "/archive_format entry");
+  if (!archive_->has("archive_format"))
+    fail("not a torch.export archive: no " + archive_->topFolder() + "/archive_format entry");
   llvm::StringRef format = entryText("archive_format").trim();
   if (format != "pt2")
     fail("archive_format is `" + format.str() + "`, expected `pt2`");
-  if (archive_.has("byteorder")) {
+  if (archive_->has("byteorder")) {
     llvm::StringRef order = entryText("byteorder").trim();
     if (order != "little")
       fail("byteorder is `" + order.str() + "`; fxir reads little-endian archives only");
   }
-  if (archive_.has("archive_version")) {
+  if (archive_->has("archive_version")) {
     llvm::StringRef v = entryText("archive_version").trim();
     if (v != "0")
       fail("unsupported archive_version " + v.str() + " (fxir reads version 0)");
@@ -64,7 +74,7 @@ void Reader::checkFormat() {
 
 std::string Reader::findModelEntry() {
   std::vector<std::string> models;
-  for (const std::string &e : archive_.entries())
+  for (const std::string &e : archive_->entries())
     if (llvm::StringRef(e).starts_with("models/") && llvm::StringRef(e).ends_with(".json") &&
         e.size() > 12)
       models.push_back(e);
@@ -115,6 +125,24 @@ absl::StatusOr<std::unique_ptr<Program>> readProgram(const Archive &archive) {
     return absl::InvalidArgumentError(e.message);
   } catch (const std::bad_alloc &) {
     return absl::ResourceExhaustedError(archive.path() + ": out of memory while reading");
+  }
+  return prog;
+}
+
+absl::StatusOr<std::unique_ptr<Program>> readProgramJson(llvm::StringRef modelJson,
+                                                         const std::string &name,
+                                                         Weights weights) {
+  auto prog = std::make_unique<Program>();
+  prog->path = name;
+  prog->context = std::make_unique<Context>();
+  prog->meta.producer = "torch.export";
+  prog->weights = std::move(weights);
+  try {
+    Reader(modelJson, name, *prog).run();
+  } catch (const ReadError &e) {
+    return absl::InvalidArgumentError(e.message);
+  } catch (const std::bad_alloc &) {
+    return absl::ResourceExhaustedError(name + ": out of memory while reading");
   }
   return prog;
 }

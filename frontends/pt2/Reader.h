@@ -44,4 +44,14 @@ constexpr int kSupportedSchemaMajor = 8;
 absl::StatusOr<std::unique_ptr<Program>> readProgram(const std::string &path);
 absl::StatusOr<std::unique_ptr<Program>> readProgram(const Archive &archive);
 
+/// An exported program already in memory: `modelJson` is what torch's serializer writes
+/// as models/<name>.json (`torch._export.serde.serialize.serialize(ep,
+/// serialize_state_dict=False, ...)`), `weights` its parameters, buffers and constants
+/// by FQN, in the archive's form (views into memory `weights.keepAlive` owns: the
+/// Python package's are the ExportedProgram's own tensors). `name` is used in messages
+/// and as the program's path. The JSON is parsed before this returns and not kept.
+absl::StatusOr<std::unique_ptr<Program>> readProgramJson(llvm::StringRef modelJson,
+                                                         const std::string &name,
+                                                         Weights weights);
+
 } // namespace fxir::pt2

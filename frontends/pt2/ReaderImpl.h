@@ -124,12 +124,19 @@ struct Scope {
 class Reader {
 public:
   Reader(const Archive &archive, Program &prog)
-      : archive_(archive), prog_(prog), ctx_(*prog.context) {}
+      : archive_(&archive), name_(archive.path()), prog_(prog), ctx_(*prog.context) {}
+  /// An exported program's JSON already in memory (no archive): `prog.weights` holds
+  /// its tensors already; `name` is used in messages.
+  Reader(llvm::StringRef modelJson, const std::string &name, Program &prog)
+      : archive_(nullptr), name_(name), modelJson_(modelJson), prog_(prog),
+        ctx_(*prog.context) {}
 
   void run();
 
 private:
-  const Archive &archive_;
+  const Archive *archive_; ///< null for an in-memory program
+  std::string name_;       ///< the archive's path, or the in-memory program's name
+  llvm::StringRef modelJson_;
   Program &prog_;
   Context &ctx_;
   simdjson::dom::parser parser_;
@@ -154,7 +161,7 @@ private:
   std::map<std::string, std::shared_ptr<std::vector<uint8_t>>> inflated_;
 
   [[noreturn]] void fail(const std::string &msg) const {
-    throw ReadError{archive_.path() + ": " + msg};
+    throw ReadError{name_ + ": " + msg};
   }
   [[noreturn]] void failNode(const std::string &msg) const {
     fail(entry_ + ": node " + node_ + ": " + msg);

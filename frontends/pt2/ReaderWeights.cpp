@@ -7,7 +7,7 @@ namespace fxir::pt2::detail {
 
 // ---- weights and constants ----
 void Reader::readTensors(const std::string &configEntry, const std::string &dir, bool constants) {
-  if (!archive_.has(configEntry))
+  if (!archive_->has(configEntry))
     return; // archives without constants may lack the config
   llvm::StringRef text = entryText(configEntry);
   simdjson::dom::parser p;
@@ -69,13 +69,13 @@ void Reader::readTensors(const std::string &configEntry, const std::string &dir,
     if (pathName.empty())
       fail(where + ": no path_name");
     t.storage = dir + pathName;
-    absl::StatusOr<llvm::ArrayRef<uint8_t>> bytes = archive_.read(t.storage);
+    absl::StatusOr<llvm::ArrayRef<uint8_t>> bytes = archive_->read(t.storage);
     if (!bytes.ok())
       fail(where + ": " + std::string(bytes.status().message()));
     t.storageBytes = *bytes;
     // A compressed entry was inflated into the Archive, which may not outlive the
     // program: the program keeps its own copy (one per storage).
-    if (!archive_.isStored(t.storage)) {
+    if (!archive_->isStored(t.storage)) {
       auto &copy = inflated_[t.storage];
       if (!copy) {
         copy = std::make_shared<std::vector<uint8_t>>(bytes->begin(), bytes->end());

@@ -1,0 +1,18 @@
+//===- TorchBridge.cpp ---------------------------------------------------------------===//
+#include "TorchBridge.h"
+
+#include <torch/csrc/autograd/python_variable.h>
+
+namespace fxir::python {
+
+const at::Tensor *unpackTensor(PyObject *obj) {
+  if (!THPVariable_Check(obj))
+    return nullptr;
+  return &THPVariable_Unpack(obj);
+}
+
+PyObject *wrapTensor(at::Tensor t) { return THPVariable_Wrap(std::move(t)); }
+
+void bumpVersion(const at::Tensor &t) { t.unsafeGetTensorImpl()->bump_version(); }
+
+} // namespace fxir::python

@@ -1,0 +1,380 @@
+"""The Python package: in-memory compile, no copies, mutation, errors, threads, dynamic
+shapes, inspection, torch.compile. Every result is checked against eager PyTorch."""
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+
+import fxir
+import models  # tests/corpus/models.py
+
+BACKENDS = ["cpu", "interp"]
+
+
+def close(got, want):
+    torch.testing.assert_close(got, want, rtol=1.3e-6, atol=1e-5, equal_nan=True)
+
+
+class Chain(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(16, 16)
+
+    def forward(self, x):
+        return torch.sigmoid(self.lin(x)) * 2 + x  # the line explain() must point at
+
+
+class Mutating(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("count", torch.zeros(4))
+
+    def forward(self, x, acc):
+        self.count.add_(1)
+        acc.mul_(2).add_(x)
+        return x * self.count
+
+
+class ReturnsWeight(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.randn(3, 5))
+
+    def forward(self, x):
+        return self.w, x[1:], x + 1
+
+
+class Gather(torch.nn.Module):
+    def forward(self, x, idx):
+        return x[idx] * 2
+
+
+# ---- the corpus's models, exported here and compiled in memory -------------------------
+
+IN_MEMORY = ["linear_mlp", "mut_buffers", "mut_user_inputs", "kwargs_io", "dict_tuple_io",
+             "scan_multi", "cond_tensor_pred", "tied_weights", "tensor_constants",
+             "hf_llama_gqa", "hf_gpt2"]
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "nonstrict"])
+@pytest.mark.parametrize("name", IN_MEMORY)
+def test_exported_program_in_memory_matches_eager(name, strict):
+    model = models.by_name()[name]
+    torch.manual_seed(model.seed)
+    module = model.cls().eval()
+    args, kwargs = model.make_inputs()
+    import copy
+    reference = copy.deepcopy(module)
+    ep = torch.export.export(module, copy.deepcopy(args), copy.deepcopy(kwargs), strict=strict,
+                             dynamic_shapes=model.dynamic_shapes() if model.dynamic_shapes else None)
+    prog = fxir.compile(ep, backend="cpu", config=dict(model.cpu_options) or None)
+    a1, k1 = copy.deepcopy(args), copy.deepcopy(kwargs)
+    a2, k2 = copy.deepcopy(args), copy.deepcopy(kwargs)
+    with torch.no_grad():
+        want = reference(*a1, **k1)
+    got = prog(*a2, **k2)
+    tol = {"rtol": 1.6e-2, "atol": 1e-5} if name.endswith("bf16") else {"rtol": 1e-5, "atol": 1e-5}
+    torch.testing.assert_close(got, want, **tol, equal_nan=True)
+    # Written inputs as eager left them; mutated buffers in the ExportedProgram's own
+    # state dict, as ep.module() writes them.
+    torch.testing.assert_close((a2, k2), (a1, k1), **tol)
+    for fqn, b in reference.named_buffers():
+        if fqn in ep.state_dict:
+            torch.testing.assert_close(ep.state_dict[fqn], b, **tol)
+
+
+# ---- no copies ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_no_copies_in_or_out(backend):
+    torch.manual_seed(0)
+    m = ReturnsWeight()
+    x = torch.randn(4, 5)
+    ep = torch.export.export(m, (x,))
+    prog = fxir.compile(ep, backend=backend)
+    w, tail, y = prog(x)
+    # The weight is the ExportedProgram's own tensor, bound without a copy.
+    assert w.untyped_storage().data_ptr() == ep.state_dict["w"].untyped_storage().data_ptr()
+    # An output that is a view of an input is that input's memory.
+    assert tail.data_ptr() == x[1:].data_ptr()
+    close(y, x + 1)
+    # prog.weight is the bound tensor, not a copy of it.
+    assert prog.weight("w").data_ptr() == ep.state_dict["w"].data_ptr()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_written_input_is_written_in_place(backend):
+    # `x.add_(1); return x`: x is written in its own storage, as ep.module() writes it;
+    # the output is the functional result (ep.module() too returns that, not x).
+    class AddInPlace(torch.nn.Module):
+        def forward(self, x):
+            x.add_(1)
+            return x
+
+    ep = torch.export.export(AddInPlace(), (torch.zeros(8),))
+    x, xe = torch.zeros(8), torch.zeros(8)
+    ptr, version = x.data_ptr(), x._version
+    prog = fxir.compile(ep, backend=backend)
+    out = prog(x)
+    want = ep.module()(xe)
+    assert x.data_ptr() == ptr
+    close(x, xe)
+    close(out, want)
+    assert x._version > version  # autograd sees the in-place write, as after eager's add_
+
+
+def test_pt2_weights_are_the_mapped_archive(tmp_path):
+    # A .pt2's weights are views of the mapped file: two programs from one archive
+    # share nothing writable, and a returned weight is a copy the caller may write.
+    torch.manual_seed(0)
+    m = ReturnsWeight()
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(m, (torch.randn(4, 5),)), path)
+    prog = fxir.compile(path, backend="cpu")
+    w, _, _ = prog(torch.randn(4, 5))
+    w.add_(1)  # must not fault (read-only mapping) nor change the program
+    close(prog.weight("w"), m.w.detach())
+
+
+# ---- mutation -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_mutation_semantics_match_eager(backend):
+    eager = Mutating()
+    ep = torch.export.export(Mutating(), (torch.randn(4), torch.randn(4)))
+    prog = fxir.compile(ep, backend=backend)
+    for step in range(3):
+        x = torch.randn(4)
+        acc_e, acc_f = torch.randn(4), None
+        acc_f = acc_e.clone()
+        ptr = acc_f.data_ptr()
+        want = eager(x, acc_e)
+        got = prog(x, acc_f)
+        close(got, want)
+        close(acc_f, acc_e)
+        assert acc_f.data_ptr() == ptr  # written in the caller's storage
+        close(ep.state_dict["count"], eager.count)  # the EP's buffer, in place
+        close(prog.weight("count"), eager.count)
+
+
+def test_pt2_buffer_mutation_stays_in_the_program(tmp_path):
+    path = tmp_path / "m.pt2"
+    torch.export.save(torch.export.export(Mutating(), (torch.randn(4), torch.randn(4))), path)
+    prog = fxir.compile(path, backend="cpu")
+    for step in range(1, 4):
+        prog(torch.randn(4), torch.randn(4))
+        close(prog.weight("count"), torch.full((4,), float(step)))
+
+
+# ---- errors ---------------------------------------------------------------------------
+
+def test_corrupt_archive_is_a_read_error(tmp_path):
+    bad = tmp_path / "bad.pt2"
+    bad.write_bytes(b"PK\x03\x04 this is no zip archive")
+    with pytest.raises(fxir.ReadError, match="bad.pt2"):
+        fxir.compile(bad)
+    with pytest.raises(fxir.ReadError, match="missing.pt2"):
+        fxir.compile(tmp_path / "missing.pt2")
+
+
+def test_bad_options_are_compile_errors():
+    ep = torch.export.export(Chain(), (torch.randn(2, 16),))
+    with pytest.raises(fxir.CompileError, match="nosuch"):
+        fxir.compile(ep, backend="nosuch")
+    with pytest.raises(fxir.CompileError, match="pipeline"):
+        fxir.compile(ep, pipeline="cse,,not-a-pass")
+    with pytest.raises(fxir.CompileError, match="threads"):
+        fxir.compile(ep, config={"threads": "many"})
+    with pytest.raises(TypeError, match="ExportedProgram"):
+        fxir.compile(42)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_input_errors(backend):
+    prog = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)), backend=backend)
+    with pytest.raises(fxir.InputError, match="'x'.*dim 1 is 15"):
+        prog(torch.randn(2, 15))
+    with pytest.raises(fxir.InputError, match="'x'"):
+        prog(torch.randn(2, 16, dtype=torch.float64))
+    with pytest.raises(fxir.InputError, match="expected 1 inputs"):
+        prog(torch.randn(2, 16), torch.randn(2, 16))
+    with pytest.raises(fxir.InputError, match="requires grad"):
+        prog(torch.randn(2, 16, requires_grad=True))
+    with pytest.raises(fxir.InputError, match="str"):
+        prog("x")
+    assert isinstance(fxir.InputError("x"), ValueError)
+    # Under no_grad an input that requires grad is fine (inference).
+    x = torch.randn(2, 16, requires_grad=True)
+    with torch.no_grad():
+        y = prog(x)
+    assert not y.requires_grad
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_run_error_for_out_of_range_index(backend):
+    x = torch.randn(5, 3)
+    prog = fxir.compile(torch.export.export(Gather(), (x, torch.tensor([0, 4]))), backend=backend)
+    close(prog(x, torch.tensor([1, 2])), x[torch.tensor([1, 2])] * 2)
+    with pytest.raises(fxir.RunError, match="out of bounds|out of range"):
+        prog(x, torch.tensor([0, 7]))
+
+
+def test_import_beside_another_torch_fails_clearly(tmp_path):
+    fake = tmp_path / "torch"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("__version__ = '9.9.9'\n")
+    pkg = Path(fxir.__file__).parent.parent  # (not resolved: the build tree links its files)
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{pkg}")
+    r = subprocess.run([sys.executable, "-c", "import fxir"], env=env, capture_output=True,
+                       text=True)
+    assert r.returncode != 0
+    assert "ImportError" in r.stderr and "9.9.9" in r.stderr and "2.13.0" in r.stderr, r.stderr
+
+
+# ---- threads --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_threads_call_one_program(backend):
+    torch.manual_seed(0)
+    m = Chain().eval()
+    prog = fxir.compile(torch.export.export(m, (torch.randn(64, 16),)), backend=backend)
+    errors = []
+    started = threading.Barrier(2)
+
+    def work(seed):
+        try:
+            g = torch.Generator().manual_seed(seed)
+            started.wait()
+            for _ in range(200):
+                x = torch.randn(64, 16, generator=g)
+                with torch.no_grad():
+                    want = m(x)
+                close(prog(x), want)
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+
+def test_the_gil_is_released_during_a_run():
+    # A run long enough to measure: another Python thread makes progress meanwhile.
+    class Long(torch.nn.Module):
+        def forward(self, x):
+            for _ in range(20):
+                x = torch.sin(x) + 1
+            return x
+
+    x = torch.randn(1 << 22)
+    prog = fxir.compile(torch.export.export(Long(), (x,)), backend="interp")
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(1)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    try:
+        before = len(ticks)
+        prog(x)
+        during = len(ticks) - before
+    finally:
+        stop.set()
+        t.join()
+    assert during > 0
+
+
+# ---- dynamic shapes -------------------------------------------------------------------
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "nonstrict"])
+def test_export_and_compile_dynamic_shapes(strict):
+    torch.manual_seed(0)
+    m = Chain().eval()
+    batch = torch.export.Dim("batch", min=2, max=64)
+    prog = fxir.export_and_compile(m, (torch.randn(8, 16),), strict=strict,
+                                   dynamic_shapes={"x": {0: batch}})
+    for n in (2, 3, 17, 64):
+        x = torch.randn(n, 16)
+        with torch.no_grad():
+            close(prog(x), m(x))
+    with pytest.raises(fxir.InputError, match="'x'"):
+        prog(torch.randn(65, 16))
+
+
+def test_export_and_compile_kwargs():
+    class KW(torch.nn.Module):
+        def forward(self, x, *, scale, bias=None):
+            return x * scale + bias
+
+    x, s, b = torch.randn(3), torch.randn(3), torch.randn(3)
+    prog = fxir.export_and_compile(KW(), (x,), {"scale": s, "bias": b})
+    close(prog(x, bias=b, scale=s), x * s + b)
+    with pytest.raises(fxir.InputError, match="keyword"):
+        prog(x, scale=s)
+
+
+# ---- inspection -----------------------------------------------------------------------
+
+def test_ir_report_explain_dot():
+    prog = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)), backend="cpu")
+    text = prog.ir()
+    assert "graph @forward" in text and "cpu.kernel" in text
+    assert "loc" in prog.ir(debuginfo=True)
+    rep = prog.report()
+    assert rep["backend"] == "cpu" and rep["kernels"] >= 1 and rep["fused_ops"] >= 3
+    assert rep["library_ops"] == {"aten.linear.default": 1} and rep["extern_ops"] == {}
+    assert rep["compile_ms"] > 0 and rep["info"]["cache"] in ("hit", "miss", "off")
+    why = prog.explain()
+    assert "fxir_k0 fuses:" in why and "test_api.py" in why and "the line explain()" in why
+    dot = prog.to_dot()
+    assert dot.startswith("digraph") and "cluster_" in dot and "kernel fxir_k0" in dot
+    assert "library (ATen)" in dot
+    if shutil.which("dot"):
+        r = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True)
+        assert r.returncode == 0 and "<svg" in r.stdout, r.stderr
+    names = [i["name"] for i in prog.inputs()]
+    assert names == ["x"]
+    interp = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)), backend="interp")
+    assert interp.report()["kernels"] == 0 and "no generated kernels" in interp.explain()
+
+
+# ---- torch.compile --------------------------------------------------------------------
+
+def test_torch_compile_backend():
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    m = Chain().eval()
+    x = torch.randn(4, 16)
+    before = len(fxir.dynamo_compiled())
+    with torch.no_grad():
+        c = torch.compile(m, backend="fxir", dynamic=False)
+        close(c(x), m(x))
+        close(c(x + 1), m(x + 1))
+    assert len(fxir.dynamo_compiled()) == before + 1
+
+
+def test_torch_compile_falls_back_and_says_so():
+    torch._dynamo.reset()
+    m = Chain()  # training: parameters require grad, grad mode on
+    x = torch.randn(4, 16)
+    before = len(fxir.dynamo_fallbacks())
+    c = torch.compile(m, backend="fxir", dynamic=False)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        y = c(x)
+    close(y, m(x))
+    falls = fxir.dynamo_fallbacks()[before:]
+    assert falls and "require grad" in falls[0]["reason"]
+    assert any("runs in eager" in str(i.message) for i in w)
