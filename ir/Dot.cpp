@@ -28,7 +28,14 @@ std::string escape(llvm::StringRef s) {
 // At most `n` characters: long source lines and types stay readable in a picture.
 std::string clip(llvm::StringRef s, size_t n) {
   s = s.trim();
-  return s.size() <= n ? s.str() : s.take_front(n - 3).str() + "...";
+  if (s.size() <= n)
+    return s.str();
+  // Cut at a character boundary: never inside a UTF-8 sequence (continuation bytes are
+  // 10xxxxxx), so the label stays valid UTF-8 for Graphviz and Python.
+  size_t cut = n - 3;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+    --cut;
+  return s.take_front(cut).str() + "...";
 }
 
 class DotPrinter {

@@ -20,6 +20,22 @@ def _leaf(spec) -> bool:
     return spec.is_leaf()
 
 
+def _conform(value, spec):
+    """`value` with every dict's keys in the order `spec` lists them (where the key sets
+    agree); anything else as it is, for the structure check to judge."""
+    if _leaf(spec):
+        return value
+    kids = _kids(spec)
+    if spec.type is dict and isinstance(value, dict):
+        order = list(spec.context)
+        if set(order) == set(value) and len(order) == len(value):
+            return {k: _conform(value[k], c) for k, c in zip(order, kids)}
+        return value
+    if spec.type in (tuple, list) and isinstance(value, spec.type) and len(value) == len(kids):
+        return spec.type(_conform(v, c) for v, c in zip(value, kids))
+    return value
+
+
 def _spec(text: str):
     return pytree.treespec_loads(text) if text else None
 
@@ -81,7 +97,9 @@ class Program:
                 raise InputError(f"{self.name}: expected keyword arguments {order}, got "
                                  f"{sorted(kwargs)}")
             kwargs = {k: kwargs[k] for k in order}
-        leaves, spec = pytree.tree_flatten((tuple(args), dict(kwargs)))
+        # Dicts are matched by key, as eager matches them: put each in the exported order.
+        args, kwargs = _conform((tuple(args), dict(kwargs)), self._in_spec)
+        leaves, spec = pytree.tree_flatten((args, kwargs))
         if spec != self._in_spec:
             raise InputError(f"{self.name}: the inputs' structure {spec} is not the exported "
                              f"one {self._in_spec}")

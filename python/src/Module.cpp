@@ -29,6 +29,7 @@
 
 #include <ATen/core/LegacyTypeDispatch.h>
 #include <c10/core/GradMode.h>
+#include <c10/core/InferenceMode.h>
 
 #include "TorchBridge.h"
 #include "fxir/backends/cpu/Cpu.h"
@@ -73,10 +74,21 @@ ErrorClasses &errors() {
     item["code"] = d.loc.code;
     located.append(item);
   }
-  nb::object exc = type(text);
+  // fxir's messages quote user source, which may be cut anywhere: never fail on the
+  // decoding while raising.
+  nb::object msg = nb::steal(PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()),
+                                                  "replace"));
+  nb::object exc = type(msg);
   nb::setattr(exc, "diagnostics", located);
   PyErr_SetObject(type.ptr(), exc.ptr());
   throw nb::python_error();
+}
+
+// A Python str of fxir's text, bytes that are not UTF-8 replaced (text quoting user
+// source may be cut anywhere).
+nb::str pyText(const std::string &t) {
+  return nb::steal<nb::str>(
+      PyUnicode_DecodeUTF8(t.data(), static_cast<Py_ssize_t>(t.size()), "replace"));
 }
 
 runtime::CompileOptions compileOptions(const std::string &backend,
@@ -93,10 +105,48 @@ runtime::CompileOptions compileOptions(const std::string &backend,
   return o;
 }
 
+// A caller's tensor bound as a weight (compile_json): its storage as it was at compile
+// time, which the program's views point into.
+struct OwnedWeight {
+  std::string fqn;
+  at::Tensor tensor; ///< the ExportedProgram's own tensor (its version counter)
+  c10::Storage storage;
+  const void *data = nullptr;
+  size_t nbytes = 0;
+  bool mutated = false; ///< the program writes it
+};
+
+bool overlaps(const c10::Storage &a, const void *data, size_t nbytes) {
+  auto *p = static_cast<const char *>(a.data());
+  auto *q = static_cast<const char *>(data);
+  return p && q && a.nbytes() && nbytes && p < q + nbytes && q < p + a.nbytes();
+}
+
 class Program {
 public:
   Program(std::unique_ptr<runtime::Executable> exe, double compileMs)
       : exe_(std::move(exe)), compileMs_(compileMs) {}
+
+  void setOwned(std::vector<OwnedWeight> owned) {
+    for (OwnedWeight &o : owned)
+      for (const std::string &m : exe_->mutatedWeights())
+        o.mutated |= o.fqn == m;
+    owned_ = std::move(owned);
+    for (const OwnedWeight &o : owned_)
+      hasMutatedOwned_ |= o.mutated;
+  }
+
+  // The caller's weights must still be the memory the program was bound to: a storage
+  // resized or freed since (what FSDP does to a flat parameter) would be read after
+  // free.
+  void checkOwned() const {
+    for (const OwnedWeight &o : owned_)
+      if (o.storage.data() != o.data || o.storage.nbytes() < o.nbytes)
+        raise(errors().run, "weight " + o.fqn + ": its storage was resized or freed after "
+                            "fxir.compile bound it (" + std::to_string(o.nbytes) +
+                            " bytes then, " + std::to_string(o.storage.nbytes()) +
+                            " now); compile the program again");
+  }
 
   // Python values in signature order to IValues: tensors without copies.
   std::vector<c10::IValue> toInputs(nb::handle args) const {
@@ -118,6 +168,23 @@ public:
           raise(errors().input,
                 name + " requires grad; fxir programs are for inference: call under "
                        "torch.no_grad() or torch.inference_mode(), or pass x.detach()");
+        if (t->defined() && t->has_storage() && t->storage().nbytes() > 0 &&
+            t->storage().data() == nullptr)
+          raise(errors().input, name + " has no data (a fake or meta tensor); fxir runs on "
+                                       "real CPU tensors");
+        if (k < infos.size() && infos[k].mutated && t->defined() && t->is_inference() &&
+            !c10::InferenceMode::is_enabled())
+          raise(errors().input, name + " is an inference tensor, which the program writes in "
+                                       "place; as in eager, that is allowed only inside "
+                                       "torch.inference_mode() (or pass a clone)");
+        if (hasMutatedOwned_ && t->defined() && t->has_storage())
+          for (const OwnedWeight &o : owned_)
+            if (o.mutated && overlaps(t->storage(), o.data, o.nbytes))
+              raise(errors().input,
+                    name + " shares memory with " + o.fqn +
+                        ", which the program writes; eager would read the written value "
+                        "through it, fxir reads inputs before writing buffers back: pass a "
+                        "clone");
         in.emplace_back(*t);
       } else if (obj == Py_None) {
         in.emplace_back();
@@ -168,6 +235,7 @@ public:
 
   // The graph's flat outputs, as a Python list.
   nb::list run(nb::handle args) const {
+    checkOwned();
     std::vector<c10::IValue> in = toInputs(args);
     absl::StatusOr<std::vector<c10::IValue>> outs = [&] {
       nb::gil_scoped_release release;
@@ -186,6 +254,10 @@ public:
                 PyTuple_Check(args.ptr()) ? PyTuple_GET_ITEM(args.ptr(), k)
                                           : PyList_GET_ITEM(args.ptr(), k)))
           bumpVersion(*t);
+    if (hasMutatedOwned_)
+      for (const OwnedWeight &o : owned_)
+        if (o.mutated)
+          bumpVersion(o.tensor);
     nb::list result;
     for (c10::IValue &v : *outs)
       result.append(toPython(std::move(v)));
@@ -195,6 +267,7 @@ public:
   // The C++ run alone, `n` times on the same inputs (mean seconds a call): what a
   // Python call's overhead is measured against (bench/python_overhead.py).
   double timeRun(nb::handle args, unsigned n) const {
+    checkOwned();
     std::vector<c10::IValue> in = toInputs(args);
     nb::gil_scoped_release release;
     at::AutoDispatchBelowADInplaceOrView below;
@@ -207,10 +280,10 @@ public:
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / n;
   }
 
-  std::string ir(bool debugInfo) const {
+  nb::str ir(bool debugInfo) const {
     PrintOptions po;
     po.debugInfo = debugInfo;
-    return printGraph(exe_->graph(), po);
+    return pyText(printGraph(exe_->graph(), po));
   }
 
   nb::dict report() const {
@@ -226,7 +299,9 @@ public:
     return d;
   }
 
-  std::string explain() const {
+  nb::str explain() const { return pyText(explainText()); }
+
+  std::string explainText() const {
     if (exe_->backend() != "cpu")
       return "backend " + std::string(exe_->backend()) +
              ": no generated kernels (every op runs on ATen)\n";
@@ -242,7 +317,7 @@ public:
     return out;
   }
 
-  std::string toDot() const { return dotText(exe_->graph(), cpu::dotOptions(exe_->graph())); }
+  nb::str toDot() const { return pyText(dotText(exe_->graph(), cpu::dotOptions(exe_->graph()))); }
 
   nb::list inputs() const {
     nb::list out;
@@ -272,6 +347,8 @@ public:
 private:
   std::unique_ptr<runtime::Executable> exe_;
   double compileMs_;
+  std::vector<OwnedWeight> owned_;
+  bool hasMutatedOwned_ = false;
 };
 
 std::unique_ptr<Program> finishCompile(std::unique_ptr<fxir::Program> prog,
@@ -315,6 +392,7 @@ std::unique_ptr<Program> compileJson(nb::bytes json, const std::string &name, nb
                                      const std::map<std::string, std::string> &options) {
   auto t0 = std::chrono::steady_clock::now();
   Weights w;
+  std::vector<OwnedWeight> owned;
   std::map<const void *, std::string> storageNames;
   for (nb::handle item : weights) {
     nb::tuple t = nb::cast<nb::tuple>(item);
@@ -332,6 +410,9 @@ std::unique_ptr<Program> compileJson(nb::bytes json, const std::string &name, nb
     if (!dt.ok())
       raise(errors().read, where + ": " + std::string(dt.status().message()));
     const c10::Storage &storage = tensor->storage();
+    if (storage.nbytes() > 0 && storage.data() == nullptr)
+      raise(errors().read, where + ": its storage has no data (a fake or meta tensor); "
+                                   "fxir needs the tensor's values");
     TensorData td;
     td.fqn = fqn;
     td.kind = kind == 0 ? TensorData::Kind::Parameter
@@ -347,6 +428,7 @@ std::unique_ptr<Program> compileJson(nb::bytes json, const std::string &name, nb
     td.storageBytes = llvm::ArrayRef<uint8_t>(
         static_cast<const uint8_t *>(storage.data()), storage.nbytes());
     td.writable = true;
+    owned.push_back({fqn, *tensor, storage, storage.data(), storage.nbytes(), false});
     if (fresh)
       w.keepAlive.push_back(std::shared_ptr<const void>(
           new c10::Storage(storage), [](const void *p) { delete static_cast<const c10::Storage *>(p); }));
@@ -361,8 +443,10 @@ std::unique_ptr<Program> compileJson(nb::bytes json, const std::string &name, nb
   if (!prog.ok())
     raise(errors().read, std::string(prog.status().message()));
   std::vector<Diagnostic> diags;
-  return finishCompile(std::move(*prog), compileOptions(backend, pipeline, config, options, &diags),
-                       t0, diags);
+  std::unique_ptr<Program> out = finishCompile(
+      std::move(*prog), compileOptions(backend, pipeline, config, options, &diags), t0, diags);
+  out->setOwned(std::move(owned));
+  return out;
 }
 
 } // namespace

@@ -13,6 +13,10 @@ const at::Tensor *unpackTensor(PyObject *obj) {
 
 PyObject *wrapTensor(at::Tensor t) { return THPVariable_Wrap(std::move(t)); }
 
-void bumpVersion(const at::Tensor &t) { t.unsafeGetTensorImpl()->bump_version(); }
+void bumpVersion(const at::Tensor &t) {
+  // Inference tensors have no version counter.
+  if (t.defined() && !t.is_inference())
+    t.unsafeGetTensorImpl()->bump_version();
+}
 
 } // namespace fxir::python

@@ -237,6 +237,92 @@ def test_import_beside_another_torch_fails_clearly(tmp_path):
     assert "ImportError" in r.stderr and "9.9.9" in r.stderr and "2.13.0" in r.stderr, r.stderr
 
 
+def test_fake_and_meta_tensors_are_refused():
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    prog = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)))
+    with pytest.raises(fxir.InputError, match="no data"):
+        prog(FakeTensorMode().from_tensor(torch.randn(2, 16)))
+    with pytest.raises(fxir.InputError, match="meta"):
+        prog(torch.randn(2, 16, device="meta"))
+    with FakeTensorMode():
+        ep = torch.export.export(Chain(), (torch.randn(2, 16),))
+    with pytest.raises(fxir.ReadError, match="no data"):
+        fxir.compile(ep)
+
+
+def test_input_aliasing_a_written_buffer_is_refused():
+    ep = torch.export.export(Mutating(), (torch.randn(4), torch.randn(4)))
+    prog = fxir.compile(ep)
+    with pytest.raises(fxir.InputError, match="shares memory with count"):
+        prog(ep.state_dict["count"], torch.zeros(4))
+    close(ep.state_dict["count"], torch.zeros(4))  # nothing was written
+
+
+def test_a_weight_freed_after_compile_is_refused():
+    class AddBuffer(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("b", torch.ones(1 << 16))
+
+        def forward(self, x):
+            return x + self.b
+
+    ep = torch.export.export(AddBuffer(), (torch.zeros(1 << 16),))
+    prog = fxir.compile(ep)
+    close(prog(torch.zeros(1 << 16)), torch.ones(1 << 16))
+    ep.state_dict["b"].untyped_storage().resize_(0)  # what FSDP does to a flat parameter
+    with pytest.raises(fxir.RunError, match="resized or freed"):
+        prog(torch.zeros(1 << 16))
+
+
+def test_written_buffers_and_inference_tensors_follow_eager():
+    ep = torch.export.export(Mutating(), (torch.randn(4), torch.randn(4)))
+    prog = fxir.compile(ep)
+    count = ep.state_dict["count"]
+    v = count._version
+    prog(torch.randn(4), torch.randn(4))
+    assert count._version > v  # the buffer's in-place update, seen by autograd
+    with torch.inference_mode():
+        acc = torch.zeros(4)
+    # Eager refuses an in-place write to an inference tensor outside inference mode,
+    # before writing anything; so does fxir.
+    with pytest.raises(fxir.InputError, match="inference tensor"):
+        prog(torch.ones(4), acc)
+    close(acc, torch.zeros(4))
+    with torch.inference_mode():
+        prog(torch.ones(4), acc)
+    close(acc, torch.ones(4))
+
+
+def test_dict_inputs_are_matched_by_key():
+    class D(torch.nn.Module):
+        def forward(self, inp, *, scale):
+            return {"s": inp["a"] * scale + inp["b"], "t": (inp["a"],)}
+
+    a, b, s = torch.randn(3), torch.randn(3), torch.randn(3)
+    ep = torch.export.export(D(), ({"a": a, "b": b},), {"scale": s})
+    prog = fxir.compile(ep)
+    want = ep.module()({"b": b, "a": a}, scale=s)
+    got = prog({"b": b, "a": a}, scale=s)
+    close(got["s"], want["s"])
+    close(got["t"][0], a)
+    with pytest.raises(fxir.InputError, match="structure"):
+        prog({"a": a}, scale=s)
+
+
+def test_dot_of_non_ascii_source():
+    class U(torch.nn.Module):
+        def forward(self, x):
+            return torch.sigmoid(x) * 2 + x  # ééééééééééééééééééééééé "quoted" \ backslash
+
+    dot = fxir.compile(torch.export.export(U(), (torch.randn(3),))).to_dot()
+    assert "é" in dot
+    if shutil.which("dot"):
+        r = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
+
 # ---- threads --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -268,7 +354,10 @@ def test_two_threads_call_one_program(backend):
 
 
 def test_the_gil_is_released_during_a_run():
-    # A run long enough to measure: another Python thread makes progress meanwhile.
+    # Another Python thread runs in the middle of a long run: had the run kept the GIL,
+    # that thread could only run in the call's Python parts, at its ends.
+    import time
+
     class Long(torch.nn.Module):
         def forward(self, x):
             for _ in range(20):
@@ -282,18 +371,22 @@ def test_the_gil_is_released_during_a_run():
 
     def ticker():
         while not stop.is_set():
-            ticks.append(1)
+            ticks.append(time.perf_counter())
 
     t = threading.Thread(target=ticker)
     t.start()
     try:
-        before = len(ticks)
-        prog(x)
-        during = len(ticks) - before
+        time.sleep(0.01)
+        t0 = time.perf_counter()
+        prog._impl.run((x,))
+        t1 = time.perf_counter()
     finally:
         stop.set()
         t.join()
-    assert during > 0
+    third = (t1 - t0) / 3
+    middle = [u for u in ticks if t0 + third < u < t1 - third]
+    assert t1 - t0 > 0.05, "the run is too short to tell"
+    assert middle, f"no other thread ran during the middle of a {t1 - t0:.3f} s run"
 
 
 # ---- dynamic shapes -------------------------------------------------------------------
