@@ -48,6 +48,12 @@ struct TensorData {
   /// package binds an ExportedProgram's own tensors so), not a read-only mapping: a
   /// program that mutates it updates it there, as eager updates the module's buffer.
   bool writable = false;
+  /// Set only by a caller on the LibTorch side (the Python package): the
+  /// `c10::Storage` that owns storageBytes. The runtime then binds that storage itself,
+  /// not a blob over its bytes, so outputs that alias the weight share the caller's
+  /// storage (a later resize or free of it is seen by them as in eager, never a dangling
+  /// pointer). The core libraries only carry it.
+  std::shared_ptr<const void> c10Storage;
 };
 
 /// The stored tensors of a program and what keeps their bytes alive.

@@ -149,7 +149,7 @@ absl::Status InterpExecutable::runAten(const Op &op, Env &env) const {
     return it == env.end() ? nullptr : &it->second;
   };
   if (absl::Status st = plans.find(&op)->second->call(
-          op, lookup, [&](const at::Tensor &t) { return bound->isReadOnly(t); }, results);
+          op, lookup, [&](const at::Tensor &t) { return bound->mustNotWrite(t); }, results);
       !st.ok())
     return st;
   for (unsigned r = 0; r < results.size(); ++r)

@@ -84,12 +84,21 @@ absl::Status BoundProgram::bindWeights() {
   // Storages: one byte tensor per archive entry, private when any tensor in it is
   // written or misaligned for its dtype.
   std::map<std::string, at::Tensor> storages;
-  std::map<std::string, bool> privateStorage;
+  std::map<std::string, bool> privateStorage, writtenStorage;
   for (const TensorData &t : program_->weights.tensors) {
     size_t elem = byteSize(t.dtype);
     bool misaligned =
         elem && reinterpret_cast<uintptr_t>(t.storageBytes.data()) % elem != 0;
-    privateStorage[t.storage] |= (mutatedFqns.count(t.fqn) && !t.writable) || misaligned;
+    bool mutated = mutatedFqns.count(t.fqn) > 0;
+    // The caller's memory, written in place: a private copy would leave the caller's
+    // tensor stale, silently.
+    if (t.writable && mutated && misaligned)
+      return absl::InvalidArgumentError(
+          program_->path + ": weight " + t.fqn + " is written by the program in place, but "
+          "its memory is not aligned for " + std::string(torchName(t.dtype)) +
+          "; pass an aligned tensor (a clone)");
+    privateStorage[t.storage] |= (mutated && !t.writable) || misaligned;
+    writtenStorage[t.storage] |= mutated;
   }
   // Every stored tensor, used by the graph or not (a tied FQN export dropped from the
   // signature still names the same memory).
@@ -124,15 +133,24 @@ absl::Status BoundProgram::bindWeights() {
         // alive by the storage itself (the deleter holds the program), so tensors that
         // alias a weight outlive the Executable safely. Storages the program writes are
         // private copies instead.
-        std::shared_ptr<const Program> keep = program_;
-        base = at::from_blob(const_cast<uint8_t *>(t->storageBytes.data()),
-                             {static_cast<int64_t>(t->storageBytes.size())},
-                             [keep](void *) mutable { keep.reset(); },
-                             at::TensorOptions().dtype(at::kByte));
+        // A caller's c10::Storage (TensorData::c10Storage) is bound itself.
+        if (t->c10Storage) {
+          const auto &s = *static_cast<const c10::Storage *>(t->c10Storage.get());
+          base = at::empty({0}, at::TensorOptions().dtype(at::kByte))
+                     .set_(s, 0, {static_cast<int64_t>(t->storageBytes.size())}, {1});
+        } else {
+          std::shared_ptr<const Program> keep = program_;
+          base = at::from_blob(const_cast<uint8_t *>(t->storageBytes.data()),
+                               {static_cast<int64_t>(t->storageBytes.size())},
+                               [keep](void *) mutable { keep.reset(); },
+                               at::TensorOptions().dtype(at::kByte));
+        }
         if (privateStorage[t->storage])
           base = base.clone();
         else if (!t->writable)
           readOnlyStorages_.insert(base.storage().unsafeGetStorageImpl());
+        if (!writtenStorage[t->storage])
+          unwrittenStorages_.insert(base.storage().unsafeGetStorageImpl());
       }
       w = at::empty({0}, opts).set_(base.storage(), t->storageOffset, t->sizes, t->strides);
     }
@@ -180,6 +198,28 @@ absl::Status BoundProgram::bindWeights() {
   }
   return absl::OkStatus();
 }
+
+namespace {
+// Whether the bytes two tensors can reach overlap (same storage, intersecting
+// [lowest, highest] byte ranges).
+bool spansOverlap(const at::Tensor &a, const at::Tensor &b) {
+  if (!a.has_storage() || !b.has_storage() || !a.storage().is_alias_of(b.storage()) ||
+      a.numel() == 0 || b.numel() == 0)
+    return false;
+  auto span = [](const at::Tensor &t) {
+    auto lo = reinterpret_cast<intptr_t>(t.data_ptr()), hi = lo;
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      intptr_t step = static_cast<intptr_t>((t.size(d) - 1) * t.stride(d) *
+                                            static_cast<int64_t>(t.element_size()));
+      (step < 0 ? lo : hi) += step;
+    }
+    return std::make_pair(lo, hi + static_cast<intptr_t>(t.element_size()));
+  };
+  auto [alo, ahi] = span(a);
+  auto [blo, bhi] = span(b);
+  return alo < bhi && blo < ahi;
+}
+} // namespace
 
 absl::Status BoundProgram::checkInputs(const std::vector<c10::IValue> &in) const {
   absl::Status st = checkInputsImpl(in);
@@ -329,10 +369,15 @@ absl::Status BoundProgram::checkInputsImpl(const std::vector<c10::IValue> &in) c
       if (j == k || !in[j].isTensor() || !in[j].toTensor().defined())
         continue;
       at::MemOverlapStatus s = at::get_overlap_status(x, in[j].toTensor());
-      if (s == at::MemOverlapStatus::Full || s == at::MemOverlapStatus::Partial)
-        return absl::InvalidArgumentError(where(k) + " is written by the program and shares "
-                                                     "memory with " + where(j) +
-                                          "; pass distinct tensors");
+      // TooHard (one of them is not dense, ATen does not tell): their byte spans
+      // decide; interleaved spans are refused, they may share elements.
+      bool maybe = s == at::MemOverlapStatus::TooHard && spansOverlap(x, in[j].toTensor());
+      if (s == at::MemOverlapStatus::Full || s == at::MemOverlapStatus::Partial || maybe)
+        return absl::InvalidArgumentError(
+            where(k) + " is written by the program and " +
+            (maybe ? "may share memory with " : "shares memory with ") + where(j) +
+            (maybe ? " (their elements interleave in one storage)" : "") +
+            "; pass distinct tensors");
     }
   }
   return absl::OkStatus();
@@ -346,7 +391,13 @@ std::optional<at::Tensor> BoundProgram::weight(llvm::StringRef fqn) const {
 }
 
 bool BoundProgram::isReadOnly(const at::Tensor &t) const {
-  return t.defined() && readOnlyStorages_.count(t.storage().unsafeGetStorageImpl());
+  return t.defined() && t.has_storage() &&
+         readOnlyStorages_.count(t.storage().unsafeGetStorageImpl());
+}
+
+bool BoundProgram::mustNotWrite(const at::Tensor &t) const {
+  return t.defined() && t.has_storage() &&
+         unwrittenStorages_.count(t.storage().unsafeGetStorageImpl());
 }
 
 std::vector<c10::IValue> BoundProgram::graphArguments(const std::vector<c10::IValue> &inputs) const {

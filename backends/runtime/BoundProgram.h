@@ -49,6 +49,10 @@ public:
   const std::vector<std::string> &mutatedWeights() const { return mutatedWeights_; }
   /// Whether `t`'s storage is a read-only weight mapping (nothing may write it).
   bool isReadOnly(const at::Tensor &t) const;
+  /// Whether the program must not write `t`'s storage: a read-only mapping, or a
+  /// weight storage (the caller's, or a private copy) that no mutated weight lives in.
+  /// A backend that finds such a write refuses it (the write analysis missed it).
+  bool mustNotWrite(const at::Tensor &t) const;
 
   /// The user inputs against the signature: OK, or the first rule broken, naming the
   /// input.
@@ -76,6 +80,8 @@ private:
   llvm::StringMap<at::Tensor> weightsByFqn_;
   std::vector<std::string> mutatedWeights_;
   llvm::DenseSet<const c10::StorageImpl *> readOnlyStorages_;
+  /// Weight storages no mutated weight lives in (readOnlyStorages_ among them).
+  llvm::DenseSet<const c10::StorageImpl *> unwrittenStorages_;
 };
 
 } // namespace fxir::runtime

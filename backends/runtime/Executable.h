@@ -57,7 +57,9 @@ public:
 
   virtual const std::vector<InputInfo> &inputs() const = 0;
   /// The current value of a parameter, buffer or constant (after runs that mutated
-  /// it); nullopt when the program has none with this FQN.
+  /// it); nullopt when the program has none with this FQN. It is the bound tensor, no
+  /// copy: one over an archive's read-only mapping (a weight the program does not
+  /// write) must not be written (the Python package's weight() returns a copy of it).
   virtual std::optional<at::Tensor> weight(llvm::StringRef fqn) const = 0;
   /// FQNs of the weights the program mutates (they got private copies).
   virtual std::vector<std::string> mutatedWeights() const = 0;

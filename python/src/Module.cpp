@@ -13,6 +13,7 @@
 //    failed pass (the user's source line) attached.
 // The pytree structure of inputs and outputs is the Python side's (fxir/_program.py).
 //===----------------------------------------------------------------------------===//
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -172,6 +173,20 @@ public:
             t->storage().data() == nullptr)
           raise(errors().input, name + " has no data (a fake or meta tensor); fxir runs on "
                                        "real CPU tensors");
+        if (t->defined() && t->unsafeGetTensorImpl()->is_python_dispatch())
+          raise(errors().input, name + " is a tensor subclass with __torch_dispatch__ (" +
+                                    std::string(Py_TYPE(obj)->tp_name) +
+                                    "); fxir runs plain tensors, not Python dispatch");
+        if (t->defined() && (t->is_neg() || t->is_conj())) {
+          // A lazy negation or conjugation (torch._neg_view, x.conj()): its memory holds
+          // the other sign. Read as its values (a copy); a written one cannot be.
+          if (k < infos.size() && infos[k].mutated)
+            raise(errors().input, name + " is a lazily negated or conjugated view, which the "
+                                         "program writes in place; pass "
+                                         "x.resolve_neg().resolve_conj() and copy back");
+          in.emplace_back(t->resolve_conj().resolve_neg());
+          continue;
+        }
         if (k < infos.size() && infos[k].mutated && t->defined() && t->is_inference() &&
             !c10::InferenceMode::is_enabled())
           raise(errors().input, name + " is an inference tensor, which the program writes in "
@@ -236,48 +251,103 @@ public:
   // The graph's flat outputs, as a Python list.
   nb::list run(nb::handle args) const {
     checkOwned();
+    warnGradOnce();
     std::vector<c10::IValue> in = toInputs(args);
+    // What the call may write (bumped below, run failed or not: a failure can come
+    // after a partial write) and what an output may view.
+    const std::vector<runtime::InputInfo> &infos = exe_->inputs();
+    std::vector<at::Tensor> written, bases;
+    for (size_t k = 0; k < in.size(); ++k)
+      if (in[k].isTensor() && in[k].toTensor().defined()) {
+        bases.push_back(in[k].toTensor());
+        if (k < infos.size() && infos[k].mutated)
+          written.push_back(in[k].toTensor());
+      }
     absl::StatusOr<std::vector<c10::IValue>> outs = [&] {
       nb::gil_scoped_release release;
       at::AutoDispatchBelowADInplaceOrView below;
       return exe_->run(std::move(in));
     }();
-    if (!outs.ok()) {
-      bool input = outs.status().GetPayload(runtime::kInputErrorPayload).has_value();
-      raise(input ? errors().input : errors().run, std::string(outs.status().message()));
-    }
-    // In-place writes to user inputs, seen by autograd's version counters as eager's.
-    const std::vector<runtime::InputInfo> &infos = exe_->inputs();
-    for (size_t k = 0; k < infos.size() && k < nb::len(args); ++k)
-      if (infos[k].mutated)
-        if (const at::Tensor *t = unpackTensor(
-                PyTuple_Check(args.ptr()) ? PyTuple_GET_ITEM(args.ptr(), k)
-                                          : PyList_GET_ITEM(args.ptr(), k)))
-          bumpVersion(*t);
+    // In-place writes to user inputs and buffers, seen by autograd's version counters
+    // as eager's.
+    for (const at::Tensor &t : written)
+      bumpVersion(t);
     if (hasMutatedOwned_)
       for (const OwnedWeight &o : owned_)
         if (o.mutated)
           bumpVersion(o.tensor);
+    if (PyErr_Occurred()) // something the run reached called Python and failed
+      throw nb::python_error();
+    if (!outs.ok()) {
+      bool input = outs.status().GetPayload(runtime::kInputErrorPayload).has_value();
+      raise(input ? errors().input : errors().run, std::string(outs.status().message()));
+    }
+    for (const OwnedWeight &o : owned_)
+      bases.push_back(o.tensor);
     nb::list result;
-    for (c10::IValue &v : *outs)
+    for (c10::IValue &v : *outs) {
+      if (v.isTensor())
+        v = asViewOf(std::move(v).toTensor(), bases);
       result.append(toPython(std::move(v)));
+    }
     return result;
+  }
+
+  // An output over the memory of an input or a weight becomes a view of it as autograd
+  // sees views (eager's `return x[1:]`): its _base, a shared version counter, so a
+  // write through it is seen where x was saved for backward.
+  static at::Tensor asViewOf(at::Tensor out, const std::vector<at::Tensor> &bases) {
+    if (!out.defined() || !out.has_storage())
+      return out;
+    for (const at::Tensor &b : bases)
+      if (b.has_storage() && b.storage().is_alias_of(out.storage()) &&
+          b.scalar_type() == out.scalar_type() && !b.is_inference() &&
+          out.unsafeGetTensorImpl() != b.unsafeGetTensorImpl())
+        return b.as_strided(out.sizes(), out.strides(), out.storage_offset());
+    return out;
+  }
+
+  // Parameters that require grad are read as constants: the outputs have no grad_fn
+  // (fxir programs are for inference). Said once per program when grad mode is on.
+  void warnGradOnce() const {
+    if (gradWarned_ || !c10::GradMode::is_enabled())
+      return;
+    for (const OwnedWeight &o : owned_)
+      if (o.tensor.requires_grad()) {
+        gradWarned_ = true;
+        std::string msg = "fxir: parameter " + o.fqn +
+                          " requires grad, but fxir programs are for inference: the "
+                          "outputs are not differentiable (no grad_fn); call under "
+                          "torch.no_grad() or torch.inference_mode() to silence this";
+        if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 2) != 0)
+          throw nb::python_error();
+        return;
+      }
   }
 
   // The C++ run alone, `n` times on the same inputs (mean seconds a call): what a
   // Python call's overhead is measured against (bench/python_overhead.py).
   double timeRun(nb::handle args, unsigned n) const {
+    if (n == 0)
+      raise(errors().input, "time_run: n must be at least 1");
     checkOwned();
     std::vector<c10::IValue> in = toInputs(args);
-    nb::gil_scoped_release release;
-    at::AutoDispatchBelowADInplaceOrView below;
-    auto t0 = std::chrono::steady_clock::now();
-    for (unsigned i = 0; i < n; ++i) {
-      absl::StatusOr<std::vector<c10::IValue>> outs = exe_->run(in);
-      if (!outs.ok())
-        return -1;
+    absl::Status failed;
+    double seconds = 0;
+    {
+      nb::gil_scoped_release release;
+      at::AutoDispatchBelowADInplaceOrView below;
+      auto t0 = std::chrono::steady_clock::now();
+      for (unsigned i = 0; i < n && failed.ok(); ++i) {
+        absl::StatusOr<std::vector<c10::IValue>> outs = exe_->run(in);
+        if (!outs.ok())
+          failed = outs.status();
+      }
+      seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / n;
+    if (!failed.ok())
+      raise(errors().run, std::string(failed.message()));
+    return seconds / n;
   }
 
   nb::str ir(bool debugInfo) const {
@@ -332,12 +402,20 @@ public:
     return out;
   }
 
+  // An archive's weight that the program does not write is the read-only mapping:
+  // a copy, so the caller may write it (writing the mapping would fault).
   nb::object weight(const std::string &fqn) const {
     std::optional<at::Tensor> w = exe_->weight(fqn);
     if (!w)
       return nb::none();
+    if (fromArchive_) {
+      const std::vector<std::string> &m = exe_->mutatedWeights();
+      if (std::find(m.begin(), m.end(), fqn) == m.end())
+        return nb::steal(wrapTensor(w->clone()));
+    }
     return nb::steal(wrapTensor(*w));
   }
+  void setFromArchive() { fromArchive_ = true; }
 
   std::string inSpec() const { return exe_->program().meta.inSpec; }
   std::string outSpec() const { return exe_->program().meta.outSpec; }
@@ -349,6 +427,8 @@ private:
   double compileMs_;
   std::vector<OwnedWeight> owned_;
   bool hasMutatedOwned_ = false;
+  mutable bool gradWarned_ = false;
+  bool fromArchive_ = false;
 };
 
 std::unique_ptr<Program> finishCompile(std::unique_ptr<fxir::Program> prog,
@@ -380,8 +460,10 @@ std::unique_ptr<Program> compilePath(const std::string &path, const std::string 
   if (!prog.ok())
     raise(errors().read, std::string(prog.status().message()));
   std::vector<Diagnostic> diags;
-  return finishCompile(std::move(*prog), compileOptions(backend, pipeline, config, options, &diags),
-                       t0, diags);
+  std::unique_ptr<Program> out = finishCompile(
+      std::move(*prog), compileOptions(backend, pipeline, config, options, &diags), t0, diags);
+  out->setFromArchive();
+  return out;
 }
 
 // weights: (fqn, tensor, kind) with kind 0 parameter, 1 buffer, 2 constant.
@@ -394,6 +476,7 @@ std::unique_ptr<Program> compileJson(nb::bytes json, const std::string &name, nb
   Weights w;
   std::vector<OwnedWeight> owned;
   std::map<const void *, std::string> storageNames;
+  std::map<const void *, std::shared_ptr<const void>> heldStorages;
   for (nb::handle item : weights) {
     nb::tuple t = nb::cast<nb::tuple>(item);
     std::string fqn = nb::cast<std::string>(t[0]);
@@ -413,6 +496,11 @@ std::unique_ptr<Program> compileJson(nb::bytes json, const std::string &name, nb
     if (storage.nbytes() > 0 && storage.data() == nullptr)
       raise(errors().read, where + ": its storage has no data (a fake or meta tensor); "
                                    "fxir needs the tensor's values");
+    if (tensor->is_neg() || tensor->is_conj() ||
+        tensor->unsafeGetTensorImpl()->is_python_dispatch())
+      raise(errors().read, where + ": a lazily negated or conjugated view, or a tensor "
+                                   "subclass with __torch_dispatch__; fxir binds plain "
+                                   "tensors (resolve_neg()/resolve_conj(), or a plain copy)");
     TensorData td;
     td.fqn = fqn;
     td.kind = kind == 0 ? TensorData::Kind::Parameter
@@ -423,15 +511,19 @@ std::unique_ptr<Program> compileJson(nb::bytes json, const std::string &name, nb
     td.storageOffset = tensor->storage_offset();
     td.requiresGrad = tensor->requires_grad();
     const void *key = storage.unsafeGetStorageImpl();
-    auto [it, fresh] = storageNames.try_emplace(key, "storage" + std::to_string(storageNames.size()));
+    auto it = storageNames.try_emplace(key, "storage" + std::to_string(storageNames.size())).first;
     td.storage = it->second; // tensors over one storage share its name, as in an archive
     td.storageBytes = llvm::ArrayRef<uint8_t>(
         static_cast<const uint8_t *>(storage.data()), storage.nbytes());
     td.writable = true;
     owned.push_back({fqn, *tensor, storage, storage.data(), storage.nbytes(), false});
-    if (fresh)
-      w.keepAlive.push_back(std::shared_ptr<const void>(
-          new c10::Storage(storage), [](const void *p) { delete static_cast<const c10::Storage *>(p); }));
+    auto [held, first] = heldStorages.try_emplace(key);
+    if (first) {
+      held->second = std::shared_ptr<const void>(
+          new c10::Storage(storage), [](const void *p) { delete static_cast<const c10::Storage *>(p); });
+      w.keepAlive.push_back(held->second);
+    }
+    td.c10Storage = held->second; // bound as itself (TensorData::c10Storage)
     w.tensors.push_back(std::move(td));
   }
   llvm::StringRef text(json.c_str(), json.size());

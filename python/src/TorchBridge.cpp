@@ -6,7 +6,10 @@
 namespace fxir::python {
 
 const at::Tensor *unpackTensor(PyObject *obj) {
-  if (!THPVariable_Check(obj))
+  // By type, not THPVariable_Check: that one accepts any object whose __class__ claims
+  // to be a tensor subclass, whose memory is then no THPVariable.
+  if (!THPVariableClass ||
+      !PyType_IsSubtype(Py_TYPE(obj), reinterpret_cast<PyTypeObject *>(THPVariableClass)))
     return nullptr;
   return &THPVariable_Unpack(obj);
 }

@@ -471,3 +471,144 @@ def test_torch_compile_falls_back_and_says_so():
     falls = fxir.dynamo_fallbacks()[before:]
     assert falls and "require grad" in falls[0]["reason"]
     assert any("runs in eager" in str(i.message) for i in w)
+
+
+# ---- what torch's tensors can be that a plain tensor is not ----------------------------
+
+def test_pt2_weight_is_a_writable_copy(tmp_path):
+    path = tmp_path / "w.pt2"
+    torch.export.save(torch.export.export(ReturnsWeight(), (torch.randn(4, 5),)), str(path))
+    prog = fxir.compile(str(path))
+    w = prog.weight("w")
+    w.add_(1)  # the archive's mapping is read-only: weight() of it is a copy
+    close(prog.weight("w") + 1, w)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_neg_and_conj_views(backend):
+    prog = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)), backend=backend)
+    b = torch.randn(2, 16)
+    x = torch._neg_view(b)
+    assert x.is_neg()
+    with torch.no_grad():
+        close(prog(x), prog(x.resolve_neg()))
+        close(prog(x), prog(-b))
+
+    class NegBuffer(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("b", torch._neg_view(torch.ones(3)))
+
+        def forward(self, x):
+            return x + self.b
+
+    with pytest.raises(fxir.ReadError, match="negated or conjugated"):
+        fxir.compile(torch.export.export(NegBuffer(), (torch.zeros(3),)), backend=backend)
+    ep = torch.export.export(Mutating(), (torch.randn(4), torch.randn(4)))
+    with pytest.raises(fxir.InputError, match="negated or conjugated view, which the program"):
+        fxir.compile(ep, backend=backend)(torch.ones(4), torch._neg_view(torch.ones(4)))
+
+
+def test_objects_that_only_claim_to_be_tensors_are_refused():
+    class Liar:
+        __class__ = torch.Tensor
+
+    assert isinstance(Liar(), torch.Tensor)
+    prog = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)))
+    with pytest.raises(fxir.InputError, match="not Liar"):
+        prog(Liar())
+
+
+def test_python_dispatch_subclasses_are_refused():
+    class Logged(torch.Tensor):
+        @staticmethod
+        def __new__(cls, t):
+            return torch.Tensor._make_subclass(cls, t)  # real memory: only dispatch is odd
+
+        @classmethod
+        def __torch_dispatch__(cls, func, types, args=(), kwargs=None):
+            raise AssertionError("fxir must not dispatch to Python")
+
+    prog = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)))
+    with pytest.raises(fxir.InputError, match="__torch_dispatch__"):
+        prog(Logged(torch.randn(2, 16)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_outputs_viewing_inputs_are_autograd_views(backend):
+    ep = torch.export.export(ReturnsWeight(), (torch.randn(4, 5),))
+    prog = fxir.compile(ep, backend=backend)
+    x = torch.randn(4, 5)
+    with torch.no_grad():
+        w, tail, _ = prog(x)
+    assert tail._base is x
+    v = x._version
+    tail.add_(1)  # as eager: the write through the view is seen on x
+    assert x._version > v
+    # x saved for backward, then written through fxir's view of it: autograd notices.
+    p = torch.randn(5, requires_grad=True)
+    x = torch.randn(4, 5)
+    y = (x * p).sum()
+    with torch.no_grad():
+        _, tail, _ = prog(x)
+    tail.mul_(0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    # The weight's output stays valid when the caller frees the parameter's storage
+    # (it is the same storage, as in eager: its size is seen, no dangling pointer).
+    ep.state_dict["w"].untyped_storage().resize_(0)
+    with pytest.raises(RuntimeError, match="out of bounds for storage of size 0"):
+        w[:1].clone()
+
+
+def test_misaligned_written_buffer_is_refused():
+    class Count(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("c", torch.zeros(4))
+
+        def forward(self, x):
+            self.c.add_(1)
+            return x + self.c
+
+    m = Count()
+    raw = bytearray(17)
+    m.c = torch.frombuffer(raw, dtype=torch.float32, offset=1, count=4)
+    assert m.c.data_ptr() % 4
+    with pytest.raises(fxir.CompileError, match="not aligned for float32"):
+        fxir.compile(torch.export.export(m, (torch.zeros(4),)))
+
+
+def test_parameters_requiring_grad_warn_once_with_grad_mode_on():
+    prog = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)))
+    with pytest.warns(UserWarning, match="requires grad, but fxir programs are for inference"):
+        prog(torch.randn(2, 16))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prog(torch.randn(2, 16))  # once per program
+        fresh = fxir.compile(torch.export.export(Chain(), (torch.randn(2, 16),)))
+        with torch.no_grad():
+            fresh(torch.randn(2, 16))
+
+
+def test_time_run_checks_its_arguments():
+    prog = fxir.compile(torch.export.export(Gather(), (torch.randn(5), torch.tensor([1]))))
+    with pytest.raises(fxir.InputError, match="at least 1"):
+        prog._impl.time_run((torch.randn(5), torch.tensor([1])), 0)
+    with pytest.raises(fxir.RunError, match="out of bounds|out of range"):
+        prog._impl.time_run((torch.randn(5), torch.tensor([7])), 3)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_written_input_interleaved_with_another_is_refused(backend):
+    ep = torch.export.export(Mutating(), (torch.randn(4), torch.randn(4)))
+    prog = fxir.compile(ep, backend=backend)
+    base = torch.zeros(4, 2)
+    # Columns of one storage: ATen cannot tell whether they overlap (not dense).
+    with pytest.raises(fxir.InputError, match="may share memory with input 'x'"):
+        prog(base[:, 1], base[:, 0])
+    close(base, torch.zeros(4, 2))
+    other = torch.zeros(8, 2)
+    acc = other[:4, 0]
+    prog(torch.ones(4), acc)  # a strided written input apart from the others: fine
+    close(acc, torch.ones(4))
