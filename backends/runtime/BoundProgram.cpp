@@ -461,8 +461,14 @@ BoundProgram::finish(std::vector<c10::IValue> outs, const std::vector<c10::IValu
       return absl::InvalidArgumentError("output #" + std::to_string(i) + " (mutation of " +
                                         spec.target.str() + ") is not a tensor");
     const at::Tensor &value = outs[i].toTensor();
-    if (value.is_same(target))
-      continue; // written in place already
+    // Written in place already (reinplace): the same tensor, or the same elements.
+    if (value.is_same(target) ||
+        (value.has_storage() && target.has_storage() &&
+         value.storage().is_alias_of(target.storage()) &&
+         value.storage_offset() == target.storage_offset() &&
+         value.sizes() == target.sizes() && value.strides() == target.strides() &&
+         value.scalar_type() == target.scalar_type()))
+      continue;
     try {
       target.copy_(value);
     } catch (const c10::Error &e) {

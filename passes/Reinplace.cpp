@@ -1,0 +1,359 @@
+//===- Reinplace.cpp - functional updates written into their base's storage ------===//
+//
+// A functional update `%r = F(%base, ...)` whose base nobody reads afterwards writes
+// %base's storage instead of a copy of it:
+//  - F with an in-place twin in the schema table (`aten.index_put` -> `index_put_`,
+//    `scatter.src` -> `scatter_.src`, `copy` -> `copy_`, ...: the operator named with a
+//    trailing `_`, of the same overload, whose functional variant is F) becomes that
+//    twin, when F's result has the base's type (an in-place op cannot change the
+//    dtype or the shape);
+//  - an inverse scatter of a view (ViewOps.def: `slice_scatter` of `slice`,
+//    `select_scatter` of `select`, `diagonal_scatter`, `as_strided_scatter`) becomes
+//    the view of the base and `aten.copy_` of the source into it; the scatter's users
+//    read the base.
+// The base may be written when it is
+//  - a graph input the caller lets the program write: a buffer or parameter with a
+//    mutation output, or a user input with an input-mutation output (the write-back
+//    then finds the value in place and copies nothing), or
+//  - the fresh result of a dispatcher op (its schema says it aliases nothing) or of a
+//    backend's isolated registered op (a cpu.kernel's results are new buffers);
+// and when it is dead at the update: no value of its alias class (the base, views of
+// it, earlier in-place results on it) is used by an op after this one at the top
+// level, or by this one through another operand, and no region op that could forward
+// one of them (fxir.if/for/while, higher-order ops) has results used afterwards.
+// Statistics: `updates-in-place`, one counter per reason it did not fire.
+//
+// After it the program is not functional (in-place ops, reads ordered by position):
+// it is a backend's last step (the cpu backend's lowering runs it after partitioning,
+// on the order the kernels will run in), or the end of an fxir-opt pipeline.
+// Top-level ops only: updates inside loops and branches are left functional.
+//===----------------------------------------------------------------------------===//
+#include "fxir/ir/Builder.h"
+#include "fxir/ir/OpSchema.h"
+#include "fxir/ir/ViewOps.h"
+#include "fxir/passes/Effects.h"
+#include "fxir/passes/PassRegistry.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace fxir {
+namespace {
+
+/// "aten.index_put.default" for a schema.
+std::string opNameOf(const OpSchema &s) {
+  return s.ns + "." + s.name + "." + (s.overload.empty() ? "default" : s.overload);
+}
+
+/// The in-place twin of a functional operator, or null.
+const OpSchema *inplaceTwin(const OpSchema &functional) {
+  const OpSchemaTable &table = OpSchemaTable::builtin();
+  absl::StatusOr<const OpSchema *> cand =
+      table.lookup(functional.ns + "::" + functional.name + "_", functional.overload);
+  if (!cand.ok() || table.functionalVariant(**cand) != &functional)
+    return nullptr;
+  return *cand;
+}
+
+/// The view a scatter op inverts (`aten.slice_scatter.default` -> `aten.slice.Tensor`).
+const ViewInfo *viewInvertedBy(llvm::StringRef scatterName) {
+  for (const ViewInfo &v : viewOps())
+    if (!v.inverseScatter.empty() && v.inverseScatter == scatterName &&
+        v.name.count('.') == 2) // a single overload, not a family row
+      return &v;
+  return nullptr;
+}
+
+class ReinplacePass : public Pass {
+public:
+  absl::StatusOr<bool> run(Graph &g, PassContext &ctx) override {
+    Rewriter rw(g, "reinplace");
+    PassStatistics &stats = ctx.stats();
+    Region &body = g.body();
+    collectWritableInputs(g);
+    bool changed = false;
+    for (auto it = body.ops().begin(); it != body.ops().end();) {
+      Op &op = *it++;
+      const char *why = nullptr;
+      if (Op *done = tryRewrite(g, op, rw, why)) {
+        stats["updates-in-place"] += 1;
+        changed = true;
+        it = std::next(Region::OpList::iterator(done));
+      } else if (why) {
+        stats[std::string("not-in-place: ") + why] += 1;
+      }
+    }
+    return changed;
+  }
+
+private:
+  llvm::DenseSet<const Value *> writableInputs_;
+  llvm::DenseMap<const Op *, unsigned> order_;
+
+  void collectWritableInputs(const Graph &g) {
+    llvm::StringSet<> mutatedFqns, mutatedInputs;
+    for (const OutputSpec &o : g.outputSpecs()) {
+      if (o.kind == OutputSpec::Kind::BufferMutation ||
+          o.kind == OutputSpec::Kind::ParameterMutation)
+        mutatedFqns.insert(o.target);
+      if (o.kind == OutputSpec::Kind::UserInputMutation)
+        mutatedInputs.insert(o.target);
+    }
+    for (unsigned i = 0; i < g.inputSpecs().size() && i < g.body().numArgs(); ++i) {
+      const InputSpec &s = g.inputSpecs()[i];
+      Value *a = g.body().arg(i);
+      bool weight = s.kind == InputSpec::Kind::Buffer || s.kind == InputSpec::Kind::Parameter;
+      if ((weight && mutatedFqns.count(s.target)) ||
+          (s.kind == InputSpec::Kind::UserInput && mutatedInputs.count(a->name())))
+        writableInputs_.insert(a);
+    }
+  }
+
+  void number(const Region &body) {
+    order_.clear();
+    unsigned n = 0;
+    for (const Op &op : body.ops())
+      order_[&op] = n++;
+  }
+
+  /// The top-level op holding `op` (itself at top level).
+  static const Op *topOf(const Op *op, const Region &body) {
+    while (op && op->parentRegion() != &body)
+      op = op->parentOp();
+    return op;
+  }
+
+  /// The value `v` aliases (the operand a view or in-place result shares memory
+  /// with), or null when it is its own memory as far as the schema says.
+  static Value *aliasParent(const Value *v) {
+    const Op *def = v->definingOp();
+    if (!def || !def->schema())
+      return nullptr;
+    unsigned r = 0;
+    while (r < def->numResults() && def->result(r) != v)
+      ++r;
+    std::optional<unsigned> arg = def->schema()->aliasedArgumentOfResult(r);
+    if (!arg)
+      return nullptr;
+    const Attr *a = schemaArg(*def, *def->schema(), *arg);
+    return a && a->kind() == Attr::Kind::Operand ? def->operandValue(a->index()) : nullptr;
+  }
+
+  static Value *rootOf(Value *v) {
+    while (Value *p = aliasParent(v))
+      v = p;
+    return v;
+  }
+
+  /// Whether a region op's results could be an operand or a captured value passed
+  /// through (a branch or a loop yielding it). A backend's isolated registered ops
+  /// (the cpu backend's kernels) compute their results into new memory.
+  static bool mayForward(const Op &op) {
+    if (op.numRegions() == 0)
+      return false;
+    return !(op.info().kind == OpInfo::Kind::Registered && op.info().isolatedFromAbove);
+  }
+
+  /// Why `base`, about to be written by `u`, cannot be, or null when it can.
+  /// `scatterBack`: an op after `u` that may read the base's root as its operand 0 (the
+  /// scatter writing u's result back where the view `base` is: a no-op once u writes
+  /// through the view).
+  const char *whyNot(Value *base, const Op &u, const Region &body,
+                     const Op *scatterBack = nullptr) {
+    Value *root = rootOf(base);
+    if (root->argOwner() == &body) {
+      if (!writableInputs_.count(root))
+        return "input not written by the caller's contract";
+    } else if (const Op *def = root->definingOp()) {
+      // A dispatcher op's result that aliases nothing (rootOf stopped at it), or a
+      // result of a backend's isolated op (a cpu kernel writes new buffers).
+      bool fresh = def->schema() || (def->info().kind == OpInfo::Kind::Registered &&
+                                     def->info().isolatedFromAbove);
+      if (!fresh || def->parentRegion() != &body)
+        return "base not a fresh dispatcher result";
+    } else {
+      return "base not a fresh dispatcher result";
+    }
+    number(body);
+    unsigned at = order_.lookup(&u);
+    // The alias class of root: values whose alias chain reaches it.
+    llvm::SmallVector<Value *, 8> work{root};
+    llvm::DenseSet<const Value *> seen{root};
+    while (!work.empty()) {
+      Value *v = work.pop_back_val();
+      for (OpOperand *use = v->firstUse(); use; use = use->nextUse()) {
+        const Op *owner = use->owner();
+        const Op *top = topOf(owner, body);
+        if (owner == &u) {
+          if (use->index() != 0 || v != base)
+            return "base read by another operand";
+          continue;
+        }
+        if (owner == scatterBack && use->index() == 0 &&
+            v == scatterBack->operandValue(0))
+          continue;
+        if (!top || order_.lookup(top) > at)
+          return "alias read later";
+        if (top != owner || mayForward(*owner)) {
+          // Read inside a region op (or forwarded by it): its results must be dead.
+          for (unsigned r = 0; r < top->numResults(); ++r)
+            for (OpOperand *ru = top->result(r)->firstUse(); ru; ru = ru->nextUse())
+              if (order_.lookup(topOf(ru->owner(), body)) > at)
+                return "region op over the base used later";
+          continue;
+        }
+        if (!owner->schema())
+          continue;
+        for (unsigned r = 0; r < owner->numResults(); ++r)
+          if (aliasParent(owner->result(r)) == v && seen.insert(owner->result(r)).second)
+            work.push_back(owner->result(r)); // a view (or in-place result): its uses too
+      }
+    }
+    return nullptr;
+  }
+
+  /// The inverse scatter `S(root, u's result, args)` of the view `base = V(root, args)`
+  /// when it is u's result's only use (same arguments, by schema name), else null.
+  static Op *scatterBackOf(const Op &u, Value *base) {
+    const Op *view = base->definingOp();
+    if (!view || !view->schema() || !view->info().view ||
+        view->info().view->inverseScatter.empty() || view->parentRegion() != u.parentRegion())
+      return nullptr;
+    Value *res = u.result(0);
+    if (!res->firstUse() || res->firstUse()->nextUse())
+      return nullptr;
+    Op *s = res->firstUse()->owner();
+    const OpSchema *ss = s->schema();
+    if (!ss || s->name() != view->info().view->inverseScatter ||
+        s->parentRegion() != u.parentRegion() || ss->arguments.size() < 2)
+      return nullptr;
+    const OpSchema &vs = *view->schema();
+    auto operandOf = [](const Op &o, const Attr *a) -> Value * {
+      return a && a->kind() == Attr::Kind::Operand ? o.operandValue(a->index()) : nullptr;
+    };
+    std::optional<unsigned> src = ss->argumentIndex("src");
+    if (!src || s->operandValue(0) != operandOf(*s, schemaArg(*s, *ss, 0)) ||
+        operandOf(*s, schemaArg(*s, *ss, 0)) != operandOf(*view, schemaArg(*view, vs, 0)) ||
+        operandOf(*s, schemaArg(*s, *ss, *src)) != res || s->operandValue(0) == res)
+      return nullptr;
+    // The other arguments, by name: equal values (the same operand, or equal
+    // constants); an omitted one must be omitted on both sides.
+    for (unsigned j = 1; j < vs.arguments.size(); ++j) {
+      std::optional<unsigned> k = ss->argumentIndex(vs.arguments[j].name);
+      if (!k)
+        return nullptr;
+      const Attr *a = schemaArg(*view, vs, j), *b = schemaArg(*s, *ss, *k);
+      if (!a || !b) {
+        if (a != b)
+          return nullptr;
+        continue;
+      }
+      if (a->kind() == Attr::Kind::Operand || b->kind() == Attr::Kind::Operand) {
+        if (operandOf(*view, a) != operandOf(*s, b) || !operandOf(*view, a))
+          return nullptr;
+      } else if (*a != *b) {
+        return nullptr;
+      }
+    }
+    return s;
+  }
+
+  /// Rewrites `op` in place when it can; returns the last op it created.
+  Op *tryRewrite(Graph &g, Op &op, Rewriter &rw, const char *&why) {
+    const OpSchema *schema = op.schema();
+    if (!schema || op.numResults() != 1 || schema->isMutating() || schema->arguments.empty())
+      return nullptr;
+    const OpSchema *twin = inplaceTwin(*schema);
+    const ViewInfo *view = twin ? nullptr : viewInvertedBy(op.name());
+    if (!twin && !view)
+      return nullptr;
+    const Attr *self = schemaArg(op, *schema, 0);
+    if (!self || self->kind() != Attr::Kind::Operand)
+      return nullptr;
+    Value *base = op.operandValue(self->index());
+    if (!base->type()->isTensor()) {
+      return nullptr;
+    }
+    if (op.result(0)->type() != base->type()) {
+      why = "result type differs from the base's";
+      return nullptr;
+    }
+    Op *scatterBack = nullptr;
+    if ((why = whyNot(base, op, g.body()))) {
+      // An update through a view that is scattered back where the view is: in place
+      // through the view, and the scatter is the identity.
+      scatterBack = twin ? scatterBackOf(op, base) : nullptr;
+      if (!scatterBack || whyNot(base, op, g.body(), scatterBack))
+        return nullptr;
+      why = nullptr;
+    }
+    Value *root = rootOf(base);
+    std::string action = "written in place into " + (root->name().empty()
+                                                         ? std::string("its base")
+                                                         : "%" + root->name().str());
+    rw.setRoot(&op, action);
+    rw.setInsertionPointAfter(&op);
+    if (twin) {
+      llvm::SmallVector<Value *, 4> operands;
+      for (unsigned i = 0; i < op.numOperands(); ++i)
+        operands.push_back(op.operandValue(i));
+      if (scatterBack)
+        rw.setRoots({&op, scatterBack}, action + " through the view; the scatter back is "
+                                                 "the identity");
+      Op *in = rw.create(opNameOf(*twin), operands, op.args(), {op.result(0)->type()});
+      rw.replaceOp(&op, {in->result(0)});
+      if (scatterBack)
+        rw.replaceOp(scatterBack, {scatterBack->operandValue(0)});
+      return in;
+    }
+    // view(base, the scatter's arguments but the source) and copy_(view, source).
+    absl::StatusOr<const OpSchema *> vs = OpSchemaTable::builtin().lookup(
+        std::string(view->name.substr(0, view->name.find('.'))) + "::" +
+            std::string(view->name.substr(view->name.find('.') + 1,
+                                          view->name.rfind('.') - view->name.find('.') - 1)),
+        view->name.substr(view->name.rfind('.') + 1));
+    std::optional<unsigned> srcIndex = schema->argumentIndex("src");
+    const Attr *src = srcIndex ? schemaArg(op, *schema, *srcIndex) : nullptr;
+    if (!vs.ok() || !src || src->kind() != Attr::Kind::Operand) {
+      rw.clearRoot();
+      return nullptr;
+    }
+    Context &ctx = g.context();
+    llvm::SmallVector<Value *, 4> operands{base};
+    llvm::SmallVector<Arg, 6> args{{"", Attr::operand(0)}};
+    for (unsigned j = 1; j < (*vs)->arguments.size(); ++j) {
+      const SchemaArgument &a = (*vs)->arguments[j];
+      std::optional<unsigned> k = schema->argumentIndex(a.name);
+      const Attr *v = k ? schemaArg(op, *schema, *k) : nullptr;
+      if (!v)
+        continue; // the view's default, as the scatter's
+      if (v->kind() == Attr::Kind::Operand) {
+        operands.push_back(op.operandValue(v->index()));
+        args.push_back({ctx.intern(a.name), Attr::operand(operands.size() - 1)});
+      } else if (v->kind() == Attr::Kind::List || v->kind() == Attr::Kind::Region) {
+        rw.clearRoot();
+        return nullptr; // (no view op of the table takes operands in a list)
+      } else {
+        args.push_back({ctx.intern(a.name), *v});
+      }
+    }
+    const Type *srcType = op.operandValue(src->index())->type();
+    const Type *viewType = ctx.tensorTypeWithUnknownLayout(srcType->dtype(), srcType->shape(),
+                                                              srcType->device());
+    Op *v = rw.create(std::string(view->name), operands, args, {viewType});
+    Op *copy = rw.create("aten.copy_.default", {v->result(0), op.operandValue(src->index())},
+                         {{"", Attr::operand(0)}, {"", Attr::operand(1)}}, {viewType});
+    rw.replaceOp(&op, {base});
+    return copy;
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createReinplacePass(const PassOptions &) {
+  return std::make_unique<ReinplacePass>();
+}
+llvm::ArrayRef<PassOptionSpec> reinplaceOptions() { return {}; }
+
+} // namespace fxir
