@@ -237,7 +237,9 @@ absl::Status BoundProgram::checkInputsImpl(const std::vector<c10::IValue> &in) c
                                       " inputs (" + names + "), got " +
                                       std::to_string(in.size()));
   }
-  llvm::DenseMap<const Symbol *, std::pair<int64_t, std::string>> bound;
+  // Symbol -> (its value, the input that bound it). Messages are built only on failure:
+  // a call that passes builds no string.
+  llvm::DenseMap<const Symbol *, std::pair<int64_t, size_t>> bound;
   auto where = [&](size_t k) { return "input '" + inputs_[k].name + "' (#" + std::to_string(k) + ")"; };
   for (size_t k = 0; k < in.size(); ++k) {
     const InputInfo &info = inputs_[k];
@@ -279,12 +281,12 @@ absl::Status BoundProgram::checkInputsImpl(const std::vector<c10::IValue> &in) c
         if ((s->min && x < *s->min) || (s->max && x > *s->max))
           return absl::InvalidArgumentError(where(k) + " is " + std::to_string(x) +
                                             ", outside " + s->name.str() + "'s range");
-        auto [it, fresh] = bound.try_emplace(s, x, where(k));
+        auto [it, fresh] = bound.try_emplace(s, x, k);
         if (!fresh && it->second.first != x)
           return absl::InvalidArgumentError(where(k) + " is " + std::to_string(x) + ", but " +
                                             s->name.str() + " is " +
                                             std::to_string(it->second.first) + " from " +
-                                            it->second.second);
+                                            where(it->second.second));
       }
       continue;
     }
@@ -313,24 +315,26 @@ absl::Status BoundProgram::checkInputsImpl(const std::vector<c10::IValue> &in) c
     for (size_t d = 0; d < t->rank(); ++d) {
       const SymExpr *e = t->shape()[d];
       int64_t size = x.size(static_cast<int64_t>(d));
-      std::string dim = where(k) + ": dim " + std::to_string(d) + " is " + std::to_string(size);
+      auto dimText = [&] {
+        return where(k) + ": dim " + std::to_string(d) + " is " + std::to_string(size);
+      };
       if (e->isConst()) {
         if (size != e->value())
-          return absl::InvalidArgumentError(dim + ", expected " + std::to_string(e->value()) +
+          return absl::InvalidArgumentError(dimText() + ", expected " + std::to_string(e->value()) +
                                             " (" + t->str() + ")");
       } else if (e->kind() == SymExpr::Kind::Sym) {
         const Symbol *s = e->symbol();
         if ((s->min && size < *s->min) || (s->max && size > *s->max))
           return absl::InvalidArgumentError(
-              dim + ", outside the range of " + s->name.str() + ": [" +
+              dimText() + ", outside the range of " + s->name.str() + ": [" +
               (s->min ? std::to_string(*s->min) : "-inf") + ", " +
               (s->max ? std::to_string(*s->max) : "inf") + "]");
-        auto [it, fresh] = bound.try_emplace(s, size, dim);
+        auto [it, fresh] = bound.try_emplace(s, size, k);
         if (!fresh && it->second.first != size)
-          return absl::InvalidArgumentError(dim + ", but " + s->name.str() + " is " +
+          return absl::InvalidArgumentError(dimText() + ", but " + s->name.str() + " is " +
                                             std::to_string(it->second.first) + " from " +
-                                            it->second.second.substr(0, it->second.second.find(':')) +
-                                            "; both are " + s->name.str());
+                                            where(it->second.second) + "; both are " +
+                                            s->name.str());
       }
     }
   }

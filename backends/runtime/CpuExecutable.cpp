@@ -30,6 +30,8 @@
 
 #include "fxir/backends/cpu/Cpu.h"
 #include "fxir/backends/interp/Interp.h"
+
+#include "llvm/ADT/SmallVector.h"
 #include "fxir/backends/runtime/AtenCall.h"
 #include "fxir/backends/runtime/AtenOp.h"
 #include "fxir/backends/runtime/BufferPool.h"
@@ -117,7 +119,7 @@ public:
   /// results with what the kernel computed (the dtype's tolerance).
   absl::Status check(const Op &op, const KernelSpec &k, unsigned index,
                      llvm::ArrayRef<c10::IValue> operands,
-                     const std::vector<at::Tensor> &bufs) const {
+                     llvm::ArrayRef<at::Tensor> bufs) const {
     llvm::DenseMap<const Value *, c10::IValue> env;
     const Region &body = op.region(0);
     for (unsigned i = 0; i < body.numArgs(); ++i)
@@ -162,8 +164,8 @@ public:
     const KernelSpec &k = specs[it->second];
     KernelFn fn = fns[it->second];
     unsigned R = k.rank;
-    std::vector<at::Tensor> bufs(k.buffers.size());
-    std::vector<int64_t> shape(R, 1);
+    llvm::SmallVector<at::Tensor, 8> bufs(k.buffers.size()); // (no heap per call)
+    llvm::SmallVector<int64_t, 6> shape(R, 1);
     // The symbols the operands bind (tensor dims that are a symbol, symint operands of
     // a*s + b): a factory kernel's sizes, the results' strides and the shapes viewed
     // buffers expand to are evaluated so.
@@ -247,7 +249,7 @@ public:
         // The type's strides when it states them and they evaluate to a dense layout
         // of this shape (eager's layout); else contiguous.
         const Type *rt = op.result(r)->type();
-        std::vector<int64_t> st;
+        llvm::SmallVector<int64_t, 6> st;
         if (rt->layoutKnown() && rt->strides().size() == R) {
           for (const SymExpr *e : rt->strides())
             if (std::optional<int64_t> v = valueOf(e))
@@ -268,12 +270,13 @@ public:
       numel *= s;
     if (numel > 0) {
       unsigned nb = static_cast<unsigned>(k.buffers.size());
-      std::vector<int64_t> sizes, strides;
+      llvm::SmallVector<int64_t, 24> sizes, strides;
       // The loop nest's sizes and each buffer's strides: expanded for broadcasting,
       // size-1 dims dropped, adjacent dims merged when every buffer lays them out as
       // one, padded back to rank R with outer size-1 dims.
       auto layout = [&] {
-        std::vector<int64_t> sz = shape, st(nb * R, 0);
+        llvm::SmallVector<int64_t, 6> sz(shape.begin(), shape.end());
+        llvm::SmallVector<int64_t, 24> st(nb * R, 0);
         for (unsigned b = 0; b < nb; ++b) {
           const at::Tensor &t = bufs[b];
           for (int64_t d = 0; d < t.dim(); ++d) {
@@ -281,7 +284,7 @@ public:
             st[b * R + od] = t.size(d) == 1 && shape[od] != 1 ? 0 : t.stride(d);
           }
         }
-        std::vector<unsigned> alive;
+        llvm::SmallVector<unsigned, 6> alive;
         int cur = -1;
         // A buffer compiled to be broadcast along the inner dim (one element splat
         // over it) needs a run-time inner dim along which its stride is 0. When the
@@ -357,10 +360,10 @@ public:
         if (ok)
           break;
       }
-      std::vector<void *> ptrs(k.buffers.size());
+      llvm::SmallVector<void *, 8> ptrs(k.buffers.size());
       for (unsigned b = 0; b < k.buffers.size(); ++b)
         ptrs[b] = bufs[b].data_ptr();
-      std::vector<int64_t> scalars(k.scalarOperands.size(), 0);
+      llvm::SmallVector<int64_t, 4> scalars(k.scalarOperands.size(), 0);
       for (unsigned s = 0; s < k.scalarOperands.size(); ++s) {
         const c10::IValue &v = operands[k.scalarOperands[s]];
         if (v.isDouble()) {
