@@ -31,6 +31,7 @@
 #include "fxir/backends/cpu/Cpu.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "fxir/backends/runtime/PeakMemory.h"
 #include "fxir/backends/runtime/AtenCall.h"
 #include "fxir/backends/runtime/Check.h"
 #include "fxir/backends/runtime/Runtime.h"
@@ -39,6 +40,7 @@
 #include "fxir/driver/BackendTable.h"
 #include "fxir/ir/Version.h"
 
+#include <optional>
 #include <chrono>
 #include <cmath>
 
@@ -360,10 +362,16 @@ int main(int argc, char **argv) {
   }
   std::vector<c10::IValue> pristine = cloneTensors(inputs);
 
+  // --report: the first run's peak memory (fxir::runtime::PeakMemory).
+  std::optional<fxir::runtime::PeakMemory> peak;
+  if (report)
+    peak.emplace();
   auto runStart = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<c10::IValue>> outs = (*exe)->run(inputs);
   double firstRunMs = std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - runStart).count();
+  int64_t peakBytes = peak ? peak->peakBytes() : 0;
+  peak.reset();
   if (!outs.ok())
     return fail(outs.status(), 3);
   for (size_t i = 0; i < outs->size(); ++i)
@@ -418,5 +426,37 @@ int main(int argc, char **argv) {
   if (report && (*exe)->backend() == "cpu")
     llvm::outs() << "threads: " << fxir::runtime::largestKernelTeam()
                  << " (the most a kernel ran on)\n";
+  if (report) {
+    // Next to the interp backend's (the oracle: every op through ATen) for the same
+    // program after the same pipeline, on the same inputs.
+    auto mib = [](int64_t b) { return llvm::format("%.1f MiB", static_cast<double>(b) / (1 << 20)); };
+    llvm::outs() << "peak memory: " << mib(peakBytes);
+    if ((*exe)->backend() != "interp") {
+      CompileOptions io = opts;
+      io.backend = "interp";
+      io.backendOptions.clear();
+      if (!io.pipeline && io.pipelineConfig.empty())
+        io.pipeline = "default"; // the cpu backend's default pipeline
+      absl::StatusOr<std::unique_ptr<Executable>> ie = compile(model, io);
+      std::optional<int64_t> interpPeak;
+      std::string why;
+      if (ie.ok()) {
+        std::vector<c10::IValue> in = cloneTensors(pristine);
+        fxir::runtime::PeakMemory p;
+        absl::StatusOr<std::vector<c10::IValue>> o = (*ie)->run(std::move(in));
+        if (o.ok())
+          interpPeak = p.peakBytes();
+        else
+          why = std::string(o.status().message());
+      } else {
+        why = std::string(ie.status().message());
+      }
+      if (interpPeak)
+        llvm::outs() << " (interp: " << mib(*interpPeak) << ")";
+      else
+        llvm::outs() << " (interp: n/a: " << why.substr(0, why.find('\n')) << ")";
+    }
+    llvm::outs() << "\n";
+  }
   return rc;
 }

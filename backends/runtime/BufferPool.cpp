@@ -1,5 +1,6 @@
 //===- BufferPool.cpp ----------------------------------------------------------------===//
 #include "fxir/backends/runtime/BufferPool.h"
+#include "fxir/backends/runtime/PeakMemory.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -68,6 +69,7 @@ void BufferPool::giveBack(void *ctx) {
   impl->order.push_back(*b);
   impl->free[b->bytes].push_back(std::prev(impl->order.end()));
   impl->cached += b->bytes;
+  PeakMemory::noteBufferPool(-static_cast<int64_t>(b->bytes));
   delete b;
   impl->trim();
 }
@@ -91,6 +93,7 @@ c10::DataPtr BufferPool::allocate(size_t n) {
       throw std::bad_alloc();
   }
   auto *block = new Block{ptr, bytes};
+  PeakMemory::noteBufferPool(static_cast<int64_t>(bytes));
   return c10::DataPtr(ptr, block, &giveBack, c10::Device(c10::DeviceType::CPU));
 }
 

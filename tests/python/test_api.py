@@ -688,3 +688,21 @@ def test_kv_cache_write_costs_the_update_not_the_cache(form, tmp_path):
 
     assert growth("interp") > 0.8  # at least one whole copy of the cache
     assert growth("cpu") < 0.1
+
+    # fxir-run --report's peak memory of the same run says the same.
+    run = Path(fxir._fxir.__file__).resolve().parent.parent.parent / "bin" / "fxir-run"
+    if not run.exists():
+        return  # an installed package has no build tree
+    from safetensors.torch import save_file
+    inputs = tmp_path / "kv.inputs.safetensors"
+    k, pos = torch.randn(1, 32, 1, 128), torch.tensor([length // 3])
+    save_file({"input_0": k, "input_1": pos} if form == "buffer" else
+              {"input_0": torch.zeros(1, 32, length, 128), "input_1": k, "input_2": pos},
+              str(inputs))
+    out = subprocess.run([str(run), "--backend=cpu", "--report", str(path), "--inputs",
+                          str(inputs)], check=True, capture_output=True, text=True)
+    line = [l for l in out.stdout.splitlines() if l.startswith("peak memory:")][0]
+    cpu_mib, interp_mib = [float(t) for t in line.replace("(", " ").split() if
+                           t.replace(".", "").isdigit()]
+    cache_mib = 32 * length * 128 * 4 / (1 << 20)
+    assert interp_mib >= cache_mib and cpu_mib < 0.1 * cache_mib, line
