@@ -15,12 +15,16 @@
 //  - a graph input the caller lets the program write: a buffer or parameter with a
 //    mutation output, or a user input with an input-mutation output (the write-back
 //    then finds the value in place and copies nothing), or
-//  - the fresh result of a dispatcher op (its schema says it aliases nothing) or of a
-//    backend's isolated registered op (a cpu.kernel's results are new buffers);
+//  - the fresh result of a core ATen op (tagged `core` in the schema table, no alias
+//    annotation) or of a backend's isolated registered op (a cpu.kernel's results are
+//    new buffers); results of other ops may alias their input unannotated (eval-mode
+//    dropout, type_as, einsum, sum_to_size return it when they change nothing);
 // and when it is dead at the update: no value of its alias class (the base, views of
 // it, earlier in-place results on it) is used by an op after this one at the top
 // level, or by this one through another operand, and no region op that could forward
 // one of them (fxir.if/for/while, higher-order ops) has results used afterwards.
+// A graph input's update whose result (or an alias of it) is also a user output stays
+// functional: eager returned new memory there, not the caller's tensor.
 // Statistics: `updates-in-place`, one counter per reason it did not fire.
 //
 // After it the program is not functional (in-place ops, reads ordered by position):
@@ -124,26 +128,92 @@ private:
     return op;
   }
 
-  /// The value `v` aliases (the operand a view or in-place result shares memory
-  /// with), or null when it is its own memory as far as the schema says.
-  static Value *aliasParent(const Value *v) {
+  /// How a result of an op relates to the op's operands' memory.
+  enum class Alias { Fresh, Of, Unknown };
+  /// Result `v`: Fresh (its own memory), Of (it aliases `*parent`), or Unknown (it may
+  /// alias an operand: nothing is proven). From the schema table: an annotated alias
+  /// (`Tensor(a)`, `Tensor(a!)`) is exact; a view-table row without an annotation (the
+  /// Conditional views: dropout in eval mode, type_as, to, contiguous, ... return their
+  /// input when they change nothing) aliases its input; an unannotated op tagged `core`
+  /// (the core ATen opset: functional, non-aliasing) is fresh, as are a backend's
+  /// isolated registered ops (a cpu.kernel writes new buffers) and fxir.alloc; anything
+  /// else (non-core ops such as einsum or sum_to_size, which can return their input
+  /// unannotated; Python ops) is Unknown.
+  static Alias aliasOf(const Value *v, Value **parent) {
+    *parent = nullptr;
     const Op *def = v->definingOp();
-    if (!def || !def->schema())
-      return nullptr;
+    if (!def)
+      return Alias::Fresh; // a region argument: the caller decides
+    if (def->is(FxirOp::Alloc) || def->is(FxirOp::Constant) ||
+        (def->info().kind == OpInfo::Kind::Registered && def->info().isolatedFromAbove))
+      return Alias::Fresh;
+    const OpSchema *schema = def->schema();
+    if (!schema)
+      return Alias::Unknown;
     unsigned r = 0;
     while (r < def->numResults() && def->result(r) != v)
       ++r;
-    std::optional<unsigned> arg = def->schema()->aliasedArgumentOfResult(r);
-    if (!arg)
-      return nullptr;
-    const Attr *a = schemaArg(*def, *def->schema(), *arg);
-    return a && a->kind() == Attr::Kind::Operand ? def->operandValue(a->index()) : nullptr;
+    if (std::optional<unsigned> arg = schema->aliasedArgumentOfResult(r)) {
+      const Attr *a = schemaArg(*def, *schema, *arg);
+      if (a && a->kind() == Attr::Kind::Operand) {
+        *parent = def->operandValue(a->index());
+        return Alias::Of;
+      }
+      return Alias::Unknown; // (an aliased list argument)
+    }
+    if (def->info().view) {
+      const Attr *a = schema->arguments.empty() ? nullptr : schemaArg(*def, *schema, 0);
+      if (a && a->kind() == Attr::Kind::Operand) {
+        *parent = def->operandValue(a->index());
+        return Alias::Of;
+      }
+      return Alias::Unknown;
+    }
+    if (def->info().hasTag("core"))
+      return Alias::Fresh;
+    // An op that returns its input unannotated returns it unchanged: same dtype and
+    // shape. A result unlike every tensor operand is new memory.
+    for (unsigned i = 0; i < def->numOperands(); ++i)
+      if (sameDTypeAndShape(v, def->operandValue(i)))
+        return Alias::Unknown;
+    return Alias::Fresh;
   }
 
+  static bool sameDTypeAndShape(const Value *a, const Value *b) {
+    const Type *x = a->type(), *y = b->type();
+    return x->isTensor() && y->isTensor() && x->dtype() == y->dtype() &&
+           x->shape() == y->shape();
+  }
+
+  /// Whether result `res` of `owner` may share memory with its operand `v`.
+  static bool mayAliasOperand(const Value *res, const Value *v) {
+    Value *parent = nullptr;
+    switch (aliasOf(res, &parent)) {
+    case Alias::Fresh:
+      return false;
+    case Alias::Of:
+      return parent == v;
+    case Alias::Unknown:
+      return sameDTypeAndShape(res, v);
+    }
+    return true;
+  }
+
+  /// The memory `v` lives in: the value at the end of its alias chain, or null when a
+  /// link is not proven.
   static Value *rootOf(Value *v) {
-    while (Value *p = aliasParent(v))
-      v = p;
-    return v;
+    for (;;) {
+      Value *parent = nullptr;
+      switch (aliasOf(v, &parent)) {
+      case Alias::Fresh:
+        return v;
+      case Alias::Of:
+        v = parent;
+        continue;
+      case Alias::Unknown:
+        return nullptr;
+      }
+    }
   }
 
   /// Whether a region op's results could be an operand or a captured value passed
@@ -162,15 +232,14 @@ private:
   const char *whyNot(Value *base, const Op &u, const Region &body,
                      const Op *scatterBack = nullptr) {
     Value *root = rootOf(base);
+    if (!root)
+      return "base not a fresh dispatcher result";
     if (root->argOwner() == &body) {
       if (!writableInputs_.count(root))
         return "input not written by the caller's contract";
     } else if (const Op *def = root->definingOp()) {
-      // A dispatcher op's result that aliases nothing (rootOf stopped at it), or a
-      // result of a backend's isolated op (a cpu kernel writes new buffers).
-      bool fresh = def->schema() || (def->info().kind == OpInfo::Kind::Registered &&
-                                     def->info().isolatedFromAbove);
-      if (!fresh || def->parentRegion() != &body)
+      // rootOf stopped at a Fresh result (aliasOf); it must be at the top level.
+      if (def->parentRegion() != &body)
         return "base not a fresh dispatcher result";
     } else {
       return "base not a fresh dispatcher result";
@@ -203,21 +272,51 @@ private:
                 return "region op over the base used later";
           continue;
         }
-        if (!owner->schema())
-          continue;
         for (unsigned r = 0; r < owner->numResults(); ++r)
-          if (aliasParent(owner->result(r)) == v && seen.insert(owner->result(r)).second)
+          if (mayAliasOperand(owner->result(r), v) && seen.insert(owner->result(r)).second)
             work.push_back(owner->result(r)); // a view (or in-place result): its uses too
       }
     }
     return nullptr;
   }
 
+  /// Whether `v`, or a value that may alias it, is returned to the caller as a user
+  /// output. Written in place into a graph input, such a result would be the caller's
+  /// tensor (or the module's buffer) itself, where eager returned new memory.
+  static bool returnedToCaller(const Graph &g, Value *v) {
+    llvm::SmallVector<Value *, 8> work{v};
+    llvm::DenseSet<const Value *> seen{v};
+    while (!work.empty()) {
+      Value *x = work.pop_back_val();
+      for (OpOperand *use = x->firstUse(); use; use = use->nextUse()) {
+        const Op *owner = use->owner();
+        if (owner->isTerminator() && owner->parentRegion() == &g.body()) {
+          unsigned i = use->index();
+          if (i < g.outputSpecs().size() &&
+              (g.outputSpecs()[i].kind == OutputSpec::Kind::UserOutput ||
+               g.outputSpecs()[i].kind == OutputSpec::Kind::LossOutput))
+            return true;
+          continue;
+        }
+        if (owner->numRegions() > 0 && mayForward(*owner))
+          return true; // (passed through a branch or loop: not followed)
+        for (unsigned r = 0; r < owner->numResults(); ++r)
+          if (mayAliasOperand(owner->result(r), x) && seen.insert(owner->result(r)).second)
+            work.push_back(owner->result(r));
+      }
+    }
+    return false;
+  }
+
   /// The inverse scatter `S(root, u's result, args)` of the view `base = V(root, args)`
   /// when it is u's result's only use (same arguments, by schema name), else null.
   static Op *scatterBackOf(const Op &u, Value *base) {
     const Op *view = base->definingOp();
-    if (!view || !view->schema() || !view->info().view ||
+    // (A multi-result view, unbind or split: which piece is not an argument the
+    // scatter's could be compared with.)
+    if (!view || !view->schema() || !view->info().view || view->numResults() != 1 ||
+        view->info().view->kind == ViewKind::Unbind ||
+        view->info().view->kind == ViewKind::Split ||
         view->info().view->inverseScatter.empty() || view->parentRegion() != u.parentRegion())
       return nullptr;
     Value *res = u.result(0);
@@ -289,6 +388,12 @@ private:
       why = nullptr;
     }
     Value *root = rootOf(base);
+    if (root->argOwner() == &g.body() &&
+        (returnedToCaller(g, op.result(0)) ||
+         (scatterBack && returnedToCaller(g, scatterBack->result(0))))) {
+      why = "result returned to the caller";
+      return nullptr;
+    }
     std::string action = "written in place into " + (root->name().empty()
                                                          ? std::string("its base")
                                                          : "%" + root->name().str());

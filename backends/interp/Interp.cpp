@@ -62,6 +62,11 @@ public:
   llvm::DenseMap<const Op *, std::unique_ptr<AtenOp>> plans;
   /// fxir.insert_slice ops whose buffer nobody else sees: they write it in place.
   llvm::DenseSet<const Op *> inPlaceInserts;
+  /// Top-level values dropped from the environment after the op that uses them last
+  /// (memory planning by liveness: a tensor nothing reads any more goes back to the
+  /// allocator then, and the next one of its size class reuses the block).
+  llvm::DenseMap<const Op *, llvm::SmallVector<const Value *, 2>> releaseAfter;
+  void planReleases();
 
   absl::Status prepare(const Op &op);
   absl::StatusOr<std::vector<c10::IValue>> runImpl(std::vector<c10::IValue> inputs) const;
@@ -456,6 +461,7 @@ absl::Status InterpExecutable::runRegion(const Region &r, llvm::ArrayRef<c10::IV
                                " arguments, given " + std::to_string(args.size()));
   for (unsigned i = 0; i < args.size(); ++i)
     env[r.arg(i)] = args[i];
+  bool top = &r == &bound->program().graph->body();
   for (const Op &op : r.ops()) {
     if (op.isTerminator()) {
       absl::StatusOr<std::vector<c10::IValue>> vals = argValues(op, env);
@@ -466,8 +472,43 @@ absl::Status InterpExecutable::runRegion(const Region &r, llvm::ArrayRef<c10::IV
     }
     if (absl::Status st = runOp(op, env); !st.ok())
       return st;
+    if (top)
+      if (auto it = releaseAfter.find(&op); it != releaseAfter.end())
+        for (const Value *v : it->second)
+          env.erase(v);
   }
   return absl::OkStatus();
+}
+
+void InterpExecutable::planReleases() {
+  const Region &body = bound->program().graph->body();
+  llvm::DenseMap<const Op *, unsigned> order;
+  for (const Op &op : body.ops())
+    order[&op] = static_cast<unsigned>(order.size());
+  auto topOf = [&](const Op *op) {
+    while (op && op->parentRegion() != &body)
+      op = op->parentOp();
+    return op;
+  };
+  // The last top-level op using `v`; null when the terminator uses it (an output) or
+  // a use is outside the body.
+  auto plan = [&](const Value *v, const Op *def) {
+    const Op *last = def;
+    for (const OpOperand *u = v->firstUse(); u; u = u->nextUse()) {
+      const Op *t = topOf(u->owner());
+      if (!t || t->isTerminator())
+        return;
+      if (!last || order.lookup(t) > order.lookup(last))
+        last = t;
+    }
+    if (last && !last->isTerminator())
+      releaseAfter[last].push_back(v);
+  };
+  for (const Op &op : body.ops())
+    for (unsigned r = 0; r < op.numResults(); ++r)
+      plan(op.result(r), &op);
+  // Arguments (inputs, weights) the caller or the program holds anyway: dropping the
+  // environment's reference frees nothing, so they are left.
 }
 
 absl::StatusOr<std::vector<c10::IValue>>
@@ -518,6 +559,7 @@ createWithHandler(std::shared_ptr<const Program> program,
     for (const Op &op : exe->bound->program().graph->body().ops())
       if (absl::Status st = exe->prepare(op); !st.ok())
         return st;
+    exe->planReleases();
     return std::unique_ptr<runtime::Executable>(std::move(exe));
   } catch (const c10::Error &e) {
     return absl::InternalError(std::string("interp: ") + e.what_without_backtrace());

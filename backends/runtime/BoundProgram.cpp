@@ -369,6 +369,15 @@ absl::Status BoundProgram::checkInputsImpl(const std::vector<c10::IValue> &in) c
       return absl::InvalidArgumentError(
           where(k) + " is written by the program, but several of its elements share one "
                      "memory location (an expanded tensor); clone it first");
+    // ...nor a weight: the program reads the weights as they were bound, and a backend
+    // may write the input in place (reinplace), which must not write a weight.
+    if (x.has_storage())
+      for (const std::optional<at::Tensor> &w : weights_)
+        if (w && w->defined() && w->has_storage() && w->storage().is_alias_of(x.storage()) &&
+            spansOverlap(x, *w))
+          return absl::InvalidArgumentError(
+              where(k) + " is written by the program and shares memory with one of its "
+                         "weights; pass a clone");
     for (size_t j = 0; j < in.size(); ++j) {
       if (j == k || !in[j].isTensor() || !in[j].toTensor().defined())
         continue;

@@ -148,3 +148,82 @@ def test_random_inplace_program(seed):
                                        atol=1e-5, msg=lambda m: f"{text}: buf: {m}")
             torch.testing.assert_close(xf, xe, rtol=1.3e-6, atol=1e-5,
                                        msg=lambda m: f"{text}: x: {m}")
+
+
+# ---- the cases an independent review found (each was a wrong result or a crash) --------
+
+def test_eval_dropout_is_an_alias_of_its_input():
+    # dropout in eval mode returns its input (a Conditional view, unannotated in the
+    # schema): a read of it after the update is a read of the base.
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.drop = torch.nn.Dropout(0.1)
+
+        def forward(self, x, pos, v):
+            c = x * 3
+            d = self.drop(c)
+            k = torch.index_put(c, (pos,), v)
+            return k, d.sum(0)
+
+    m = M().eval()
+    x, pos, v = torch.arange(12.).view(4, 3), torch.tensor([1]), torch.full((1, 3), -9.)
+    for strict in (True, False):
+        prog = fxir.compile(torch.export.export(m, (x, pos, v), strict=strict), backend="cpu")
+        xc = x.clone()
+        with torch.no_grad():
+            for g, w in zip(prog(xc, pos, v), m(x, pos, v)):
+                torch.testing.assert_close(g, w)
+        torch.testing.assert_close(xc, x)  # an input without a mutation output: unwritten
+
+
+def test_a_result_returned_to_the_caller_is_not_the_input():
+    class U(torch.nn.Module):
+        def forward(self, x, pos, v):
+            y = torch.index_put(x, (pos,), v)  # new memory in eager
+            x.index_put_((pos,), v)            # cse makes this the same value as y
+            return y
+
+    pos, v = torch.tensor([1]), torch.ones(1, 3)
+    for strict in (True, False):
+        prog = fxir.compile(torch.export.export(U(), (torch.zeros(4, 3), pos, v), strict=strict),
+                            backend="cpu")
+        x = torch.zeros(4, 3)
+        with torch.no_grad():
+            y = prog(x, pos, v)
+        y.add_(100)
+        torch.testing.assert_close(x[1], torch.ones(3))
+
+
+def test_scatter_back_through_an_unbind_piece_keeps_its_index():
+    class M(torch.nn.Module):
+        def forward(self, x, i, v):
+            c = x * 1
+            rows = c.unbind(0)
+            u = torch.index_put(rows[0], (i,), v)
+            return torch.select_scatter(c, u, 0, 2)
+
+    args = (torch.arange(12.).view(4, 3), torch.tensor([1]), torch.tensor([-1.]))
+    for strict in (True, False):
+        prog = fxir.compile(torch.export.export(M(), args, strict=strict), backend="cpu")
+        with torch.no_grad():
+            torch.testing.assert_close(prog(*args), M()(*args))
+
+
+def test_a_written_input_that_is_a_weight_is_refused():
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(3))
+
+        def forward(self, x, pos):
+            x.index_put_((pos,), torch.tensor(5.))
+            return x + self.w
+
+    ep = torch.export.export(M(), (torch.zeros(3), torch.tensor([1])))
+    for backend in ("cpu", "interp"):
+        prog = fxir.compile(ep, backend=backend)
+        with torch.no_grad(), pytest.raises(fxir.InputError, match="shares memory with one of "
+                                                                   "its weights"):
+            prog(ep.state_dict["w"], torch.tensor([1]))
+    torch.testing.assert_close(ep.state_dict["w"], torch.ones(3))
