@@ -336,6 +336,8 @@ private:
         operandOf(*s, schemaArg(*s, *ss, 0)) != operandOf(*view, schemaArg(*view, vs, 0)) ||
         operandOf(*s, schemaArg(*s, *ss, *src)) != res || s->operandValue(0) == res)
       return nullptr;
+    if (view->info().view->kind == ViewKind::Narrow)
+      return sameNarrowPlace(*view, *s) ? s : nullptr;
     // The other arguments, by name: equal values (the same operand, or equal
     // constants); an omitted one must be omitted on both sides.
     for (unsigned j = 1; j < vs.arguments.size(); ++j) {
@@ -358,6 +360,67 @@ private:
     return s;
   }
 
+  /// An int argument's value when it is a constant (a literal, or an fxir.constant).
+  static std::optional<int64_t> intConstant(const Op &o, const Attr *a) {
+    if (!a)
+      return std::nullopt;
+    if (a->kind() == Attr::Kind::Int)
+      return a->intValue();
+    if (a->kind() != Attr::Kind::Operand)
+      return std::nullopt;
+    const Op *def = o.operandValue(a->index())->definingOp();
+    if (def && def->is(FxirOp::Constant) && !def->args().empty() &&
+        def->args()[0].value.kind() == Attr::Kind::Int)
+      return def->args()[0].value.intValue();
+    return std::nullopt;
+  }
+
+  /// Whether `slice_scatter(x, src, dim, start, end, step)` writes where
+  /// `narrow(x, dim, start, length)` views: the same dim and start, step 1, and end
+  /// the start plus the length (constants, or `_operator.add(start, length)` as
+  /// functionalize writes it for a symbolic start).
+  static bool sameNarrowPlace(const Op &narrow, const Op &scatter) {
+    const OpSchema &ns = *narrow.schema(), &ss = *scatter.schema();
+    auto arg = [](const Op &o, const OpSchema &sc, const char *name) -> const Attr * {
+      std::optional<unsigned> i = sc.argumentIndex(name);
+      return i ? schemaArg(o, sc, *i) : nullptr;
+    };
+    auto sameValue = [](const Op &a, const Attr *x, const Op &b, const Attr *y) {
+      if (!x || !y)
+        return false;
+      if (x->kind() == Attr::Kind::Operand && y->kind() == Attr::Kind::Operand)
+        return a.operandValue(x->index()) == b.operandValue(y->index());
+      return x->kind() != Attr::Kind::Operand && y->kind() != Attr::Kind::Operand && *x == *y;
+    };
+    const Attr *dim = arg(narrow, ns, "dim"), *start = arg(narrow, ns, "start"),
+               *length = arg(narrow, ns, "length");
+    if (!sameValue(narrow, dim, scatter, arg(scatter, ss, "dim")) ||
+        !sameValue(narrow, start, scatter, arg(scatter, ss, "start")))
+      return false;
+    const Attr *step = arg(scatter, ss, "step");
+    if (step && intConstant(scatter, step) != std::optional<int64_t>(1))
+      return false;
+    const Attr *end = arg(scatter, ss, "end");
+    std::optional<int64_t> len = intConstant(narrow, length);
+    std::optional<int64_t> s0 = intConstant(narrow, start), e = intConstant(scatter, end);
+    if (len && s0 && e)
+      return *s0 >= 0 && *e == *s0 + *len; // (a negative start counts from the end)
+    if (!end || end->kind() != Attr::Kind::Operand || !start ||
+        start->kind() != Attr::Kind::Operand || !len)
+      return false;
+    const Op *add = scatter.operandValue(end->index())->definingOp();
+    if (!add || add->name() != "_operator.add" || add->numOperands() != 2)
+      return false;
+    Value *sv = narrow.operandValue(start->index());
+    for (unsigned i = 0; i < 2; ++i) {
+      const Op *c = add->operandValue(1 - i)->definingOp();
+      if (add->operandValue(i) == sv && c && c->is(FxirOp::Constant) && !c->args().empty() &&
+          c->args()[0].value.kind() == Attr::Kind::Int && c->args()[0].value.intValue() == *len)
+        return true;
+    }
+    return false;
+  }
+
   /// Rewrites `op` in place when it can; returns the last op it created.
   Op *tryRewrite(Graph &g, Op &op, Rewriter &rw, const char *&why) {
     const OpSchema *schema = op.schema();
@@ -374,7 +437,10 @@ private:
     if (!base->type()->isTensor()) {
       return nullptr;
     }
-    if (op.result(0)->type() != base->type()) {
+    // The in-place result has the base's type; a result typed with an unknown layout
+    // (`{?}`) and the base's dtype and shape promises nothing it would break.
+    const Type *rt = op.result(0)->type();
+    if (rt != base->type() && !(!rt->layoutKnown() && sameDTypeAndShape(op.result(0), base))) {
       why = "result type differs from the base's";
       return nullptr;
     }

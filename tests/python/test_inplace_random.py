@@ -29,7 +29,7 @@ def _steps(rng):
     """A list of (description, fn(mod, x, v, pos, outs)) steps."""
     steps = []
     for _ in range(rng.randint(2, 6)):
-        kind = rng.randrange(15)
+        kind = rng.randrange(16)
         i, j = rng.randrange(4), rng.randrange(4)
         a = rng.randrange(0, 5)
         b = rng.randrange(a + 1, 7)
@@ -100,6 +100,13 @@ def _steps(rng):
                 o.append(t - u)
             steps.append((f"t = buf * {c}; u = index_put(t, (pos % 4,), x[:1] + 1); out t - u",
                           put_then_read))
+        elif kind == 15:
+            def narrow_write(m, x, v, p, o):
+                i = p.item()  # the KV write at a Python position (narrow + copy_)
+                torch._check(i >= 0)
+                torch._check(i < 8)
+                m.buf.narrow(2, i, 1).copy_(v)
+            steps.append(("buf.narrow(2, pos.item(), 1).copy_(v)", narrow_write))
         else:
             steps.append((f"x[:, {i}, pos] = buf[:, {i}, pos] + 1",
                           lambda m, x, v, p, o, i=i: x.__setitem__(
