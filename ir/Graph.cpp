@@ -330,6 +330,12 @@ Op *Region::terminator() {
   return &ops_.back();
 }
 
+Op *Region::ancestorOpIn(Op *op) const {
+  while (op && op->parentRegion() != this)
+    op = op->parentOp();
+  return op;
+}
+
 bool Region::isAncestorOf(const Region *other) const {
   for (const Region *r = other; r; r = r->parentOp_ ? r->parentOp_->parentRegion() : nullptr)
     if (r == this)

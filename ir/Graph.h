@@ -314,6 +314,12 @@ public:
   Op *terminator();
   /// Whether this region is `other` or encloses it.
   bool isAncestorOf(const Region *other) const;
+  /// The op of this region that holds `op`: `op` itself when it is in this region,
+  /// else the op whose regions nest it; null when `op` is not inside this region.
+  Op *ancestorOpIn(Op *op) const;
+  const Op *ancestorOpIn(const Op *op) const {
+    return ancestorOpIn(const_cast<Op *>(op));
+  }
 
 private:
   OpList ops_;

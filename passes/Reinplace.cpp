@@ -76,6 +76,7 @@ public:
     PassStatistics &stats = ctx.stats();
     Region &body = g.body();
     collectWritableInputs(g);
+    numbered_ = false;
     bool changed = false;
     for (auto it = body.ops().begin(); it != body.ops().end();) {
       Op &op = *it++;
@@ -83,6 +84,7 @@ public:
       if (Op *done = tryRewrite(g, op, rw, why)) {
         stats["updates-in-place"] += 1;
         changed = true;
+        numbered_ = false; // ops were created and erased
         it = std::next(Region::OpList::iterator(done));
       } else if (why) {
         stats[std::string("not-in-place: ") + why] += 1;
@@ -93,9 +95,12 @@ public:
 
 private:
   llvm::DenseSet<const Value *> writableInputs_;
+  /// Top-level op positions, renumbered only after a rewrite changed the region.
   llvm::DenseMap<const Op *, unsigned> order_;
+  bool numbered_ = false;
 
   void collectWritableInputs(const Graph &g) {
+    writableInputs_.clear();
     llvm::StringSet<> mutatedFqns, mutatedInputs;
     for (const OutputSpec &o : g.outputSpecs()) {
       if (o.kind == OutputSpec::Kind::BufferMutation ||
@@ -115,17 +120,13 @@ private:
   }
 
   void number(const Region &body) {
+    if (numbered_)
+      return;
+    numbered_ = true;
     order_.clear();
     unsigned n = 0;
     for (const Op &op : body.ops())
       order_[&op] = n++;
-  }
-
-  /// The top-level op holding `op` (itself at top level).
-  static const Op *topOf(const Op *op, const Region &body) {
-    while (op && op->parentRegion() != &body)
-      op = op->parentOp();
-    return op;
   }
 
   /// How a result of an op relates to the op's operands' memory.
@@ -225,6 +226,32 @@ private:
     return !(op.info().kind == OpInfo::Kind::Registered && op.info().isolatedFromAbove);
   }
 
+  /// What a walk over an alias class does at one use.
+  enum class Visit { Follow, Skip, Stop };
+  /// Visits every use of `start` and of the values that may alias it (views, in-place
+  /// results: mayAliasOperand), transitively; `f(use, value)` says whether to follow
+  /// the user's results into the class (Follow), not (Skip), or to stop the walk.
+  /// Returns whether it stopped.
+  template <typename F> static bool walkAliasUses(Value *start, F f) {
+    llvm::SmallVector<Value *, 8> work{start};
+    llvm::DenseSet<const Value *> seen{start};
+    while (!work.empty()) {
+      Value *v = work.pop_back_val();
+      for (OpOperand *use = v->firstUse(); use; use = use->nextUse()) {
+        Visit next = f(*use, v);
+        if (next == Visit::Stop)
+          return true;
+        if (next == Visit::Skip)
+          continue;
+        const Op *owner = use->owner();
+        for (unsigned r = 0; r < owner->numResults(); ++r)
+          if (mayAliasOperand(owner->result(r), v) && seen.insert(owner->result(r)).second)
+            work.push_back(owner->result(r));
+      }
+    }
+    return false;
+  }
+
   /// Why `base`, about to be written by `u`, cannot be, or null when it can.
   /// `scatterBack`: an op after `u` that may read the base's root as its operand 0 (the
   /// scatter writing u's result back where the view `base` is: a no-op once u writes
@@ -247,65 +274,52 @@ private:
     number(body);
     unsigned at = order_.lookup(&u);
     // The alias class of root: values whose alias chain reaches it.
-    llvm::SmallVector<Value *, 8> work{root};
-    llvm::DenseSet<const Value *> seen{root};
-    while (!work.empty()) {
-      Value *v = work.pop_back_val();
-      for (OpOperand *use = v->firstUse(); use; use = use->nextUse()) {
-        const Op *owner = use->owner();
-        const Op *top = topOf(owner, body);
-        if (owner == &u) {
-          if (use->index() != 0 || v != base)
-            return "base read by another operand";
-          continue;
-        }
-        if (owner == scatterBack && use->index() == 0 &&
-            v == scatterBack->operandValue(0))
-          continue;
-        if (!top || order_.lookup(top) > at)
-          return "alias read later";
-        if (top != owner || mayForward(*owner)) {
-          // Read inside a region op (or forwarded by it): its results must be dead.
-          for (unsigned r = 0; r < top->numResults(); ++r)
-            for (OpOperand *ru = top->result(r)->firstUse(); ru; ru = ru->nextUse())
-              if (order_.lookup(topOf(ru->owner(), body)) > at)
-                return "region op over the base used later";
-          continue;
-        }
-        for (unsigned r = 0; r < owner->numResults(); ++r)
-          if (mayAliasOperand(owner->result(r), v) && seen.insert(owner->result(r)).second)
-            work.push_back(owner->result(r)); // a view (or in-place result): its uses too
+    const char *why = nullptr;
+    walkAliasUses(root, [&](OpOperand &use, Value *v) {
+      const Op *owner = use.owner();
+      const Op *top = body.ancestorOpIn(owner);
+      if (owner == &u) {
+        if (use.index() != 0 || v != base)
+          why = "base read by another operand";
+        return why ? Visit::Stop : Visit::Skip;
       }
-    }
-    return nullptr;
+      if (owner == scatterBack && use.index() == 0 && v == scatterBack->operandValue(0))
+        return Visit::Skip;
+      if (!top || order_.lookup(top) > at) {
+        why = "alias read later";
+        return Visit::Stop;
+      }
+      if (top != owner || mayForward(*owner)) {
+        // Read inside a region op (or forwarded by it): its results must be dead.
+        for (unsigned r = 0; r < top->numResults(); ++r)
+          for (OpOperand *ru = top->result(r)->firstUse(); ru; ru = ru->nextUse())
+            if (order_.lookup(body.ancestorOpIn(ru->owner())) > at) {
+              why = "region op over the base used later";
+              return Visit::Stop;
+            }
+        return Visit::Skip;
+      }
+      return Visit::Follow; // a view (or in-place result) of it: its uses too
+    });
+    return why;
   }
 
   /// Whether `v`, or a value that may alias it, is returned to the caller as a user
   /// output. Written in place into a graph input, such a result would be the caller's
   /// tensor (or the module's buffer) itself, where eager returned new memory.
   static bool returnedToCaller(const Graph &g, Value *v) {
-    llvm::SmallVector<Value *, 8> work{v};
-    llvm::DenseSet<const Value *> seen{v};
-    while (!work.empty()) {
-      Value *x = work.pop_back_val();
-      for (OpOperand *use = x->firstUse(); use; use = use->nextUse()) {
-        const Op *owner = use->owner();
-        if (owner->isTerminator() && owner->parentRegion() == &g.body()) {
-          unsigned i = use->index();
-          if (i < g.outputSpecs().size() &&
-              (g.outputSpecs()[i].kind == OutputSpec::Kind::UserOutput ||
-               g.outputSpecs()[i].kind == OutputSpec::Kind::LossOutput))
-            return true;
-          continue;
-        }
-        if (owner->numRegions() > 0 && mayForward(*owner))
-          return true; // (passed through a branch or loop: not followed)
-        for (unsigned r = 0; r < owner->numResults(); ++r)
-          if (mayAliasOperand(owner->result(r), x) && seen.insert(owner->result(r)).second)
-            work.push_back(owner->result(r));
+    return walkAliasUses(v, [&](OpOperand &use, Value *) {
+      const Op *owner = use.owner();
+      if (owner->isTerminator() && owner->parentRegion() == &g.body()) {
+        unsigned i = use.index();
+        bool user = i < g.outputSpecs().size() &&
+                    (g.outputSpecs()[i].kind == OutputSpec::Kind::UserOutput ||
+                     g.outputSpecs()[i].kind == OutputSpec::Kind::LossOutput);
+        return user ? Visit::Stop : Visit::Skip;
       }
-    }
-    return false;
+      // (Passed through a branch or loop: not followed, so counted as returned.)
+      return owner->numRegions() > 0 && mayForward(*owner) ? Visit::Stop : Visit::Follow;
+    });
   }
 
   /// The inverse scatter `S(root, u's result, args)` of the view `base = V(root, args)`

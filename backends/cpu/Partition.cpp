@@ -963,11 +963,7 @@ private:
     for (Op &op : region.ops())
       order[&op] = n++;
     // The op of `region` that holds `o` (o itself, or the op whose region nests it).
-    auto topOf = [&](Op *o) -> Op * {
-      while (o && o->parentRegion() != &region)
-        o = o->parentOp();
-      return o;
-    };
+    auto topOf = [&](Op *o) { return region.ancestorOpIn(o); };
 
     std::vector<std::unique_ptr<Group>> groups;
     llvm::DenseMap<const Op *, Group *> groupOf;

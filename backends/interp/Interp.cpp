@@ -485,24 +485,18 @@ void InterpExecutable::planReleases() {
   llvm::DenseMap<const Op *, unsigned> order;
   for (const Op &op : body.ops())
     order[&op] = static_cast<unsigned>(order.size());
-  auto topOf = [&](const Op *op) {
-    while (op && op->parentRegion() != &body)
-      op = op->parentOp();
-    return op;
-  };
-  // The last top-level op using `v`; null when the terminator uses it (an output) or
-  // a use is outside the body.
+  // Released after the last top-level op using `v` (its definition when unused); never
+  // when the terminator uses it (an output) or a use is outside the body.
   auto plan = [&](const Value *v, const Op *def) {
     const Op *last = def;
     for (const OpOperand *u = v->firstUse(); u; u = u->nextUse()) {
-      const Op *t = topOf(u->owner());
+      const Op *t = body.ancestorOpIn(u->owner());
       if (!t || t->isTerminator())
         return;
-      if (!last || order.lookup(t) > order.lookup(last))
+      if (order.lookup(t) > order.lookup(last))
         last = t;
     }
-    if (last && !last->isTerminator())
-      releaseAfter[last].push_back(v);
+    releaseAfter[last].push_back(v);
   };
   for (const Op &op : body.ops())
     for (unsigned r = 0; r < op.numResults(); ++r)

@@ -373,8 +373,7 @@ absl::Status BoundProgram::checkInputsImpl(const std::vector<c10::IValue> &in) c
     // may write the input in place (reinplace), which must not write a weight.
     if (x.has_storage())
       for (const std::optional<at::Tensor> &w : weights_)
-        if (w && w->defined() && w->has_storage() && w->storage().is_alias_of(x.storage()) &&
-            spansOverlap(x, *w))
+        if (w && w->defined() && spansOverlap(x, *w))
           return absl::InvalidArgumentError(
               where(k) + " is written by the program and shares memory with one of its "
                          "weights; pass a clone");

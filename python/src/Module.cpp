@@ -282,8 +282,6 @@ public:
       bool input = outs.status().GetPayload(runtime::kInputErrorPayload).has_value();
       raise(input ? errors().input : errors().run, std::string(outs.status().message()));
     }
-    for (const OwnedWeight &o : owned_)
-      bases.push_back(o.tensor);
     nb::list result;
     for (c10::IValue &v : *outs) {
       if (v.isTensor())
@@ -296,14 +294,22 @@ public:
   // An output over the memory of an input or a weight becomes a view of it as autograd
   // sees views (eager's `return x[1:]`): its _base, a shared version counter, so a
   // write through it is seen where x was saved for backward.
-  static at::Tensor asViewOf(at::Tensor out, const std::vector<at::Tensor> &bases) {
+  // `inputs` are the call's tensors; the caller's weights are owned_ (not copied into
+  // a list per call: a model has hundreds).
+  at::Tensor asViewOf(at::Tensor out, const std::vector<at::Tensor> &inputs) const {
     if (!out.defined() || !out.has_storage())
       return out;
-    for (const at::Tensor &b : bases)
-      if (b.has_storage() && b.storage().is_alias_of(out.storage()) &&
-          b.scalar_type() == out.scalar_type() && !b.is_inference() &&
-          out.unsafeGetTensorImpl() != b.unsafeGetTensorImpl())
+    auto isBase = [&](const at::Tensor &b) {
+      return b.has_storage() && b.storage().is_alias_of(out.storage()) &&
+             b.scalar_type() == out.scalar_type() && !b.is_inference() &&
+             out.unsafeGetTensorImpl() != b.unsafeGetTensorImpl();
+    };
+    for (const at::Tensor &b : inputs)
+      if (isBase(b))
         return b.as_strided(out.sizes(), out.strides(), out.storage_offset());
+    for (const OwnedWeight &o : owned_)
+      if (isBase(o.tensor))
+        return o.tensor.as_strided(out.sizes(), out.strides(), out.storage_offset());
     return out;
   }
 
