@@ -22,12 +22,9 @@
 
 #include <ATen/ops/empty_like.h>
 
-#include "fxir/backends/runtime/Runtime.h"
-#include "fxir/backends/runtime/TensorFile.h"
+#include "BenchProgram.h"
 
 namespace {
-
-std::string gModel, gInputs;
 
 long minorFaults() {
   rusage u{};
@@ -35,44 +32,11 @@ long minorFaults() {
   return u.ru_minflt;
 }
 
-struct Compiled {
-  std::unique_ptr<fxir::runtime::Executable> exe;
-  std::vector<c10::IValue> inputs;
-  double compileMs = 0;
-};
-
-Compiled &compiled(const std::string &backend) {
-  static std::map<std::string, Compiled> cache;
-  auto it = cache.find(backend);
-  if (it != cache.end())
-    return it->second;
-  Compiled c;
-  auto t0 = std::chrono::steady_clock::now();
-  fxir::runtime::CompileOptions o;
-  o.backend = backend;
-  auto exe = fxir::runtime::compile(gModel, o);
-  c.compileMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!exe.ok()) {
-    std::cerr << "fxir-bench-b1: " << exe.status().message() << "\n";
-    std::exit(1);
-  }
-  c.exe = std::move(*exe);
-  auto file = fxir::runtime::readTensorFile(gInputs);
-  if (!file.ok()) {
-    std::cerr << "fxir-bench-b1: " << file.status().message() << "\n";
-    std::exit(1);
-  }
-  auto ins = fxir::runtime::inputsFromFile(*file, gInputs);
-  if (!ins.ok()) {
-    std::cerr << "fxir-bench-b1: " << ins.status().message() << "\n";
-    std::exit(1);
-  }
-  c.inputs = *ins;
-  return cache.emplace(backend, std::move(c)).first->second;
-}
+using fxir::bench::BenchProgram;
+constexpr const char *kTool = "fxir-bench-b1";
 
 void runBackend(benchmark::State &state, const std::string &backend) {
-  Compiled &c = compiled(backend);
+  BenchProgram &c = fxir::bench::benchProgram(kTool, backend);
   for (int i = 0; i < 2; ++i) // warm-up
     (void)c.exe->run(c.inputs);
   int64_t numel = c.inputs[0].toTensor().numel();
@@ -98,7 +62,7 @@ void BM_cpu(benchmark::State &s) { runBackend(s, "cpu"); }
 void BM_interp(benchmark::State &s) { runBackend(s, "interp"); }
 
 void BM_copy(benchmark::State &state) {
-  Compiled &c = compiled("interp");
+  BenchProgram &c = fxir::bench::benchProgram(kTool, "interp");
   at::Tensor in = c.inputs[0].toTensor().contiguous();
   at::Tensor out = at::empty_like(in);
   size_t bytes = in.nbytes();
@@ -113,15 +77,7 @@ void BM_copy(benchmark::State &state) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 3) {
-    std::cerr << "usage: fxir-bench-b1 MODEL.pt2 INPUTS.safetensors [benchmark flags]\n";
-    return 2;
-  }
-  gModel = argv[1];
-  gInputs = argv[2];
-  argv[2] = argv[0];
-  argc -= 2;
-  argv += 2;
+  fxir::bench::takeModelArgs(kTool, argc, argv);
   benchmark::RegisterBenchmark("cpu/run", BM_cpu)->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("interp/run", BM_interp)->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("copy", BM_copy)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -12,7 +12,6 @@ docs/benchmarks.md with the CPU model and thread count.
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
+
+from bench_common import cpu_model
 
 
 class Chain1(torch.nn.Module):
@@ -40,13 +41,6 @@ class Chain2(torch.nn.Module):
 
 
 CASES = {"chain1 (sigmoid/tanh/exp)": Chain1, "chain2 (10 add/mul)": Chain2}
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def steady(fn, x, repeat):

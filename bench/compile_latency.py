@@ -24,13 +24,14 @@ Prints the markdown tables of docs/benchmarks.md (a summary, then one row per mo
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from bench_common import cpu_model
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -59,13 +60,6 @@ with torch.no_grad():
     f(*args, **kwargs)
 print(f"first_call_ms {(time.perf_counter() - t0) * 1e3:.1f}")
 '''
-
-
-def cpu_model():
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def fxir_compile_ms(fxir_run, archive, cache_dir, options):

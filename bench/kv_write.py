@@ -14,7 +14,6 @@ cache). `fxir C++` is the same program's run without the Python call
 """
 import argparse
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 import torch
 
 import fxir
+from bench_common import cpu_model
 
 
 class BufferCache(torch.nn.Module):
@@ -40,13 +40,6 @@ class InputCache(torch.nn.Module):
     def forward(self, cache, k, pos):
         cache[:, :, pos] = k
         return k.shape[0]
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def steady(fn, args, repeat):
