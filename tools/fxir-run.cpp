@@ -277,12 +277,15 @@ int main(int argc, char **argv) {
     return fail(exe.status(), 2);
   if (report) {
     // Line formats are a contract for scripts (docs/codegen.md).
-    fxir::cpu::PartitionReport pr = fxir::cpu::reportPartition((*exe)->graph());
     std::map<std::string, std::string> info = (*exe)->compileInfo();
+    fxir::cpu::PartitionReport pr =
+        fxir::cpu::reportPartition((*exe)->graph(), fxir::cpu::nativeLoopsEnabled(info));
     std::string cache = info.count("cache") ? info["cache"] : "miss";
     llvm::outs() << "compile: " << llvm::format("%.1f", compileMs) << " ms (cache " << cache
                  << ")\n"
                  << "kernels: " << pr.kernels << " (" << pr.fusedOps << " ops fused)\n";
+    if (pr.nativeLoops)
+      llvm::outs() << "native loops: " << pr.nativeLoops << "\n";
     if (info.count("cache-detail"))
       llvm::outs() << "cache: " << info["cache-detail"] << "\n";
     if (info.count("codegen-detail"))
@@ -308,8 +311,9 @@ int main(int argc, char **argv) {
       llvm::errs() << "fxir-run: error: --emit needs --backend=cpu\n";
       return 2;
     }
+    // (Native loops as the executable scheduled them.)
     absl::StatusOr<std::vector<fxir::cpu::KernelSpec>> ks =
-        fxir::cpu::scheduleKernels((*exe)->graph());
+        fxir::cpu::scheduleKernels((*exe)->graph(), fxir::cpu::nativeLoopsEnabled(info));
     if (!ks.ok())
       return fail(ks.status(), 2);
     // The typed options the program was compiled with (the YAML backend section and

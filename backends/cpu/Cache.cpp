@@ -170,11 +170,12 @@ uint64_t getLE64(const char *p) {
 std::string canonicalKernelText(const KernelSpec &k) {
   std::string out;
   llvm::raw_string_ostream os(out);
-  os << "fxir-kernel rank " << k.rank << "\n";
+  os << "fxir-kernel rank " << k.rank << (k.loop ? " native-loop" : "") << "\n";
   for (const KernelSpec::Buffer &b : k.buffers)
     os << "buffer " << (b.isResult ? "result " : "operand ") << b.index << " "
        << irName(b.dtype) << " rank " << b.rank << " inner " << static_cast<int>(b.inner)
-       << " space " << b.space << "\n";
+       << " space " << b.space << " role " << static_cast<int>(b.role) << " value " << b.value
+       << " carry " << static_cast<int>(b.carry) << " reverse " << b.reverse << "\n";
   os << "scalars";
   for (unsigned s : k.scalarOperands)
     os << " " << s;
@@ -204,6 +205,11 @@ std::string canonicalKernelText(const KernelSpec &k) {
   for (unsigned r = 0; r < k.op->numResults(); ++r) {
     os << "result ";
     canonicalType(k.op->result(r)->type(), os);
+    os << "\n";
+  }
+  for (unsigned r = 0; k.loop && r < k.loop->numResults(); ++r) {
+    os << "loop-result ";
+    canonicalType(k.loop->result(r)->type(), os);
     os << "\n";
   }
   return os.str();

@@ -28,9 +28,10 @@
 // Runtime-helper ABI (version kRuntimeAbiVersion; what kernels call, resolved from the
 // table the runtime passes to compileKernels, never from the process):
 //   int32_t fxir_parallel_tiles(TileFn tiles, void *ctx, int64_t rows, int64_t n,
-//                               int64_t lanes, int64_t threads)
-// runs `tiles` over a rows x n iteration space: on the calling thread, or split over up
-// to `threads` threads (the grain rule: docs/codegen.md), each call covering tiles
+//                               int64_t lanes, int64_t threads, int64_t steps)
+// runs `tiles` over a rows x n iteration space (each element `steps` times: a native
+// loop's steps, 1 otherwise; the grain rule counts rows x n x steps): on the calling
+// thread, or split over up to `threads` threads (docs/codegen.md), each call covering tiles
 // [begin, end) of `chunk` inner elements (a multiple of `lanes`), `chunksPerRow` a row;
 // returns the or of the tiles' error flags.
 //
@@ -162,7 +163,7 @@ std::optional<DType> resultTypeOf(const Op &op, llvm::ArrayRef<unsigned> args);
 
 /// What a partitioned graph runs where (fxir-run --report, the corpus test).
 struct PartitionReport {
-  unsigned kernels = 0, fusedOps = 0;
+  unsigned kernels = 0, fusedOps = 0, nativeLoops = 0;
   /// Op name -> count, for ATen ops outside kernels: heavy ones left to ATen on
   /// purpose (library) and the rest (extern).
   std::map<std::string, unsigned> library, external;
@@ -174,7 +175,12 @@ struct PartitionReport {
   /// `aten.mm x2, aten.cat`
   static std::string list(const std::map<std::string, unsigned> &ops);
 };
-PartitionReport reportPartition(const Graph &graph);
+/// (`nativeLoops`: as scheduleKernels; a native loop counts as one kernel fusing its
+/// body, its selects and insert_slices.)
+PartitionReport reportPartition(const Graph &graph, bool nativeLoops = true);
+/// Whether an executable scheduled native loops, from its compileInfo() (the options
+/// `native-loops` and `check-kernels`, which turns them off).
+bool nativeLoopsEnabled(const std::map<std::string, std::string> &compileInfo);
 
 /// How `fxir-opt --emit=dot` and `prog.to_dot()` draw a partitioned program: each
 /// kernel a cluster titled with its symbol and the ops it fuses, ATen calls outside
@@ -187,6 +193,14 @@ llvm::ArrayRef<PassOptionSpec> partitionOptions();
 
 /// How a buffer is addressed along the innermost dim.
 enum class Inner : uint8_t { Contiguous, Broadcast, Strided };
+
+/// What a buffer of a native loop kernel (KernelSpec::loop) holds. Plain: a tensor the
+/// loop reads at every step (defined outside it); Init: a carried value's init, read at
+/// step 0; Steps: `select(X, d, i)` (or `n - 1 - i`) of a tensor X defined outside the
+/// loop, step t's slice; Carry: the carried value (a result: read back at each step
+/// after the first, its last value is the loop's result); Stacked: a stacked output
+/// (a result of [n, ...]: step t's slice written at t).
+enum class LoopRole : uint8_t { Plain, Init, Steps, Carry, Stacked };
 
 /// One kernel, scheduled: what the emitter builds and the runtime calls.
 struct KernelSpec {
@@ -204,6 +218,15 @@ struct KernelSpec {
     /// read in space s > 0 is the operand seen through that space's views: rank R,
     /// its strides those of the views applied at run time (index arithmetic).
     unsigned space = 0;
+    /// Native loops only (Plain otherwise). Results: `index` is the loop's result and
+    /// `value` the kernel result stored there; Init: `value` is the carried slot (the
+    /// loop result) whose init it is, `carry` that slot's Carry buffer; Steps: `select`
+    /// reads it; Steps and Stacked: `reverse` when at n - 1 - i.
+    LoopRole role = LoopRole::Plain;
+    unsigned value = 0;
+    unsigned carry = ~0u;
+    const Op *select = nullptr;
+    bool reverse = false;
   };
   std::vector<Buffer> buffers;        ///< tensor operands, then results
   std::vector<unsigned> scalarOperands; ///< number operands, slot order
@@ -224,7 +247,24 @@ struct KernelSpec {
   bool shapeFromType = false;
   /// The ops it fuses with their source lines, one a line (the --emit header).
   std::string sources;
+  /// A native loop (docs/codegen.md): the fxir.for whose body is `op` with its selects
+  /// and insert_slices, run as this one kernel; null for a plain kernel. Dim 0 of the
+  /// iteration space (rank = the body kernel's rank + 1) is the loop's steps, run in
+  /// order inside each tile; the buffers have LoopRoles, the results are the loop's.
+  const Op *loop = nullptr;
 };
+
+/// Why fxir.for `loop` cannot run as one generated kernel ("" when it can): its body
+/// must be one cpu.kernel of rank >= 1 without fused views or factory ops, selects of
+/// tensors defined outside the loop at i or n - 1 - i, insert_slices of kernel results
+/// into stacked outputs allocated for n steps, the index arithmetic, and the yield; each
+/// carried value a kernel result of the kernel's shape and dtype, read only by it.
+std::string whyNotNativeLoop(const Op &loop);
+/// Makes `k`, the scheduled body kernel of fxir.for `loop` (whyNotNativeLoop is ""),
+/// the native loop's spec: roles, the loop's results, rank + 1 (scheduleKernels).
+absl::Status makeNativeLoop(KernelSpec &k, const Op &loop);
+/// The number of steps of native loop `loop` as an expression (its trip count's).
+const SymExpr *loopStepsExpr(const Op &loop, Context &ctx);
 
 /// Where code is generated for.
 struct CodegenOptions {
@@ -245,6 +285,8 @@ struct CodegenOptions {
   int64_t cacheMaxKB = 1 << 20;
   /// Threads compiling the kernels the cache does not have (0: the machine's cores).
   int64_t compileThreads = 0;
+  /// Run fxir.for loops the generator covers entirely as one kernel (`native-loops`).
+  bool nativeLoops = true;
   /// Register the JIT's code with debuggers and profilers (ORC's support): gdb's JIT
   /// interface (`__jit_debug_register_code`), perf's jitdump; both off by default.
   /// Not part of the cache key (the object code is the same).
@@ -278,8 +320,11 @@ std::string kernelCacheKey(const KernelSpec &kernel, const CodegenOptions &optio
 CodegenOptions codegenOptions(const PassOptions &backendOptions);
 
 /// The kernels of a partitioned graph, scheduled (every cpu.kernel op, nested ones
-/// included, in order).
-absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph);
+/// included, in order). With `nativeLoops` (the `native-loops` option), the kernel of
+/// an fxir.for the generator covers entirely is scheduled as the native loop
+/// (KernelSpec::loop).
+absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph,
+                                                        bool nativeLoops = true);
 
 /// Compiled kernels: the JIT owning their code, each kernel's entry point. It returns
 /// its error flags (0: none).
@@ -294,7 +339,7 @@ using TileFn = int32_t (*)(void *ctx, int64_t begin, int64_t end, int64_t chunk,
 inline constexpr int32_t kErrorIntegerDivisionByZero = 1;
 inline constexpr llvm::StringLiteral kParallelHelperSymbol = "fxir_parallel_tiles";
 /// Bumped whenever the kernel or helper ABI changes (part of the compile cache's key).
-inline constexpr int kRuntimeAbiVersion = 2;
+inline constexpr int kRuntimeAbiVersion = 3;
 /// A function the runtime provides to kernels (the helper table).
 struct RuntimeSymbol {
   llvm::StringRef name;

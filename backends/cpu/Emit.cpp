@@ -122,8 +122,12 @@ private:
   std::vector<std::vector<LV *>> strides_;
   std::vector<LV *> sizes_;
   std::vector<LV *> scalarSlots_;
-  // Per buffer: the element offset of the current outer iteration.
+  // Per buffer: the element offset of the current outer iteration (and step).
   std::vector<LV *> offset_;
+  /// A native loop (KernelSpec::loop): dim 0 of the sizes and strides is the steps; the
+  /// tiles cover dims lead_... `initStep_`: emitting step 0 (kir.carried reads inits).
+  unsigned lead_ = 0;
+  bool initStep_ = false;
 
   struct RV {
     LV *v = nullptr;
@@ -1082,6 +1086,17 @@ void KernelEmitter::emitBody(LV *j, LV *mask) {
   for (const Op &op : tiles_->region(0).ops()) {
     if (op.isTerminator())
       return;
+    if (op.name() == kKirCarried) {
+      // Step 0 reads the init; later steps the carry buffer the last step stored.
+      const Value *from = op.operandValue(initStep_ ? 0 : 1);
+      if (from->argOwner() != &kir_.body() || from->index() >= k_.buffers.size()) {
+        fail(op, absl::InternalError("reads no buffer of the kernel"));
+        return;
+      }
+      unsigned buf = from->index();
+      env_[op.result(0)] = RV{load(buf, k_.buffers[buf].inner, j, mask), op.result(0)->type()->dtype()};
+      continue;
+    }
     if (op.name() == kKirLoad) {
       absl::StatusOr<unsigned> buf = bufferOf(op);
       absl::StatusOr<Inner> inner = buf.ok() ? innerOf(op) : buf.status();
@@ -1181,9 +1196,25 @@ void KernelEmitter::emitTiles() {
   b_.CreateStore(b_.getInt32(0), errors_);
   unsigned R = k_.rank;
   // The iteration space: kir.tiles' sizes, each a kir.size (from the sizes argument)
-  // or a constant.
-  for (unsigned d = 0; d < tiles_->numOperands(); ++d) {
-    const Op *def = tiles_->operandValue(d)->definingOp();
+  // or a constant; a native loop's steps (steps=%n) apart.
+  LV *steps = nullptr;
+  llvm::SmallVector<const Value *, 6> tileSizes;
+  for (const Arg &a : tiles_->args()) {
+    if (a.value.kind() == Attr::Kind::List)
+      for (const Attr &e : a.value.listValue())
+        tileSizes.push_back(tiles_->operandValue(e.index()));
+    if (a.name == "steps" && a.value.kind() == Attr::Kind::Operand) {
+      const Op *def = tiles_->operandValue(a.value.index())->definingOp();
+      if (def && def->name() == kKirSize && def->args()[0].value.intValue() == 0 && lead_ == 1)
+        steps = b_.CreateAlignedLoad(i64(), sizes, llvm::Align(8), "steps");
+      else if (error_.empty())
+        error_ = tiles_->describe() + ": its steps are not kir.size(0) of a native loop";
+    }
+  }
+  if (lead_ && !steps && error_.empty())
+    error_ = tiles_->describe() + ": a native loop's tiles have no steps";
+  for (unsigned d = 0; d < tileSizes.size(); ++d) {
+    const Op *def = tileSizes[d]->definingOp();
     if (def && def->name() == kKirSize && def->args()[0].value.intValue() < R)
       sizes_.push_back(b_.CreateAlignedLoad(
           i64(), b_.CreateConstGEP1_64(i64(), sizes, def->args()[0].value.intValue()),
@@ -1194,10 +1225,11 @@ void KernelEmitter::emitTiles() {
       error_ = tiles_->describe() + ": size " + std::to_string(d) +
                " is neither a kir.size of the kernel nor a constant";
   }
-  if (sizes_.size() != rank() && error_.empty())
+  unsigned tileRank = rank() - lead_;
+  if (sizes_.size() != tileRank && error_.empty())
     error_ = tiles_->describe() + ": " + std::to_string(sizes_.size()) +
-             " sizes for an iteration space of rank " + std::to_string(rank());
-  while (sizes_.size() < rank())
+             " sizes for an iteration space of rank " + std::to_string(tileRank);
+  while (sizes_.size() < tileRank)
     sizes_.push_back(b_.getInt64(1));
   for (unsigned bi = 0; bi < k_.buffers.size(); ++bi) {
     base_.push_back(b_.CreateAlignedLoad(ptr, b_.CreateConstGEP1_64(ptr, bufs, bi), llvm::Align(8),
@@ -1212,7 +1244,7 @@ void KernelEmitter::emitTiles() {
   for (unsigned s = 0; s < k_.scalarOperands.size(); ++s)
     scalarSlots_.push_back(b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), scalars, s),
                                                 llvm::Align(8)));
-  unsigned outer = rank() - 1;
+  unsigned outer = tileRank - 1;
   LV *n = sizes_[outer];
   // The first tile's row, unravelled (last outer dim fastest).
   LV *row = b_.CreateUDiv(tb, cpr);
@@ -1242,11 +1274,38 @@ void KernelEmitter::emitTiles() {
   offset_.assign(k_.buffers.size(), b_.getInt64(0));
   for (size_t bi = 0; bi < offset_.size(); ++bi)
     for (unsigned d = 0; d < outer; ++d)
-      offset_[bi] = b_.CreateAdd(offset_[bi], b_.CreateMul(idx[d], strides_[bi][d]));
+      offset_[bi] = b_.CreateAdd(offset_[bi], b_.CreateMul(idx[d], strides_[bi][d + lead_]));
   LV *jb = b_.CreateMul(c, chunk);
   LV *jEnd = b_.CreateAdd(jb, chunk);
   LV *je = b_.CreateSelect(b_.CreateICmpSLT(jEnd, n), jEnd, n);
-  emitInner(jb, je);
+  if (!steps) {
+    emitInner(jb, je);
+  } else {
+    // The steps in order over this tile: step 0 (carried values read from their
+    // inits), then steps 1... (read from the carry buffers step t - 1 stored). Every
+    // buffer moves by its dim-0 stride a step (0 for all but Steps and Stacked).
+    std::vector<LV *> rowOffset = offset_;
+    initStep_ = true;
+    emitInner(jb, je);
+    initStep_ = false;
+    llvm::BasicBlock *pre = b_.GetInsertBlock();
+    llvm::BasicBlock *head = llvm::BasicBlock::Create(c_, "step", fn_);
+    llvm::BasicBlock *stepBody = llvm::BasicBlock::Create(c_, "step.body", fn_);
+    llvm::BasicBlock *stepDone = llvm::BasicBlock::Create(c_, "step.done", fn_);
+    b_.CreateBr(head);
+    b_.SetInsertPoint(head);
+    llvm::PHINode *st = b_.CreatePHI(i64(), 2, "s");
+    st->addIncoming(b_.getInt64(1), pre);
+    b_.CreateCondBr(b_.CreateICmpSLT(st, steps), stepBody, stepDone);
+    b_.SetInsertPoint(stepBody);
+    for (size_t bi = 0; bi < offset_.size(); ++bi)
+      offset_[bi] = b_.CreateAdd(rowOffset[bi], b_.CreateMul(st, strides_[bi][0]));
+    emitInner(jb, je);
+    st->addIncoming(b_.CreateAdd(st, b_.getInt64(1)), b_.GetInsertBlock());
+    b_.CreateBr(head);
+    b_.SetInsertPoint(stepDone);
+    offset_ = rowOffset;
+  }
   // Next tile: the chunk, then the row's odometer when the chunk wraps.
   LV *c1 = b_.CreateAdd(c, b_.getInt64(1));
   LV *carry = b_.CreateICmpEQ(c1, cpr);
@@ -1283,6 +1342,9 @@ absl::Status KernelEmitter::emit(llvm::Function *&out) {
                                " lanes, emitted for " + std::to_string(w_));
   if (kir_.body().numArgs() != k_.buffers.size() + k_.scalarOperands.size())
     return absl::InternalError("the kernel IR's inputs are not the kernel's buffers and numbers");
+  lead_ = k_.loop ? 1 : 0;
+  if (lead_ && k_.rank < 2)
+    return absl::InternalError("a native loop's iteration space has rank " + std::to_string(k_.rank));
   emitTiles();
   llvm::Function *tiles = fn_;
   if (!error_.empty())
@@ -1301,19 +1363,22 @@ absl::Status KernelEmitter::emit(llvm::Function *&out) {
   LV *ctx = b_.CreateAlloca(llvm::ArrayType::get(ptr, 4), nullptr, "ctx");
   for (unsigned a = 0; a < 4; ++a)
     b_.CreateAlignedStore(fn->getArg(a), b_.CreateConstGEP1_64(ptr, ctx, a), llvm::Align(8));
-  LV *rows = b_.getInt64(1), *n = b_.getInt64(1);
+  LV *rows = b_.getInt64(1), *n = b_.getInt64(1), *steps = b_.getInt64(1);
   for (unsigned d = 0; d < k_.rank; ++d) {
     LV *s = b_.CreateAlignedLoad(i64(), b_.CreateConstGEP1_64(i64(), fn->getArg(1), d),
                                  llvm::Align(8));
-    if (d + 1 < k_.rank)
+    if (d < lead_)
+      steps = s;
+    else if (d + 1 < k_.rank)
       rows = b_.CreateMul(rows, s);
     else
       n = s;
   }
-  auto *helperTy =
-      llvm::FunctionType::get(b_.getInt32Ty(), {ptr, ptr, i64(), i64(), i64(), i64()}, false);
+  auto *helperTy = llvm::FunctionType::get(b_.getInt32Ty(),
+                                           {ptr, ptr, i64(), i64(), i64(), i64(), i64()}, false);
   llvm::FunctionCallee helper = m_.getOrInsertFunction(kParallelHelperSymbol, helperTy);
-  LV *status = b_.CreateCall(helper, {tiles, ctx, rows, n, b_.getInt64(w_), fn->getArg(4)});
+  LV *status =
+      b_.CreateCall(helper, {tiles, ctx, rows, n, b_.getInt64(w_), fn->getArg(4), steps});
   if (inject_ == "jit") // a symbol no table defines: the JIT's link fails
     b_.CreateCall(m_.getOrInsertFunction("fxir_injected_missing_symbol",
                                          llvm::FunctionType::get(b_.getVoidTy(), false)));

@@ -219,6 +219,7 @@ CodegenOptions codegenOptions(const PassOptions &o) {
   cg.cacheMaxKB = o.getInt("cache-max-kb");
   cg.injectFailure = o.getString("inject-failure");
   cg.compileThreads = o.getInt("compile-threads");
+  cg.nativeLoops = o.getBool("native-loops");
   llvm::SmallVector<llvm::StringRef, 2> parts;
   llvm::StringRef(o.getString("jit-debug")).split(parts, ',', -1, false);
   for (llvm::StringRef p : parts) {

@@ -52,6 +52,9 @@ const std::vector<OpInfo> &rows() {
       row(kKirStore, 0, false,
           "kir.store(%buf, [idx...], %v): writes one element, converted to the buffer's "
           "dtype"),
+      row(kKirCarried, 0, false,
+          "kir.carried(%init, %carry, [idx...]): a native loop's carried element: %init's "
+          "at step 0, then %carry's (the result buffer the previous step stored it in)"),
   };
   return r;
 }
@@ -140,9 +143,29 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
   // Inputs: the buffers, then the number operands.
   std::vector<Value *> bufs, scalars;
   unsigned numOperandBufs = 0;
+  const Op *loop = k.loop;
+  const SymExpr *steps = loop ? loopStepsExpr(*loop, ctx) : nullptr;
+  auto stridesOf = [&](const Type *t) {
+    llvm::SmallVector<const SymExpr *, 6> st(t->strides().begin(), t->strides().end());
+    if (st.empty())
+      st = ctx.contiguousStrides(t->shape());
+    return st;
+  };
   for (const KernelSpec::Buffer &bd : k.buffers) {
-    const Type *t = bd.isResult ? kernel.result(bd.index)->type()
+    const Type *t = bd.isResult ? (loop ? loop : &kernel)->result(bd.index)->type()
                                 : kernel.operandValue(bd.index)->type();
+    if (bd.role == LoopRole::Steps) {
+      // Step t's slice of X: [n, the slice's dims], dim 0 X's stride along the select.
+      const Type *x = bd.select->operandValue(0)->type();
+      int64_t d = bd.select->args()[1].value.intValue();
+      if (d < 0)
+        d += static_cast<int64_t>(x->rank());
+      llvm::SmallVector<const SymExpr *, 6> shape{steps}, st{stridesOf(x)[d]};
+      shape.append(t->shape().begin(), t->shape().end());
+      llvm::SmallVector<const SymExpr *, 6> inner = stridesOf(t);
+      st.append(inner.begin(), inner.end());
+      t = ctx.tensorType(t->dtype(), shape, st);
+    }
     // An operand read through a fused view chain: the view's elements, indexed by the
     // kernel's index (its layout: contiguous as the schedule found, else unknown).
     if (!bd.isResult && bd.space != 0)
@@ -166,10 +189,31 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
     one->result(0)->setName(ctx.name("n"));
     sizes.push_back(one->result(0));
   }
+  // A native loop: its steps are dim 0 (kir.size(0)), a sequential loop around the nest.
+  unsigned lead = loop ? 1 : 0;
+  Value *step = nullptr, *numSteps = nullptr;
+  if (loop) {
+    Op *n = b.create(kKirSize, {}, {Arg{{}, Attr::integer(0)}}, {ctx.symIntType(steps)});
+    n->result(0)->setName(ctx.name("steps"));
+    numSteps = n->result(0);
+  }
   for (unsigned d = 0; d < iter->rank(); ++d) {
-    Op *s = b.create(kKirSize, {}, {Arg{{}, Attr::integer(d)}}, {ctx.symIntType(iter->shape()[d])});
+    Op *s = b.create(kKirSize, {}, {Arg{{}, Attr::integer(d + lead)}},
+                     {ctx.symIntType(iter->shape()[d])});
     s->result(0)->setName(ctx.name("n" + std::to_string(d)));
     sizes.push_back(s->result(0));
+  }
+  if (loop) {
+    b.setRoot(const_cast<Op *>(loop), "lowered to kernel IR");
+    Op *seq = b.create(kKirFor, {numSteps},
+                       {Arg{{}, Attr::operand(0)}, Arg{{}, Attr::region(0)},
+                        Arg{ctx.intern("sequential"), Attr::integer(1)}},
+                       {}, 1);
+    step = seq->region(0).addArg(ctx.intType(), ctx.name("t"));
+    b.setInsertionPointToEnd(seq->region(0));
+    b.create(FxirOp::Yield, {}, {}, {});
+    b.setInsertionPoint(seq->region(0).terminator());
+    b.setRoot(const_cast<Op *>(&kernel), "lowered to kernel IR");
   }
   for (unsigned d = 0; d < sizes.size(); ++d) {
     Op *loop = b.create(kKirFor, {sizes[d]}, {Arg{{}, Attr::operand(0)}, Arg{{}, Attr::region(0)}},
@@ -182,8 +226,20 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
   llvm::ArrayRef<Value *> iterIvs = ivs;
   if (iter->rank() == 0)
     iterIvs = {};
+  // A buffer's index list; a native loop's Steps and Stacked buffers are indexed by
+  // the step first.
   auto access = [&](Value *buf, llvm::SmallVectorImpl<Value *> &operands) {
-    return indexList(buf->type(), iter, iterIvs, operands);
+    const KernelSpec::Buffer &bd = k.buffers[buf->index()];
+    if (bd.role != LoopRole::Steps && bd.role != LoopRole::Stacked)
+      return indexList(buf->type(), iter, iterIvs, operands);
+    const Type *t = buf->type();
+    llvm::SmallVector<const SymExpr *, 6> sliceShape(t->shape().begin() + 1, t->shape().end());
+    std::vector<Attr> idx{Attr::operand(static_cast<unsigned>(operands.size()))};
+    operands.push_back(step);
+    std::vector<Attr> rest =
+        indexList(ctx.tensorType(t->dtype(), sliceShape), iter, iterIvs, operands);
+    idx.insert(idx.end(), rest.begin(), rest.end());
+    return idx;
   };
   // Region arguments: each operand buffer's element (one load a buffer, in buffer
   // order), the number operands; a tensor only factory ops take for its shape has no
@@ -193,6 +249,18 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
     if (k.buffers[bi].isResult)
       continue;
     Value *buf = bufs[bi];
+    if (k.buffers[bi].role == LoopRole::Init) {
+      // A carried value: its init at step 0, then what the last step stored.
+      Value *carry = bufs[k.buffers[bi].carry];
+      llvm::SmallVector<Value *, 4> ops{buf, carry};
+      std::vector<Attr> idx = access(carry, ops);
+      Op *ld = b.create(kKirCarried, ops,
+                        {Arg{{}, Attr::operand(0)}, Arg{{}, Attr::operand(1)},
+                         Arg{{}, Attr::list(ctx.copy(llvm::ArrayRef<Attr>(idx)))}},
+                        {elementType(ctx, buf->type()->dtype())});
+      loaded[bi] = ld->result(0);
+      continue;
+    }
     llvm::SmallVector<Value *, 4> ops{buf};
     std::vector<Attr> idx = access(buf, ops);
     Op *ld = b.create(kKirLoad, ops,
@@ -216,8 +284,12 @@ absl::StatusOr<std::unique_ptr<Graph>> lowerToKernelIR(const KernelSpec &k) {
   };
   for (const Op &op : body.ops()) {
     if (op.isTerminator()) {
-      for (unsigned r = 0; r < op.numOperands(); ++r) {
-        Value *buf = bufs[k.buffers.size() - kernel.numResults() + r];
+      unsigned numResults = loop ? loop->numResults() : kernel.numResults();
+      for (unsigned br = 0; br < numResults; ++br) {
+        unsigned bi = static_cast<unsigned>(k.buffers.size() - numResults + br);
+        // (A native loop's result buffer stores the kernel result its `value` names.)
+        unsigned r = loop ? k.buffers[bi].value : br;
+        Value *buf = bufs[bi];
         // A store is where its value's op was (the kernel's, for a yielded argument).
         Op *def = op.operandValue(r)->definingOp();
         b.setRoot(def ? def : const_cast<Op *>(&kernel), "lowered to kernel IR");
@@ -355,6 +427,19 @@ absl::Status parallelizeOuter(Graph &g) {
   if (!loop || !isKir(*loop, kKirFor))
     return absl::InvalidArgumentError("cpu-parallelize: " + g.name().str() +
                                       " has no kir.for loop nest to parallelize");
+  // A native loop's steps stay in order, inside each tile.
+  Op *seq = nullptr;
+  if (intArg(*loop, "sequential").value_or(0)) {
+    seq = loop;
+    for (Op &op : seq->region(0).ops())
+      if (!op.isTerminator() && !isKir(op, kKirFor))
+        return absl::InvalidArgumentError("cpu-parallelize: " + op.describe() +
+                                          " sits between the steps and the loop nest");
+    loop = onlyLoopIn(seq->region(0));
+    if (!loop)
+      return absl::InvalidArgumentError("cpu-parallelize: " + g.name().str() +
+                                        ": the steps hold no loop nest");
+  }
   // The perfect nest, outermost first; its innermost loop is vectorized.
   std::vector<Op *> nest{loop};
   while (true) {
@@ -374,19 +459,28 @@ absl::Status parallelizeOuter(Graph &g) {
                                       g.name().str() + " is not vectorized (run cpu-vectorize first)");
   Context &ctx = g.context();
   Rewriter rw(g, "cpu-parallelize");
-  rw.setInsertionPoint(loop);
+  rw.setInsertionPoint(seq ? seq : loop);
   llvm::SmallVector<Op *, 4> roots(nest.begin(), nest.end());
-  rw.setRoots(roots, "tiles on threads");
+  if (seq)
+    roots.push_back(seq);
+  rw.setRoots(roots, seq ? "tiles on threads, the steps in order inside each" : "tiles on threads");
   llvm::SmallVector<Value *, 4> sizes;
   std::vector<Attr> list;
   for (Op *l : nest) {
     list.push_back(Attr::operand(static_cast<unsigned>(sizes.size())));
     sizes.push_back(l->operandValue(0));
   }
-  Op *t = rw.create(kKirTiles, sizes,
-                    {Arg{{}, Attr::list(ctx.copy(llvm::ArrayRef<Attr>(list)))},
-                     Arg{{}, Attr::region(0)}, Arg{ctx.intern("vector"), Attr::integer(*lanes)}},
-                    {}, 1);
+  std::vector<Arg> targs{Arg{{}, Attr::list(ctx.copy(llvm::ArrayRef<Attr>(list)))},
+                         Arg{{}, Attr::region(0)}, Arg{ctx.intern("vector"), Attr::integer(*lanes)}};
+  if (seq) {
+    targs.push_back(Arg{ctx.intern("steps"), Attr::operand(static_cast<unsigned>(sizes.size()))});
+    sizes.push_back(seq->operandValue(0));
+  }
+  Op *t = rw.create(kKirTiles, sizes, targs, {}, 1);
+  if (seq) {
+    Region &r = seq->region(0);
+    r.arg(0)->replaceAllUsesWith(t->region(0).addArg(r.arg(0)->type(), r.arg(0)->nameRef()));
+  }
   for (Op *l : nest) {
     Region &r = l->region(0);
     r.arg(0)->replaceAllUsesWith(t->region(0).addArg(r.arg(0)->type(), r.arg(0)->nameRef()));
@@ -397,7 +491,7 @@ absl::Status parallelizeOuter(Graph &g) {
     from.remove(op);
     t->region(0).push_back(op);
   }
-  rw.eraseOp(loop);
+  rw.eraseOp(seq ? seq : loop);
   return absl::OkStatus();
 }
 
@@ -459,16 +553,25 @@ absl::Status verifyKernelIR(const Graph &g, bool scheduled) {
       bool layout = args.size() >= 2 && args[1].value.kind() == Attr::Kind::Region;
       if (layout && !tiles)
         layout = op.numOperands() == 1 && args[0].value.kind() == Attr::Kind::Operand;
+      // A native loop's tiles: steps=%n, the last operand (its variable comes first).
+      std::optional<unsigned> stepsOperand;
+      for (const Arg &a : args)
+        if (a.name == "steps" && a.value.kind() == Attr::Kind::Operand)
+          stepsOperand = a.value.index();
       if (layout && tiles) {
+        unsigned numSizes = op.numOperands() - (stepsOperand ? 1 : 0);
         layout = args[0].value.kind() == Attr::Kind::List &&
-                 args[0].value.listValue().size() == op.numOperands();
-        for (unsigned i = 0; layout && i < op.numOperands(); ++i)
+                 args[0].value.listValue().size() == numSizes &&
+                 (!stepsOperand || *stepsOperand == numSizes);
+        for (unsigned i = 0; layout && i < numSizes; ++i)
           layout = args[0].value.listValue()[i].kind() == Attr::Kind::Operand &&
                    args[0].value.listValue()[i].index() == i;
       }
       if (!layout)
-        return fail(&op, tiles ? "kir.tiles takes ([%sizes...], ^0, vector=W)"
-                               : "kir.for takes (%size, ^0[, vector=W])");
+        return fail(&op, tiles ? "kir.tiles takes ([%sizes...], ^0, vector=W[, steps=%n])"
+                               : "kir.for takes (%size, ^0[, vector=W][, sequential=1])");
+      if (!tiles && intArg(op, "sequential").value_or(0) && &op != top)
+        return fail(&op, "only a kernel's outermost loop runs sequential steps");
       const Region &r = op.region(0);
       if (r.numArgs() != (tiles ? op.numOperands() : 1))
         return fail(&op, "takes one loop variable per size");
@@ -492,6 +595,27 @@ absl::Status verifyKernelIR(const Graph &g, bool scheduled) {
     }
     if (op.isTerminator())
       return op.numOperands() ? fail(&op, "a loop body yields nothing") : absl::OkStatus();
+    if (isKir(op, kKirCarried)) {
+      llvm::ArrayRef<Arg> args = op.args();
+      if (args.size() != 3 || op.numOperands() < 2 || args[0].value.kind() != Attr::Kind::Operand ||
+          args[0].value.index() != 0 || args[1].value.kind() != Attr::Kind::Operand ||
+          args[1].value.index() != 1 || args[2].value.kind() != Attr::Kind::List)
+        return fail(&op, "kir.carried takes (%init, %carry, [indices])");
+      const Value *init = op.operandValue(0), *carry = op.operandValue(1);
+      if (!buffers.contains(init) || !buffers.contains(carry))
+        return fail(&op, "reads a value that is not a buffer input");
+      if (init->type()->dtype() != carry->type()->dtype() ||
+          args[2].value.listValue().size() != carry->type()->rank())
+        return fail(&op, "its init and carry differ in dtype, or the indices in rank");
+      for (const Attr &a : args[2].value.listValue())
+        if (!((a.kind() == Attr::Kind::Int && a.intValue() == 0) ||
+              (a.kind() == Attr::Kind::Operand && ivs.contains(op.operandValue(a.index())))))
+          return fail(&op, "an index is an enclosing loop variable or 0");
+      if (op.numResults() != 1 || op.result(0)->type()->rank() != 0 ||
+          op.result(0)->type()->dtype() != init->type()->dtype())
+        return fail(&op, "gives one 0-dim value of the buffers' dtype");
+      return absl::OkStatus();
+    }
     if (isKir(op, kKirLoad) || isKir(op, kKirStore)) {
       bool store = isKir(op, kKirStore);
       llvm::ArrayRef<Arg> args = op.args();

@@ -36,6 +36,13 @@
 //    vector=W) ^0(%i0: int, ...)`: tiles (a row of the outer dims and a chunk of the
 //    inner one) run on threads through the runtime's fxir_parallel_tiles. Both are
 //    passes too (`cpu-vectorize{lanes=W}`, `cpu-parallelize`), so fxir-opt shows them.
+//  - A native loop (KernelSpec::loop): dim 0 is the loop's steps, `kir.size(0)`, a
+//    `kir.for(%steps, ^0, sequential=1) ^0(%t: int)` around the nest; its Steps and
+//    Stacked buffers are indexed [%t, ...]; a carried value is read by
+//    `kir.carried(%init, %carry, [idx...])` (the init's element at step 0, then the
+//    carry buffer's, which each step stores). `parallelizeOuter` keeps the steps in
+//    order inside each tile: `kir.tiles([%n0, ...], ^0, vector=W, steps=%steps)
+//    ^0(%t: int, %i0: int, ...)`.
 //  - The emitter (Emit.cpp) reads only the scheduled form; `--emit=kernels` prints it.
 //
 // Does not: decide what is fused (Partition.cpp) or generate code (Emit.cpp).
@@ -57,6 +64,7 @@ inline constexpr llvm::StringLiteral kKirFor = "kir.for";
 inline constexpr llvm::StringLiteral kKirTiles = "kir.tiles";
 inline constexpr llvm::StringLiteral kKirLoad = "kir.load";
 inline constexpr llvm::StringLiteral kKirStore = "kir.store";
+inline constexpr llvm::StringLiteral kKirCarried = "kir.carried";
 
 /// The rank of the tensor a kernel-IR element `v` belongs to: a kir.load's buffer's, or
 /// the kernel's rank `kernelRank` for an element op (every op of a kernel has the

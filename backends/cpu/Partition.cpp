@@ -804,10 +804,29 @@ std::string PartitionReport::list(const std::map<std::string, unsigned> &ops) {
   return out;
 }
 
-PartitionReport reportPartition(const Graph &graph) {
+bool nativeLoopsEnabled(const std::map<std::string, std::string> &info) {
+  auto is = [&](const char *key, const char *value) {
+    auto it = info.find(key);
+    return it != info.end() && it->second == value;
+  };
+  return !is("option native-loops", "false") && !is("option check-kernels", "true");
+}
+
+PartitionReport reportPartition(const Graph &graph, bool nativeLoops) {
   PartitionReport r;
   std::function<void(const Region &)> visit = [&](const Region &region) {
     for (const Op &op : region.ops()) {
+      if (nativeLoops && op.is(FxirOp::For) && whyNotNativeLoop(op).empty()) {
+        ++r.kernels;
+        ++r.nativeLoops;
+        for (const Op &m : op.region(0).ops()) {
+          if (m.name() == kKernelOpName)
+            for (const Op &f : m.region(0).ops())
+              r.fusedOps += !f.isTerminator();
+          r.fusedOps += m.name() == "aten.select.int" || m.is(FxirOp::InsertSlice);
+        }
+        continue;
+      }
       if (op.name() == kKernelOpName) {
         ++r.kernels;
         for (const Op &m : op.region(0).ops())
@@ -1205,7 +1224,7 @@ unsigned KernelSpec::bufferOf(unsigned operand, unsigned space) const {
   return ~0u;
 }
 
-absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
+absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph, bool nativeLoops) {
   std::vector<KernelSpec> out;
   absl::Status err = absl::OkStatus();
   graph.walk([&](Op &op) {
@@ -1335,6 +1354,13 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph) {
           r && (r->form == ArgForm::Fill || r->form == ArgForm::Arange))
         k.shapeFromType = true;
     }
+    // The one kernel of a loop the generator covers entirely: the loop runs as it.
+    if (const Op *loop = op.parentRegion() ? op.parentRegion()->parentOp() : nullptr;
+        nativeLoops && loop && loop->is(FxirOp::For) && whyNotNativeLoop(*loop).empty())
+      if (absl::Status st = makeNativeLoop(k, *loop); !st.ok()) {
+        err = st;
+        return;
+      }
     out.push_back(std::move(k));
   });
   if (!err.ok())

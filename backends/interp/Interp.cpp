@@ -422,7 +422,11 @@ absl::Status InterpExecutable::runOp(const Op &op, Env &env) const {
       operands.push_back(it->second);
     }
     std::vector<c10::IValue> results;
-    if (absl::Status st = handler->run(op, operands, results); !st.ok())
+    auto lookup = [&](const Value *v) -> const c10::IValue * {
+      auto it = env.find(v);
+      return it == env.end() ? nullptr : &it->second;
+    };
+    if (absl::Status st = handler->run(op, operands, results, lookup); !st.ok())
       return st;
     return setResults(op, std::move(results), env);
   }

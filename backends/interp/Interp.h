@@ -26,6 +26,7 @@
 #include "fxir/passes/Pass.h"
 
 #include "absl/status/statusor.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 namespace fxir::interp {
 
@@ -36,9 +37,12 @@ class OpHandler {
 public:
   virtual ~OpHandler() = default;
   virtual bool handles(const Op &op) const = 0;
-  /// Runs `op` on its operands' values; sets one value per result.
+  /// Runs `op` on its operands' values; sets one value per result. `lookup` gives the
+  /// value of anything else in scope (what a region op's body uses from outside it;
+  /// null when it has none).
   virtual absl::Status run(const Op &op, llvm::ArrayRef<c10::IValue> operands,
-                           std::vector<c10::IValue> &results) const = 0;
+                           std::vector<c10::IValue> &results,
+                           llvm::function_ref<const c10::IValue *(const Value *)> lookup) const = 0;
   /// The Executable's compileInfo().
   virtual std::map<std::string, std::string> compileInfo() const { return {}; }
 };

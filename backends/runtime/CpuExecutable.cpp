@@ -46,6 +46,69 @@ namespace {
 
 using runtime::opError;
 
+/// The loop nest's sizes and each buffer's strides over R dims: expanded for
+/// broadcasting, size-1 dims dropped, adjacent dims merged when every buffer lays them
+/// out as one, padded back to rank R with outer size-1 dims.
+void layoutDims(const KernelSpec &k, unsigned R, llvm::ArrayRef<int64_t> shape,
+                llvm::ArrayRef<at::Tensor> bufs, llvm::SmallVectorImpl<int64_t> &sizes,
+                llvm::SmallVectorImpl<int64_t> &strides) {
+  unsigned nb = static_cast<unsigned>(bufs.size());
+  llvm::SmallVector<int64_t, 6> sz(shape.begin(), shape.end());
+  llvm::SmallVector<int64_t, 24> st(nb * R, 0);
+  for (unsigned b = 0; b < nb; ++b) {
+    const at::Tensor &t = bufs[b];
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      int64_t od = R - t.dim() + d;
+      st[b * R + od] = t.size(d) == 1 && shape[od] != 1 ? 0 : t.stride(d);
+    }
+  }
+  llvm::SmallVector<unsigned, 6> alive;
+  int cur = -1;
+  // A buffer compiled to be broadcast along the inner dim (one element splat
+  // over it) needs a run-time inner dim along which its stride is 0. When the
+  // inner dim has size 1 here, dropping it makes the innermost dim of size > 1
+  // the inner one; if a broadcast buffer has a non-zero stride there, the inner
+  // dim stays (not dropped, nothing merged into it) and the kernel's inner loop
+  // runs one element per row. (A 0-dim operand has stride 0 everywhere: dropped.)
+  bool keepInner = false;
+  if (sz[R - 1] == 1) {
+    int next = static_cast<int>(R) - 2;
+    while (next >= 0 && sz[next] == 1)
+      --next;
+    for (unsigned b = 0; b < nb && next >= 0; ++b)
+      keepInner |= k.buffers[b].inner == Inner::Broadcast && st[b * R + next] != 0;
+  }
+  for (int d = static_cast<int>(R) - 1; d >= 0; --d) {
+    if (keepInner && d == static_cast<int>(R) - 1) {
+      alive.push_back(static_cast<unsigned>(d));
+      continue;
+    }
+    if (sz[d] == 1)
+      continue;
+    if (cur >= 0) {
+      bool merge = true;
+      for (unsigned b = 0; b < nb && merge; ++b)
+        merge = st[b * R + d] == st[b * R + cur] * sz[cur];
+      if (merge) {
+        sz[cur] *= sz[d];
+        continue;
+      }
+    }
+    alive.insert(alive.begin(), static_cast<unsigned>(d));
+    cur = d;
+  }
+  if (alive.empty()) // every dim has size 1
+    alive.push_back(R - 1);
+  sizes.assign(R, 1);
+  strides.assign(nb * R, 0);
+  unsigned pad = R - static_cast<unsigned>(alive.size());
+  for (unsigned i = 0; i < alive.size(); ++i) {
+    sizes[pad + i] = sz[alive[i]];
+    for (unsigned b = 0; b < nb; ++b)
+      strides[b * R + pad + i] = st[b * R + alive[i]];
+  }
+}
+
 class KernelRunner final : public interp::OpHandler {
 public:
   std::vector<KernelSpec> specs;
@@ -154,15 +217,202 @@ public:
 
   std::map<std::string, std::string> compileInfo() const override { return info; }
 
-  bool handles(const Op &op) const override { return op.name() == kKernelOpName; }
+  bool handles(const Op &op) const override {
+    return op.name() == kKernelOpName || (op.is(FxirOp::For) && index.count(&op));
+  }
+
+  /// A native loop (KernelSpec::loop): `op` is the fxir.for, `operands` its trip count
+  /// and inits; the tensors its body reads from outside come from `lookup`. Every index
+  /// is checked before the kernel runs; the results are new tensors (never the inits).
+  absl::Status runLoop(const Op &op, const KernelSpec &k, KernelFn fn,
+                       llvm::ArrayRef<c10::IValue> operands, std::vector<c10::IValue> &results,
+                       llvm::function_ref<const c10::IValue *(const Value *)> lookup) const {
+    const Op &kernel = *k.op;
+    unsigned R = k.rank - 1; // the body kernel's dims
+    if (operands.empty() || !operands[0].isInt())
+      return opError(op, "cpu: the trip count is not an int");
+    int64_t steps = std::max<int64_t>(operands[0].toInt(), 0);
+    llvm::ArrayRef<Attr> initList = op.args()[2].value.listValue();
+    auto init = [&](unsigned slot) -> const c10::IValue & { return operands[initList[slot].index()]; };
+    auto outsideValue = [&](const Value *v) -> const c10::IValue * {
+      return lookup ? lookup(v) : nullptr;
+    };
+    if (steps == 0) { // the inits, as new tensors (interp's rule)
+      results.clear();
+      for (unsigned s = 0; s < op.numResults(); ++s)
+        results.push_back(init(s).isTensor() ? c10::IValue(init(s).toTensor().clone()) : init(s));
+      return absl::OkStatus();
+    }
+    unsigned nb = static_cast<unsigned>(k.buffers.size());
+    llvm::SmallVector<at::Tensor, 8> bufs(nb), steppedFrom(nb);
+    llvm::SmallVector<int64_t, 8> stepStride(nb, 0);
+    llvm::SmallVector<int64_t, 6> shape(R, 1);
+    // Step 0's slice of a Steps buffer's tensor, and its stride a step; `pack`: of a
+    // copy with the stepped dim first, contiguous (when the slices' inner stride is not
+    // what the kernel was compiled for).
+    auto stepSlices = [&](unsigned b, bool pack = false) -> absl::Status {
+      const KernelSpec::Buffer &bd = k.buffers[b];
+      int64_t d = bd.select->args()[1].value.intValue();
+      if (d < 0)
+        d += steppedFrom[b].dim();
+      if (pack && d >= 0 && d < steppedFrom[b].dim()) {
+        steppedFrom[b] = steppedFrom[b].movedim(d, 0).contiguous();
+        d = 0;
+      }
+      const at::Tensor &x = steppedFrom[b];
+      if (d < 0 || d >= x.dim())
+        return opError(*bd.select, "cpu: select dim " + std::to_string(d) + " is out of range");
+      if (steps > x.size(d)) // eager's error, before anything is written
+        return opError(*bd.select, "select(): index " + std::to_string(steps - 1) +
+                                       " out of range for tensor of size " +
+                                       std::to_string(x.size(d)) + " at dimension " +
+                                       std::to_string(d));
+      bufs[b] = x.select(d, bd.reverse ? steps - 1 : 0);
+      stepStride[b] = (bd.reverse ? -1 : 1) * x.stride(d);
+      return absl::OkStatus();
+    };
+    for (unsigned b = 0; b < nb; ++b) {
+      const KernelSpec::Buffer &bd = k.buffers[b];
+      if (bd.isResult)
+        continue;
+      const Value *v = kernel.operandValue(bd.index);
+      const c10::IValue *iv = nullptr;
+      if (bd.role == LoopRole::Init)
+        iv = &init(bd.value);
+      else if (bd.role == LoopRole::Steps)
+        iv = outsideValue(bd.select->operandValue(0));
+      else
+        iv = outsideValue(v);
+      if (!iv || !iv->isTensor())
+        return opError(op, "cpu: the native loop's operand %" + v->name().str() + " is not a tensor");
+      if (bd.role == LoopRole::Steps) {
+        steppedFrom[b] = iv->toTensor();
+        if (absl::Status st = stepSlices(b); !st.ok())
+          return st;
+      } else {
+        bufs[b] = iv->toTensor();
+      }
+      const at::Tensor &t = bufs[b];
+      if (t.scalar_type() != runtime::toScalarType(bd.dtype) ||
+          static_cast<size_t>(t.dim()) != v->type()->rank())
+        return opError(op, "cpu: the native loop's operand %" + v->name().str() + " is " +
+                               std::string(c10::toString(t.scalar_type())) + " of rank " +
+                               std::to_string(t.dim()) + "; the kernel was compiled for " +
+                               std::string(irName(bd.dtype)) + " of rank " +
+                               std::to_string(v->type()->rank()));
+      for (int64_t d = 0; d < t.dim(); ++d) {
+        int64_t od = R - t.dim() + d, sz = t.size(d);
+        if (sz == 1)
+          continue;
+        if (shape[od] == 1)
+          shape[od] = sz;
+        else if (shape[od] != sz)
+          return opError(op, "cpu: the native loop's operand sizes do not broadcast at dim " +
+                                 std::to_string(od));
+      }
+    }
+    // A carried value has the iteration space's shape (its init too: the result keeps it).
+    for (unsigned b = 0; b < nb; ++b)
+      if (k.buffers[b].role == LoopRole::Init && bufs[b].sizes() != at::IntArrayRef(shape))
+        return opError(op, "cpu: carried value " + std::to_string(k.buffers[b].value) +
+                               "'s init has sizes " + c10::str(bufs[b].sizes()) +
+                               ", not the loop body's");
+    try {
+      for (unsigned b = 0; b < nb; ++b) {
+        const KernelSpec::Buffer &bd = k.buffers[b];
+        if (!bd.isResult)
+          continue;
+        at::ScalarType dt = runtime::toScalarType(bd.dtype);
+        if (bd.role == LoopRole::Carry) {
+          bufs[b] = runtime::BufferPool::get().empty(shape, dt);
+        } else {
+          llvm::SmallVector<int64_t, 6> full{steps};
+          full.append(shape.begin(), shape.end());
+          steppedFrom[b] = runtime::BufferPool::get().empty(full, dt);
+          bufs[b] = steppedFrom[b].select(0, bd.reverse ? steps - 1 : 0);
+          stepStride[b] = (bd.reverse ? -1 : 1) * steppedFrom[b].stride(0);
+        }
+      }
+    } catch (const c10::Error &e) {
+      return opError(op, std::string("cpu: ") + e.what_without_backtrace());
+    }
+    int64_t numel = 1;
+    for (int64_t sz : shape)
+      numel *= sz;
+    if (numel > 0) {
+      llvm::SmallVector<int64_t, 24> sizes, strides;
+      // Inner strides the kernel was not compiled for: a contiguous copy (of a Steps
+      // buffer's whole tensor), once.
+      for (int attempt = 0;; ++attempt) {
+        layoutDims(k, R, shape, bufs, sizes, strides);
+        bool ok = true;
+        for (unsigned b = 0; b < nb; ++b) {
+          if (k.buffers[b].inner != Inner::Contiguous || sizes[R - 1] <= 1 ||
+              strides[b * R + R - 1] == 1)
+            continue;
+          ok = false;
+          if (attempt >= 1 || k.buffers[b].isResult)
+            return opError(op, "cpu: internal error: buffer " + std::to_string(b) +
+                                   " of the native loop cannot be laid out for its kernel");
+          if (k.buffers[b].role == LoopRole::Steps) {
+            if (absl::Status st = stepSlices(b, /*pack=*/true); !st.ok())
+              return st;
+          } else {
+            bufs[b] = bufs[b].contiguous();
+          }
+        }
+        if (ok)
+          break;
+      }
+      // The kernel's sizes and strides: the steps as dim 0, then the body's dims.
+      llvm::SmallVector<int64_t, 8> abiSizes{steps};
+      abiSizes.append(sizes.begin(), sizes.end());
+      llvm::SmallVector<int64_t, 32> abiStrides;
+      for (unsigned b = 0; b < nb; ++b) {
+        abiStrides.push_back(stepStride[b]);
+        abiStrides.append(strides.begin() + b * R, strides.begin() + (b + 1) * R);
+      }
+      llvm::SmallVector<void *, 8> ptrs(nb);
+      for (unsigned b = 0; b < nb; ++b)
+        ptrs[b] = bufs[b].data_ptr();
+      llvm::SmallVector<int64_t, 4> scalars(k.scalarOperands.size(), 0);
+      for (unsigned s = 0; s < k.scalarOperands.size(); ++s) {
+        const c10::IValue *v = outsideValue(kernel.operandValue(k.scalarOperands[s]));
+        if (v && v->isDouble()) {
+          double d = v->toDouble();
+          std::memcpy(&scalars[s], &d, sizeof d);
+        } else if (v && v->isInt()) {
+          scalars[s] = v->toInt();
+        } else if (v && v->isBool()) {
+          scalars[s] = v->toBool();
+        } else {
+          return opError(op, "cpu: the native loop's number operand " +
+                                 std::to_string(k.scalarOperands[s]) + " is not a number");
+        }
+      }
+      int32_t errors = fn(ptrs.data(), abiSizes.data(), abiStrides.data(), scalars.data(),
+                          threads > 0 ? threads : runtime::defaultKernelThreads());
+      if (errors & kErrorIntegerDivisionByZero)
+        return opError(op, "ZeroDivisionError: integer division by zero in the kernel of\n" +
+                               k.sources);
+    }
+    results.clear();
+    for (unsigned b = 0; b < nb; ++b)
+      if (k.buffers[b].isResult)
+        results.push_back(k.buffers[b].role == LoopRole::Stacked ? steppedFrom[b] : bufs[b]);
+    return absl::OkStatus();
+  }
 
   absl::Status run(const Op &op, llvm::ArrayRef<c10::IValue> operands,
-                   std::vector<c10::IValue> &results) const override {
+                   std::vector<c10::IValue> &results,
+                   llvm::function_ref<const c10::IValue *(const Value *)> lookup) const override {
     auto it = index.find(&op);
     if (it == index.end())
       return opError(op, "cpu: this kernel was not compiled");
     const KernelSpec &k = specs[it->second];
     KernelFn fn = fns[it->second];
+    if (k.loop)
+      return runLoop(op, k, fn, operands, results, lookup);
     unsigned R = k.rank;
     llvm::SmallVector<at::Tensor, 8> bufs(k.buffers.size()); // (no heap per call)
     llvm::SmallVector<int64_t, 6> shape(R, 1);
@@ -271,65 +521,7 @@ public:
     if (numel > 0) {
       unsigned nb = static_cast<unsigned>(k.buffers.size());
       llvm::SmallVector<int64_t, 24> sizes, strides;
-      // The loop nest's sizes and each buffer's strides: expanded for broadcasting,
-      // size-1 dims dropped, adjacent dims merged when every buffer lays them out as
-      // one, padded back to rank R with outer size-1 dims.
-      auto layout = [&] {
-        llvm::SmallVector<int64_t, 6> sz(shape.begin(), shape.end());
-        llvm::SmallVector<int64_t, 24> st(nb * R, 0);
-        for (unsigned b = 0; b < nb; ++b) {
-          const at::Tensor &t = bufs[b];
-          for (int64_t d = 0; d < t.dim(); ++d) {
-            int64_t od = R - t.dim() + d;
-            st[b * R + od] = t.size(d) == 1 && shape[od] != 1 ? 0 : t.stride(d);
-          }
-        }
-        llvm::SmallVector<unsigned, 6> alive;
-        int cur = -1;
-        // A buffer compiled to be broadcast along the inner dim (one element splat
-        // over it) needs a run-time inner dim along which its stride is 0. When the
-        // inner dim has size 1 here, dropping it makes the innermost dim of size > 1
-        // the inner one; if a broadcast buffer has a non-zero stride there, the inner
-        // dim stays (not dropped, nothing merged into it) and the kernel's inner loop
-        // runs one element per row. (A 0-dim operand has stride 0 everywhere: dropped.)
-        bool keepInner = false;
-        if (sz[R - 1] == 1) {
-          int next = static_cast<int>(R) - 2;
-          while (next >= 0 && sz[next] == 1)
-            --next;
-          for (unsigned b = 0; b < nb && next >= 0; ++b)
-            keepInner |= k.buffers[b].inner == Inner::Broadcast && st[b * R + next] != 0;
-        }
-        for (int d = static_cast<int>(R) - 1; d >= 0; --d) {
-          if (keepInner && d == static_cast<int>(R) - 1) {
-            alive.push_back(static_cast<unsigned>(d));
-            continue;
-          }
-          if (sz[d] == 1)
-            continue;
-          if (cur >= 0) {
-            bool merge = true;
-            for (unsigned b = 0; b < nb && merge; ++b)
-              merge = st[b * R + d] == st[b * R + cur] * sz[cur];
-            if (merge) {
-              sz[cur] *= sz[d];
-              continue;
-            }
-          }
-          alive.insert(alive.begin(), static_cast<unsigned>(d));
-          cur = d;
-        }
-        if (alive.empty()) // every dim has size 1
-          alive.push_back(R - 1);
-        sizes.assign(R, 1);
-        strides.assign(nb * R, 0);
-        unsigned pad = R - static_cast<unsigned>(alive.size());
-        for (unsigned i = 0; i < alive.size(); ++i) {
-          sizes[pad + i] = sz[alive[i]];
-          for (unsigned b = 0; b < nb; ++b)
-            strides[b * R + pad + i] = st[b * R + alive[i]];
-        }
-      };
+      auto layout = [&] { layoutDims(k, R, shape, bufs, sizes, strides); };
       // A buffer whose inner stride is not what the kernel was compiled for: a
       // contiguous copy, then (a broadcast inner dim) an expanded one.
       // (Rank 0: one element; the kernel reads no sizes or strides.)
@@ -409,7 +601,9 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
   if (runner->threads < 0)
     return absl::InvalidArgumentError("cpu: threads must be >= 0 (0: ATen's thread count), not " +
                                       std::to_string(runner->threads));
-  absl::StatusOr<std::vector<KernelSpec>> specs = scheduleKernels(*program->graph);
+  // (--check-kernels checks each kernel alone, so loops stay the runtime's.)
+  bool nativeLoops = options.getBool("native-loops") && !options.getBool("check-kernels");
+  absl::StatusOr<std::vector<KernelSpec>> specs = scheduleKernels(*program->graph, nativeLoops);
   if (!specs.ok())
     return specs.status();
   runner->specs = std::move(*specs);
@@ -470,14 +664,17 @@ create(std::shared_ptr<const Program> program, const PassOptions &options) {
                                    ms(cs.codegenMs) + " ms on " + std::to_string(cs.threads) +
                                    " threads, JIT link " + ms(cs.linkMs) + " ms";
   runner->info["threads"] = runner->threads ? std::to_string(runner->threads) : "aten";
+  unsigned nativeLoopCount = 0;
   for (unsigned i = 0; i < runner->specs.size(); ++i) {
     const KernelSpec &k = runner->specs[i];
-    runner->index[k.op] = i;
+    runner->index[k.loop ? k.loop : k.op] = i;
+    nativeLoopCount += k.loop != nullptr;
     KernelFn fn = runner->code->lookup(k.symbol);
     if (!fn)
       return absl::InternalError("cpu: kernel " + k.symbol + " has no entry point");
     runner->fns.push_back(fn);
   }
+  runner->info["native-loops"] = std::to_string(nativeLoopCount);
   return interp::createWithHandler(std::move(program), std::move(runner), "cpu");
 }
 

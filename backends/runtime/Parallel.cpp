@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
+#include <cstdint>
 
 #include <omp.h>
 
@@ -24,10 +26,14 @@ void noteTeam(int64_t n) {
 } // namespace
 
 extern "C" int32_t fxir_parallel_tiles(fxir::cpu::TileFn tiles, void *ctx, int64_t rows,
-                                    int64_t n, int64_t lanes, int64_t threads) {
+                                    int64_t n, int64_t lanes, int64_t threads,
+                                    int64_t steps) {
   if (rows <= 0 || n <= 0)
     return 0;
+  // (Saturating: a native loop's element count times its steps.)
   int64_t elements = rows * n;
+  if (steps > 1)
+    elements = elements > INT64_MAX / steps ? INT64_MAX : elements * steps;
   int64_t use = std::min<int64_t>(threads, elements / fxir::runtime::kGrainElements);
   if (use <= 1 || omp_in_parallel()) {
     noteTeam(1);

@@ -5,7 +5,8 @@
 // libgomp that torch's wheel bundles (the one libtorch_cpu loads), so ATen's parallel
 // ops and fxir's kernels share one OpenMP pool: the process never holds two.
 //
-// The grain rule: a kernel of E elements runs on min(threads, E / kGrainElements)
+// The grain rule: a kernel of E elements (each element counted once per step of a
+// native loop) runs on min(threads, E / kGrainElements)
 // threads (ATen's GRAIN_SIZE), and on the calling thread when that is 1 or when the
 // caller is already inside a parallel region; no threads are woken for small kernels.
 // The tile space: one tile per row of the outer dims when there are at least as many
@@ -21,7 +22,8 @@
 #include "fxir/backends/cpu/Cpu.h"
 
 extern "C" int32_t fxir_parallel_tiles(fxir::cpu::TileFn tiles, void *ctx, int64_t rows,
-                                       int64_t n, int64_t lanes, int64_t threads);
+                                       int64_t n, int64_t lanes, int64_t threads,
+                                       int64_t steps);
 
 namespace fxir::runtime {
 

@@ -363,11 +363,13 @@ public:
   }
 
   nb::dict report() const {
-    cpu::PartitionReport pr = cpu::reportPartition(exe_->graph());
+    cpu::PartitionReport pr =
+        cpu::reportPartition(exe_->graph(), cpu::nativeLoopsEnabled(exe_->compileInfo()));
     nb::dict d;
     d["backend"] = std::string(exe_->backend());
     d["kernels"] = pr.kernels;
     d["fused_ops"] = pr.fusedOps;
+    d["native_loops"] = pr.nativeLoops;
     d["library_ops"] = pr.library;
     d["extern_ops"] = pr.external;
     d["compile_ms"] = compileMs_;
@@ -381,13 +383,15 @@ public:
     if (exe_->backend() != "cpu")
       return "backend " + std::string(exe_->backend()) +
              ": no generated kernels (every op runs on ATen)\n";
-    absl::StatusOr<std::vector<cpu::KernelSpec>> ks = cpu::scheduleKernels(exe_->graph());
+    absl::StatusOr<std::vector<cpu::KernelSpec>> ks =
+        cpu::scheduleKernels(exe_->graph(), cpu::nativeLoopsEnabled(exe_->compileInfo()));
     if (!ks.ok())
       raise(errors().compile, std::string(ks.status().message()));
     std::string out;
     for (const cpu::KernelSpec &k : *ks)
       out += k.symbol + " fuses:\n" + k.sources + (llvm::StringRef(k.sources).ends_with("\n") ? "" : "\n");
-    cpu::PartitionReport pr = cpu::reportPartition(exe_->graph());
+    cpu::PartitionReport pr =
+        cpu::reportPartition(exe_->graph(), cpu::nativeLoopsEnabled(exe_->compileInfo()));
     out += "library: " + cpu::PartitionReport::list(pr.library) + "\n";
     out += "extern: " + cpu::PartitionReport::list(pr.external) + "\n";
     return out;

@@ -368,6 +368,33 @@ class ScanInplaceBody(nn.Module):
         return scan(combine, torch.zeros_like(xs[0]), xs)
 
 
+@register("scan_dyn_length", "scan", lambda: (r(16, 64), r(64)),
+          dynamic_shapes=lambda: {"xs": {0: Dim("steps", min=2, max=4096)}, "h0": None},
+          note="a pointwise scan of symbolic length, its carry a user input (the native "
+               "loop: one kernel, no allocation a step; must leave h0 as it was)")
+class ScanDynLength(nn.Module):
+    def forward(self, xs, h0):
+        def combine(c, x):
+            c = c * 0.5 + torch.sin(x)
+            return c, c * 2
+        return scan(combine, h0, xs)
+
+
+@register("scan_bf16_carry", "scan", lambda: (r(3, 40, 37, dtype=torch.bfloat16),),
+          # The carry is stored as bf16 every step (eager's rounding between steps); inside
+          # a step fused f32 skips the rounding of c * 0.75 (one bf16 ulp, carried on over
+          # 40 steps: 10 of 111 past bf16's tolerance): cpu rounds as eager here.
+          cpu_options={"emulate-eager-rounding": "true"})
+class ScanBf16Carry(nn.Module):
+    """A bf16 carry rounded every step as eager rounds it, scanned along dim 1 in
+    reverse (strided slices), with an f32 stacked output."""
+    def forward(self, x):
+        def combine(c, xt):
+            c = c * 0.75 + xt
+            return c, c.float() * 3
+        return scan(combine, torch.zeros_like(x[:, 0]), x, dim=1, reverse=True)
+
+
 # =====================================================================================
 # cond
 # =====================================================================================
@@ -1050,7 +1077,7 @@ MUST_EXPORT: list[str] = (
     _forms("seed_scan_hop", modes=("nonstrict", "decomposed"))
     + _forms("seed_scan_user", "seed_update_int32", "seed_update_int64")
     + _forms("scan_multi", "scan_reverse_dim", "scan_closure_params", "scan_additional_inputs",
-             "scan_nested", "scan_inplace_body")
+             "scan_nested", "scan_inplace_body", "scan_dyn_length", "scan_bf16_carry")
     + _forms("cond_tensor_pred", "cond_symbolic_pred")
     + _forms("while_symint_counter", "while_tensor_counter")
     + _forms("while_item_counter", modes=("strict",))

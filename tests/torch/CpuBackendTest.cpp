@@ -8,7 +8,10 @@
 #include "fxir/backends/runtime/Runtime.h"
 #include "TestSupport.h"
 
+#include <algorithm>
 #include <atomic>
+#include <iostream>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -457,4 +460,68 @@ TEST(CpuJitDebug, OnePerfRegistrationAtATime) {
   auto third = compileText(prog, o, "c");
   EXPECT_TRUE(third.ok()) << third.status();
   unsetenv("JITDUMPDIR");
+}
+
+extern "C" uint64_t fxir_test_allocations(); // AllocCounter.cpp
+
+namespace {
+/// Heap allocations of one run of `exe` (the median of 3, after a warm-up run).
+uint64_t allocationsPerRun(const Executable &exe, const std::vector<c10::IValue> &in) {
+  EXPECT_TRUE(exe.run(in).ok());
+  std::vector<uint64_t> n;
+  for (int i = 0; i < 3; ++i) {
+    uint64_t before = fxir_test_allocations();
+    absl::StatusOr<std::vector<c10::IValue>> out = exe.run(in);
+    n.push_back(fxir_test_allocations() - before);
+    EXPECT_TRUE(out.ok()) << out.status();
+  }
+  std::sort(n.begin(), n.end());
+  return n[1];
+}
+} // namespace
+
+// A pointwise scan of symbolic length (scan_dyn_length: c = c * 0.5 + sin(x[t]), ys
+// stacked) runs as one native loop: the same number of heap allocations at 16 and at
+// 1024 steps (none a step), interp's results, the carry's init (the caller's h0)
+// untouched. The runtime's loop (native-loops=false) shows the counter sees per-step
+// allocations: that path is not allocation-free yet (docs/codegen.md).
+TEST(CpuNativeLoop, AllocatesNothingPerStep) {
+  void *volatile probe = std::malloc(24);
+  uint64_t before = fxir_test_allocations();
+  probe = std::malloc(24);
+  ASSERT_EQ(fxir_test_allocations(), before + 1) << "the allocation counter is not interposed";
+  std::free(probe);
+  std::string path = corpusPt2("scan_dyn_length.nonstrict");
+  ASSERT_FALSE(path.empty()) << "FXIR_CORPUS_DIR is not set: run through ctest";
+  CompileOptions runtimeLoop = cpu();
+  runtimeLoop.backendOptions["native-loops"] = "false";
+  CompileOptions interp;
+  interp.backend = "interp";
+  auto native = compile(path, cpu());
+  auto loop = compile(path, runtimeLoop);
+  auto ref = compile(path, interp);
+  ASSERT_TRUE(native.ok() && loop.ok() && ref.ok());
+  EXPECT_EQ(fxir::cpu::reportPartition((*native)->graph()).nativeLoops, 1u);
+  EXPECT_EQ((*native)->compileInfo()["native-loops"], "1");
+  EXPECT_EQ((*loop)->compileInfo()["native-loops"], "0");
+  std::map<int64_t, uint64_t> nativeAllocs, loopAllocs;
+  for (int64_t steps : {16, 1024}) {
+    at::Tensor xs = at::randn({steps, 64}), h0 = at::randn({64}), h00 = h0.clone();
+    std::vector<c10::IValue> in{xs, h0};
+    nativeAllocs[steps] = allocationsPerRun(**native, in);
+    loopAllocs[steps] = allocationsPerRun(**loop, in);
+    auto got = (*native)->run(in), want = (*ref)->run(in);
+    ASSERT_TRUE(got.ok() && want.ok());
+    for (size_t i = 0; i < 2; ++i)
+      EXPECT_TRUE(at::allclose((*got)[i].toTensor(), (*want)[i].toTensor(), 1e-5, 1e-5))
+          << "output " << i << " at " << steps << " steps";
+    EXPECT_EQ((*got)[1].toTensor().size(0), steps);
+    EXPECT_TRUE(h0.equal(h00)) << "the carry's init was written";
+    EXPECT_FALSE((*got)[0].toTensor().is_alias_of(h0));
+  }
+  std::cout << "heap allocations a run, 16 / 1024 steps: native loop " << nativeAllocs[16]
+            << " / " << nativeAllocs[1024] << ", runtime loop " << loopAllocs[16] << " / "
+            << loopAllocs[1024] << "\n";
+  EXPECT_EQ(nativeAllocs[1024], nativeAllocs[16]) << "allocations per native-loop step";
+  EXPECT_GT(loopAllocs[1024], loopAllocs[16] + 1000) << "the counter misses the runtime loop's";
 }

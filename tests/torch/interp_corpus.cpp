@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   std::string dir = argv[1];
-  size_t kernelOps = 0, libraryOps = 0, externOps = 0;
+  size_t kernelOps = 0, libraryOps = 0, externOps = 0, nativeLoops = 0;
   std::map<std::string, unsigned> claimedButExtern;
   simdjson::dom::parser parser;
   simdjson::dom::element manifest;
@@ -169,7 +169,9 @@ int main(int argc, char **argv) {
         continue;
       }
       if (cpu && std::string_view(pipeline) == "default") {
-        fxir::cpu::PartitionReport pr = fxir::cpu::reportPartition((*exe)->graph());
+        fxir::cpu::PartitionReport pr = fxir::cpu::reportPartition(
+            (*exe)->graph(), fxir::cpu::nativeLoopsEnabled((*exe)->compileInfo()));
+        nativeLoops += pr.nativeLoops;
         kernelOps += pr.fusedOps;
         libraryOps += pr.numLibrary();
         externOps += pr.numExtern();
@@ -289,7 +291,7 @@ int main(int argc, char **argv) {
     summary += "; after default: " + std::to_string(kernelOps) + " ops in kernels, " +
                std::to_string(libraryOps) + " library ops, " + std::to_string(externOps) +
                " extern ops, " + std::to_string(claimedButExtern.size()) +
-               " covered ops left extern";
+               " covered ops left extern, " + std::to_string(nativeLoops) + " native loops";
   }
   std::cout << summary << "\n";
   if (argc > 2)
