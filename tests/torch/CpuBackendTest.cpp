@@ -525,3 +525,27 @@ TEST(CpuNativeLoop, AllocatesNothingPerStep) {
   EXPECT_EQ(nativeAllocs[1024], nativeAllocs[16]) << "allocations per native-loop step";
   EXPECT_GT(loopAllocs[1024], loopAllocs[16] + 1000) << "the counter misses the runtime loop's";
 }
+
+// f16/bf16 tensors times or divided by a number: eager's kernels read the number in
+// f32 (x * 0.37 is x.float() * 0.37 rounded once), unlike add and sub, which round the
+// number to the dtype first. A bf16 scan's carry compounded the difference
+// (tests/python/test_scan_random.py seed 23).
+TEST(CpuOps, ReducedPrecisionMulAndDivReadANumberInF32) {
+  for (const char *dt : {"bf16", "f16"}) {
+    std::string t = std::string(dt) + "[64, 37]";
+    auto exe = fromText("graph @m(%x: " + t + " input) -> (output, output, output) {\n"
+                        "  %a: " + t + " = aten.mul.Tensor(%x, 0.37)\n"
+                        "  %b: " + t + " = aten.div.Tensor(%x, 0.37)\n"
+                        "  %c: " + t + " = aten.add.Tensor(%x, 0.37, alpha=1)\n"
+                        "  fxir.yield(%a, %b, %c)\n}\n",
+                        cpuWith(1), std::string("_") + dt);
+    ASSERT_TRUE(exe);
+    at::ScalarType st = std::string(dt) == "bf16" ? at::kBFloat16 : at::kHalf;
+    at::Tensor x = (at::randn({64, 37}) * 10).to(st);
+    absl::StatusOr<std::vector<c10::IValue>> out = exe->run({x});
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_TRUE((*out)[0].toTensor().equal(x * 0.37)) << dt << " mul";
+    EXPECT_TRUE((*out)[1].toTensor().equal(x / 0.37)) << dt << " div";
+    EXPECT_TRUE((*out)[2].toTensor().equal(x + 0.37)) << dt << " add";
+  }
+}
