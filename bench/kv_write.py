@@ -14,7 +14,6 @@ cache). `fxir C++` is the same program's run without the Python call
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 import torch
 
 import fxir
-from bench_common import cpu_model
+from bench_common import cpu_model, steady
 
 
 class BufferCache(torch.nn.Module):
@@ -40,17 +39,6 @@ class InputCache(torch.nn.Module):
     def forward(self, cache, k, pos):
         cache[:, :, pos] = k
         return k.shape[0]
-
-
-def steady(fn, args, repeat):
-    for _ in range(20):
-        fn(*args)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
 
 
 def main():
@@ -76,24 +64,24 @@ def main():
                     call_args = (cache, k, pos)
                     ex_args = (torch.zeros(1, 32, length, 128), k, pos)
                 eager_m = make()
-                eager = steady(eager_m, call_args, args.repeat)
+                eager = steady(eager_m, call_args, args.repeat, warmup=20)
                 comp_m = make()
                 os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(work / f"inductor-{length}-{form}")
                 compiled = torch.compile(comp_m, fullgraph=True)
                 t0 = time.perf_counter()
                 compiled(*call_args)
                 first = (time.perf_counter() - t0) * 1e3
-                tc = steady(compiled, call_args, args.repeat)
+                tc = steady(compiled, call_args, args.repeat, warmup=20)
                 fx_m = make()
                 ep = torch.export.export(fx_m, ex_args, strict=True)
                 t0 = time.perf_counter()
                 prog = fxir.compile(ep, backend="cpu")
                 fx_compile = (time.perf_counter() - t0) * 1e3
-                fx = steady(prog, call_args, args.repeat)
+                fx = steady(prog, call_args, args.repeat, warmup=20)
                 flat = call_args
                 cxx = prog._impl.time_run(flat, args.repeat) * 1e3
                 interp = fxir.compile(ep, backend="interp")
-                it = steady(interp, call_args, max(20, args.repeat // 20))
+                it = steady(interp, call_args, max(20, args.repeat // 20), warmup=20)
                 # The write is right: a fresh cache, one call each.
                 if form == "buffer":
                     want = BufferCache(length)

@@ -17,7 +17,6 @@ the steps, the sums' rounding error grows with them).
 import argparse
 import logging
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ import torch
 from torch._higher_order_ops.scan import scan
 
 import fxir
-from bench_common import cpu_model
+from bench_common import cpu_model, steady
 
 
 class CumulativeScan(torch.nn.Module):
@@ -52,17 +51,6 @@ class RnnScan(torch.nn.Module):
         return scan(step, h0, u)
 
 
-def steady(fn, args, repeat, warmup=3):
-    for _ in range(warmup):
-        fn(*args)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
-
-
 def cases(names):
     torch.manual_seed(0)
     if "cumsum" in names:
@@ -84,13 +72,13 @@ def main():
     with torch.no_grad():
         for name, model, inputs, steps in cases(args.cases.split(",")):
             want = model(*inputs)
-            eager = steady(model, inputs, args.repeat)
+            eager = steady(model, inputs, args.repeat, warmup=3)
             os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(work / f"inductor-{len(rows)}")
             compiled = torch.compile(model, fullgraph=True)
             t0 = time.perf_counter()
             compiled(*inputs)
             first = (time.perf_counter() - t0) * 1e3
-            tc = steady(compiled, inputs, args.repeat)
+            tc = steady(compiled, inputs, args.repeat, warmup=3)
             ep = torch.export.export(model, inputs, strict=True)
             t0 = time.perf_counter()
             prog = fxir.compile(ep, backend="cpu")
@@ -98,7 +86,7 @@ def main():
             got = prog(*inputs)
             for g, w in zip(torch.utils._pytree.tree_leaves(got), torch.utils._pytree.tree_leaves(want)):
                 torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5 * steps)
-            fx = steady(prog, inputs, args.repeat)
+            fx = steady(prog, inputs, args.repeat, warmup=3)
             cxx = prog._impl.time_run(tuple(inputs), args.repeat) * 1e3
             interp = fxir.compile(ep, backend="interp")
             it = steady(interp, inputs, max(3, args.repeat // 4), warmup=1)
