@@ -260,9 +260,10 @@ struct KernelSpec {
 /// into stacked outputs allocated for n steps, the index arithmetic, and the yield; each
 /// carried value a kernel result of the kernel's shape and dtype, read only by it.
 std::string whyNotNativeLoop(const Op &loop);
-/// Makes `k`, the scheduled body kernel of fxir.for `loop` (whyNotNativeLoop is ""),
-/// the native loop's spec: roles, the loop's results, rank + 1 (scheduleKernels).
-absl::Status makeNativeLoop(KernelSpec &k, const Op &loop);
+/// When fxir.for `loop` is a native loop (whyNotNativeLoop is ""), makes `k`, the
+/// scheduled kernel of its body, the native loop's spec (roles, the loop's results,
+/// rank + 1) and gives true; false leaves `k` as it was (scheduleKernels).
+absl::StatusOr<bool> makeNativeLoop(KernelSpec &k, const Op &loop);
 /// The number of steps of native loop `loop` as an expression (its trip count's).
 const SymExpr *loopStepsExpr(const Op &loop, Context &ctx);
 

@@ -163,12 +163,9 @@ std::string analyze(const Op &loopOp, LoopShape &out) {
       return "its kernel's results differ in shape";
   // Index arithmetic: number ops whose every use is another one, a select or an
   // insert_slice index.
-  std::function<bool(const Op &)> isIndexOp = [&](const Op &op) {
-    if (op.numResults() != 1 || op.result(0)->type()->isTensor())
-      return false;
-    if (!op.is(FxirOp::Constant) && !op.name().starts_with("_operator."))
-      return false;
-    return true;
+  auto isIndexOp = [](const Op &op) {
+    return op.numResults() == 1 && !op.result(0)->type()->isTensor() &&
+           (op.is(FxirOp::Constant) || op.name().starts_with("_operator."));
   };
   // Slots.
   out.slots.assign(inits.size(), {});
@@ -290,10 +287,10 @@ std::string whyNotNativeLoop(const Op &loop) {
   return analyze(loop, shape);
 }
 
-absl::Status makeNativeLoop(KernelSpec &k, const Op &loopOp) {
+absl::StatusOr<bool> makeNativeLoop(KernelSpec &k, const Op &loopOp) {
   LoopShape shape;
-  if (std::string why = analyze(loopOp, shape); !why.empty())
-    return absl::InternalError("cpu: " + loopOp.describe() + " is not a native loop: " + why);
+  if (!analyze(loopOp, shape).empty())
+    return false;
   if (shape.kernel != k.op || k.spaces.size() != 1 || k.shapeFromType)
     return absl::InternalError("cpu: " + loopOp.describe() + ": its kernel is not the spec's");
   const Region &body = loopOp.region(0);
@@ -316,9 +313,6 @@ absl::Status makeNativeLoop(KernelSpec &k, const Op &loopOp) {
     }
     bufs.push_back(b);
   }
-  for (unsigned s : k.scalarOperands)
-    if (!outside(kernel.operandValue(s), body))
-      return absl::InternalError("cpu: " + loopOp.describe() + ": a number operand is computed in the loop");
   unsigned firstResult = static_cast<unsigned>(bufs.size());
   for (unsigned s = 0; s < shape.slots.size(); ++s) {
     const Type *lt = loopOp.result(s)->type();
@@ -349,7 +343,7 @@ absl::Status makeNativeLoop(KernelSpec &k, const Op &loopOp) {
       ++k.numOps;
       k.sources += "  " + op.describe(true) + "\n";
     }
-  return absl::OkStatus();
+  return true;
 }
 
 } // namespace fxir::cpu

@@ -1356,9 +1356,9 @@ absl::StatusOr<std::vector<KernelSpec>> scheduleKernels(const Graph &graph, bool
     }
     // The one kernel of a loop the generator covers entirely: the loop runs as it.
     if (const Op *loop = op.parentRegion() ? op.parentRegion()->parentOp() : nullptr;
-        nativeLoops && loop && loop->is(FxirOp::For) && whyNotNativeLoop(*loop).empty())
-      if (absl::Status st = makeNativeLoop(k, *loop); !st.ok()) {
-        err = st;
+        nativeLoops && loop && loop->is(FxirOp::For))
+      if (absl::StatusOr<bool> native = makeNativeLoop(k, *loop); !native.ok()) {
+        err = native.status();
         return;
       }
     out.push_back(std::move(k));

@@ -109,6 +109,57 @@ void layoutDims(const KernelSpec &k, unsigned R, llvm::ArrayRef<int64_t> shape,
   }
 }
 
+/// Whether tensor `t` is what a kernel buffer was compiled for (`dtype`, `rank`); the
+/// error names it as `what` ("cpu: operand 2", "cpu: the native loop's operand %x").
+absl::Status checkOperand(const Op &op, const std::string &what, const at::Tensor &t,
+                          DType dtype, size_t rank) {
+  if (t.scalar_type() == runtime::toScalarType(dtype) && static_cast<size_t>(t.dim()) == rank)
+    return absl::OkStatus();
+  return opError(op, what + " is " + std::string(c10::toString(t.scalar_type())) + " of rank " +
+                         std::to_string(t.dim()) + "; the kernel was compiled for " +
+                         std::string(irName(dtype)) + " of rank " + std::to_string(rank));
+}
+
+/// Broadcasts `t`'s sizes into the R-dim iteration `shape` (trailing-aligned); the
+/// error is `what` + " sizes do not broadcast at dim D".
+absl::Status broadcastInto(const Op &op, const std::string &what, const at::Tensor &t,
+                           unsigned R, llvm::SmallVectorImpl<int64_t> &shape) {
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    int64_t od = R - t.dim() + d, s = t.size(d);
+    if (s == 1)
+      continue;
+    if (shape[od] == 1)
+      shape[od] = s;
+    else if (shape[od] != s)
+      return opError(op, what + " sizes do not broadcast at dim " + std::to_string(od));
+  }
+  return absl::OkStatus();
+}
+
+/// A number operand's 8-byte scalar slot (an int64, or a double's bits); false when
+/// `v` is not a number.
+bool packNumber(const c10::IValue &v, int64_t &slot) {
+  if (v.isDouble()) {
+    double d = v.toDouble();
+    std::memcpy(&slot, &d, sizeof d);
+  } else if (v.isInt()) {
+    slot = v.toInt();
+  } else if (v.isBool()) {
+    slot = v.toBool();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// The kernel's error flags as eager's error.
+absl::Status kernelErrors(const Op &op, const KernelSpec &k, int32_t errors) {
+  if (errors & kErrorIntegerDivisionByZero)
+    return opError(op, "ZeroDivisionError: integer division by zero in the kernel of\n" +
+                           k.sources);
+  return absl::OkStatus();
+}
+
 class KernelRunner final : public interp::OpHandler {
 public:
   std::vector<KernelSpec> specs;
@@ -292,24 +343,13 @@ public:
       } else {
         bufs[b] = iv->toTensor();
       }
-      const at::Tensor &t = bufs[b];
-      if (t.scalar_type() != runtime::toScalarType(bd.dtype) ||
-          static_cast<size_t>(t.dim()) != v->type()->rank())
-        return opError(op, "cpu: the native loop's operand %" + v->name().str() + " is " +
-                               std::string(c10::toString(t.scalar_type())) + " of rank " +
-                               std::to_string(t.dim()) + "; the kernel was compiled for " +
-                               std::string(irName(bd.dtype)) + " of rank " +
-                               std::to_string(v->type()->rank()));
-      for (int64_t d = 0; d < t.dim(); ++d) {
-        int64_t od = R - t.dim() + d, sz = t.size(d);
-        if (sz == 1)
-          continue;
-        if (shape[od] == 1)
-          shape[od] = sz;
-        else if (shape[od] != sz)
-          return opError(op, "cpu: the native loop's operand sizes do not broadcast at dim " +
-                                 std::to_string(od));
-      }
+      if (absl::Status st = checkOperand(op, "cpu: the native loop's operand %" + v->name().str(),
+                                         bufs[b], bd.dtype, v->type()->rank());
+          !st.ok())
+        return st;
+      if (absl::Status st = broadcastInto(op, "cpu: the native loop's operand", bufs[b], R, shape);
+          !st.ok())
+        return st;
     }
     // A carried value has the iteration space's shape (its init too: the result keeps it).
     for (unsigned b = 0; b < nb; ++b)
@@ -378,23 +418,14 @@ public:
       llvm::SmallVector<int64_t, 4> scalars(k.scalarOperands.size(), 0);
       for (unsigned s = 0; s < k.scalarOperands.size(); ++s) {
         const c10::IValue *v = outsideValue(kernel.operandValue(k.scalarOperands[s]));
-        if (v && v->isDouble()) {
-          double d = v->toDouble();
-          std::memcpy(&scalars[s], &d, sizeof d);
-        } else if (v && v->isInt()) {
-          scalars[s] = v->toInt();
-        } else if (v && v->isBool()) {
-          scalars[s] = v->toBool();
-        } else {
+        if (!v || !packNumber(*v, scalars[s]))
           return opError(op, "cpu: the native loop's number operand " +
                                  std::to_string(k.scalarOperands[s]) + " is not a number");
-        }
       }
       int32_t errors = fn(ptrs.data(), abiSizes.data(), abiStrides.data(), scalars.data(),
                           threads > 0 ? threads : runtime::defaultKernelThreads());
-      if (errors & kErrorIntegerDivisionByZero)
-        return opError(op, "ZeroDivisionError: integer division by zero in the kernel of\n" +
-                               k.sources);
+      if (absl::Status st = kernelErrors(op, k, errors); !st.ok())
+        return st;
     }
     results.clear();
     for (unsigned b = 0; b < nb; ++b)
@@ -448,26 +479,15 @@ public:
         return opError(op, "cpu: operand " + std::to_string(i) + " is " +
                                runtime::ivalueKind(operands[i]) + ", not a tensor");
       at::Tensor t = operands[i].toTensor();
-      size_t rank = op.operandValue(i)->type()->rank();
-      if (t.scalar_type() != runtime::toScalarType(bd.dtype) ||
-          static_cast<size_t>(t.dim()) != rank)
-        return opError(op, "cpu: operand " + std::to_string(i) + " is " +
-                               std::string(c10::toString(t.scalar_type())) + " of rank " +
-                               std::to_string(t.dim()) + "; the kernel was compiled for " +
-                               std::string(irName(bd.dtype)) + " of rank " +
-                               std::to_string(rank));
+      if (absl::Status st = checkOperand(op, "cpu: operand " + std::to_string(i), t, bd.dtype,
+                                         op.operandValue(i)->type()->rank());
+          !st.ok())
+        return st;
       if (bd.space != 0)
         if (absl::Status st = viewed(op, k, b, operands, valueOf, t); !st.ok())
           return st;
-      for (int64_t d = 0; d < t.dim(); ++d) {
-        int64_t od = R - t.dim() + d, s = t.size(d);
-        if (s == 1)
-          continue;
-        if (shape[od] == 1)
-          shape[od] = s;
-        else if (shape[od] != s)
-          return opError(op, "cpu: operand sizes do not broadcast at dim " + std::to_string(od));
-      }
+      if (absl::Status st = broadcastInto(op, "cpu: operand", t, R, shape); !st.ok())
+        return st;
       bufs[b] = t;
     }
     // A kernel holding a factory op: the iteration space is its result type's shape,
@@ -558,23 +578,14 @@ public:
       llvm::SmallVector<int64_t, 4> scalars(k.scalarOperands.size(), 0);
       for (unsigned s = 0; s < k.scalarOperands.size(); ++s) {
         const c10::IValue &v = operands[k.scalarOperands[s]];
-        if (v.isDouble()) {
-          double d = v.toDouble();
-          std::memcpy(&scalars[s], &d, sizeof d);
-        } else if (v.isInt()) {
-          scalars[s] = v.toInt();
-        } else if (v.isBool()) {
-          scalars[s] = v.toBool();
-        } else {
+        if (!packNumber(v, scalars[s]))
           return opError(op, "cpu: operand " + std::to_string(k.scalarOperands[s]) + " is " +
                                  runtime::ivalueKind(v) + ", not a number");
-        }
       }
       int32_t errors = fn(ptrs.data(), sizes.data(), strides.data(), scalars.data(),
                           threads > 0 ? threads : runtime::defaultKernelThreads());
-      if (errors & kErrorIntegerDivisionByZero)
-        return opError(op, "ZeroDivisionError: integer division by zero in the kernel of\n" +
-                               k.sources);
+      if (absl::Status st = kernelErrors(op, k, errors); !st.ok())
+        return st;
       if (checkKernels)
         try {
           if (absl::Status st = check(op, k, it->second, operands, bufs); !st.ok())
